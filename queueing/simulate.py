@@ -47,6 +47,7 @@ Model
 The state seen by each arrival (``Seen``) is recorded just before the arrival
 joins the line.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -62,10 +63,10 @@ from queueing.estimate import Visit
 __all__ = [
     "Seen",
     "Simulation",
-    "simulate_office",
+    "counters_timetable",
     "draw_arrivals",
     "draw_service_times",
-    "counters_timetable",
+    "simulate_office",
 ]
 
 MINUTES_PER_DAY = 1440.0
@@ -195,7 +196,9 @@ def counters_timetable(
     try:
         rows = list(counters)
     except TypeError:
-        raise ValueError(f"counters must be an int or a sequence of (from, to, count), got {counters!r}") from None
+        raise ValueError(
+            f"counters must be an int or a sequence of (from, to, count), got {counters!r}"
+        ) from None
     if not rows:
         raise ValueError("counters timetable is empty")
     table: list[tuple[float, float, int]] = []
@@ -204,7 +207,9 @@ def counters_timetable(
         try:
             lo, hi, n = row
         except (TypeError, ValueError):
-            raise ValueError(f"counters timetable row {k} must be (from_minute, to_minute, count), got {row!r}") from None
+            raise ValueError(
+                f"counters timetable row {k} must be (from_minute, to_minute, count), got {row!r}"
+            ) from None
         lo = _finite(f"counters timetable row {k} from_minute", lo)
         hi = _finite(f"counters timetable row {k} to_minute", hi)
         if not _is_int(n):
@@ -224,8 +229,10 @@ def counters_timetable(
         prev_to = hi
         table.append((lo, hi, n))
     if table[-1][2] < 1:
-        raise ValueError("the last counters timetable interval must have at least one counter, "
-                         "otherwise the line can never empty after closing")
+        raise ValueError(
+            "the last counters timetable interval must have at least one counter, "
+            "otherwise the line can never empty after closing"
+        )
     return table
 
 
@@ -371,7 +378,9 @@ def simulate_office(
     if open_minutes <= 0:
         raise ValueError(f"open_minutes must be positive, got {open_minutes}")
     if days > 1 and open_minutes > MINUTES_PER_DAY:
-        raise ValueError(f"open_minutes must be at most 1440 when simulating several days, got {open_minutes}")
+        raise ValueError(
+            f"open_minutes must be at most 1440 when simulating several days, got {open_minutes}"
+        )
     table = counters_timetable(counters, open_minutes)
     hours = max(1, math.ceil(open_minutes / 60.0 - 1e-9))
     rates = _rates(arrivals_per_hour, hours)
@@ -455,8 +464,8 @@ def simulate_office(
         day0 = d * MINUTES_PER_DAY
         times = per_day_times[d].tolist()
         n = len(times)
-        service = service_all[base:base + n]
-        patience = patience_all[base:base + n] if patience_all is not None else None
+        service = service_all[base : base + n]
+        patience = patience_all[base : base + n] if patience_all is not None else None
         state = [_WAITING] * n
         start = [nan] * n
         end = [nan] * n

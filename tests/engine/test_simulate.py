@@ -13,6 +13,7 @@ Three kinds of checks:
 
 Units: minutes, rates per minute unless a name says per hour.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,6 +22,8 @@ import random
 import ciw
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from queueing.estimate import Visit
 from queueing.simulate import Simulation, draw_service_times, simulate_office
@@ -279,7 +282,7 @@ def timetable_sim() -> Simulation:
 def test_visits_are_visit_records_in_arrival_order(timetable_sim: Simulation) -> None:
     sim = timetable_sim
     assert all(isinstance(v, Visit) for v in sim.visits)
-    arrive, start, end = _arrays(sim)
+    arrive, _, _ = _arrays(sim)
     assert len(sim.visits) == len(sim.seen)
     np.testing.assert_array_equal(arrive, sim.seen.arrive)
     assert np.all(np.diff(arrive) >= 0)
@@ -311,13 +314,17 @@ def test_no_service_starts_at_a_closed_counter(timetable_sim: Simulation) -> Non
 
 def test_counters_log_follows_timetable(timetable_sim: Simulation) -> None:
     log = timetable_sim.counters_log
-    arrive, start, end = _arrays(timetable_sim)
+    arrive, _, end = _arrays(timetable_sim)
     assert len(log) == 6 * len(TIMETABLE)
     for d in range(6):
-        day = log[d * 4:(d + 1) * 4]
+        day = log[d * 4 : (d + 1) * 4]
         base = 1440.0 * d
         # A gap (240-300) keeps the previous interval's count.
-        assert day[:3] == [(base + 0.0, base + 60.0, 2), (base + 60.0, base + 90.0, 0), (base + 90.0, base + 300.0, 3)]
+        assert day[:3] == [
+            (base + 0.0, base + 60.0, 2),
+            (base + 60.0, base + 90.0, 0),
+            (base + 90.0, base + 300.0, 3),
+        ]
         lo, hi, n = day[3]
         assert (lo, n) == (base + 300.0, 1)
         last = np.nanmax(end[np.floor(arrive / 1440.0) == d])
@@ -326,7 +333,7 @@ def test_counters_log_follows_timetable(timetable_sim: Simulation) -> None:
 
 def test_fcfs_and_work_conservation(timetable_sim: Simulation) -> None:
     s = timetable_sim.seen
-    arrive, start, end = _arrays(timetable_sim)
+    _, start, _ = _arrays(timetable_sim)
     for d in range(6):
         m = s.day == d
         assert np.all(np.diff(start[m]) >= 0), "service must start in arrival order"
@@ -366,7 +373,7 @@ def test_abandonment_log_is_consistent() -> None:
         counters=2, arrivals_per_hour=20.0, service_mean=10.0, patience_mean=15.0, days=5, seed=9
     )
     s = sim.seen
-    arrive, start, end = _arrays(sim)
+    arrive, start, _ = _arrays(sim)
     assert 0 < np.count_nonzero(~s.served) < len(s)
     for v, ok in zip(sim.visits, s.served):
         assert (v.start is None) == (v.end is None) == (not ok)
@@ -389,17 +396,31 @@ def test_abandonment_log_is_consistent() -> None:
 def test_bookings_and_no_shows() -> None:
     slots = [30.0, 60.0, 60.0, 470.0, 480.0]
     sim = simulate_office(
-        counters=3, arrivals_per_hour=0.0, service_mean=5.0, bookings=slots, booking_jitter=0.0, days=3, seed=1
+        counters=3,
+        arrivals_per_hour=0.0,
+        service_mean=5.0,
+        bookings=slots,
+        booking_jitter=0.0,
+        days=3,
+        seed=1,
     )
     s = sim.seen
     assert s.booked.all() and len(s) == 15
     rel = s.arrive - 1440.0 * s.day
     np.testing.assert_array_equal(rel, np.tile(sorted(slots), 3))
-    none = simulate_office(counters=3, arrivals_per_hour=10.0, service_mean=5.0, bookings=slots, no_show=1.0, seed=1)
+    none = simulate_office(
+        counters=3, arrivals_per_hour=10.0, service_mean=5.0, bookings=slots, no_show=1.0, seed=1
+    )
     assert not none.seen.booked.any()
     many = simulate_office(
-        counters=3, arrivals_per_hour=0.0, service_mean=5.0, bookings=np.linspace(0, 480, 100),
-        no_show=0.25, booking_jitter=10.0, days=40, seed=2,
+        counters=3,
+        arrivals_per_hour=0.0,
+        service_mean=5.0,
+        bookings=np.linspace(0, 480, 100),
+        no_show=0.25,
+        booking_jitter=10.0,
+        days=40,
+        seed=2,
     )
     show = len(many.seen) / 4000
     assert abs(show - 0.75) < 4 * math.sqrt(0.75 * 0.25 / 4000)
@@ -422,14 +443,18 @@ def test_hourly_arrival_profile() -> None:
 
 
 def test_service_time_distribution() -> None:
-    det = simulate_office(counters=2, arrivals_per_hour=10.0, service_mean=7.5, service_cv=0.0, days=3, seed=0)
+    det = simulate_office(
+        counters=2, arrivals_per_hour=10.0, service_mean=7.5, service_cv=0.0, days=3, seed=0
+    )
     _, start, end = _arrays(det)
     np.testing.assert_allclose(end - start, 7.5)
     rng = np.random.default_rng(0)
     x = draw_service_times(rng, 6.0, 0.5, 200_000)
     assert x.mean() == pytest.approx(6.0, rel=0.01)
     assert x.std() / x.mean() == pytest.approx(0.5, rel=0.02)
-    sim = simulate_office(counters=20, arrivals_per_hour=60.0, service_mean=6.0, service_cv=1.5, days=40, seed=0)
+    sim = simulate_office(
+        counters=20, arrivals_per_hour=60.0, service_mean=6.0, service_cv=1.5, days=40, seed=0
+    )
     _, start, end = _arrays(sim)
     d = end - start
     assert d.mean() == pytest.approx(6.0, rel=0.06)
@@ -437,10 +462,16 @@ def test_service_time_distribution() -> None:
 
 
 def test_reproducible_with_a_seed() -> None:
-    kw = dict(
-        counters=[(0.0, 200.0, 2), (200.0, 480.0, 3)], arrivals_per_hour=[20, 25, 30, 20, 15, 15, 10, 10],
-        service_mean=9.0, service_cv=0.8, patience_mean=25.0, bookings=[10.0, 100.0, 300.0], no_show=0.3, days=4,
-    )
+    kw = {
+        "counters": [(0.0, 200.0, 2), (200.0, 480.0, 3)],
+        "arrivals_per_hour": [20, 25, 30, 20, 15, 15, 10, 10],
+        "service_mean": 9.0,
+        "service_cv": 0.8,
+        "patience_mean": 25.0,
+        "bookings": [10.0, 100.0, 300.0],
+        "no_show": 0.3,
+        "days": 4,
+    }
     a = simulate_office(**kw, seed=7)
     b = simulate_office(**kw, seed=7)
     c = simulate_office(**kw, seed=8)
@@ -463,8 +494,15 @@ def test_performance_busy_office() -> None:
 
     t0 = time.perf_counter()
     sim = simulate_office(
-        counters=[(0.0, 120.0, 4), (120.0, 480.0, 6)], arrivals_per_hour=40.0, service_mean=8.0,
-        service_cv=1.2, patience_mean=45.0, bookings=np.arange(0, 480, 8.0), no_show=0.1, days=30, seed=0,
+        counters=[(0.0, 120.0, 4), (120.0, 480.0, 6)],
+        arrivals_per_hour=40.0,
+        service_mean=8.0,
+        service_cv=1.2,
+        patience_mean=45.0,
+        bookings=np.arange(0, 480, 8.0),
+        no_show=0.1,
+        days=30,
+        seed=0,
     )
     elapsed = time.perf_counter() - t0
     assert len(sim.visits) > 30 * 300
@@ -475,7 +513,7 @@ def test_performance_busy_office() -> None:
 # Bad input
 # ---------------------------------------------------------------------------
 
-GOOD = dict(counters=3, arrivals_per_hour=20.0, service_mean=8.0)
+GOOD = {"counters": 3, "arrivals_per_hour": 20.0, "service_mean": 8.0}
 
 
 @pytest.mark.parametrize(
@@ -518,3 +556,70 @@ GOOD = dict(counters=3, arrivals_per_hour=20.0, service_mean=8.0)
 def test_bad_input_raises(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         simulate_office(**{**GOOD, **change})
+
+
+# ---------------------------------------------------------------------------
+# Invariants on random configurations
+# ---------------------------------------------------------------------------
+
+
+@st.composite
+def _configs(draw: st.DrawFn) -> dict:
+    open_minutes = draw(st.sampled_from([60.0, 150.0, 240.0, 480.0]))
+    hours = math.ceil(open_minutes / 60.0)
+    if draw(st.booleans()):
+        counters: int | list[tuple[float, float, int]] = draw(st.integers(1, 4))
+    else:
+        cuts = sorted(draw(st.sets(st.integers(1, int(open_minutes) - 1), min_size=0, max_size=4)))
+        edges = [0.0] + [float(c) for c in cuts] + [open_minutes]
+        counts = draw(st.lists(st.integers(0, 4), min_size=len(edges) - 1, max_size=len(edges) - 1))
+        counts[-1] = max(counts[-1], 1)
+        gap = draw(st.booleans())
+        counters = [
+            (edges[k] + (0.5 if gap and k else 0.0), edges[k + 1], counts[k]) for k in range(len(counts))
+        ]
+    return {
+        "counters": counters,
+        "arrivals_per_hour": draw(st.lists(st.floats(0.0, 40.0), min_size=hours, max_size=hours)),
+        "service_mean": draw(st.floats(1.0, 20.0)),
+        "service_cv": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+        "open_minutes": open_minutes,
+        "patience_mean": draw(st.one_of(st.none(), st.floats(1.0, 60.0))),
+        "bookings": draw(st.lists(st.floats(0.0, open_minutes), max_size=10)),
+        "no_show": draw(st.floats(0.0, 1.0)),
+        "booking_jitter": draw(st.sampled_from([0.0, 5.0])),
+        "days": draw(st.integers(1, 2)),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_configs())
+def test_invariants_on_random_configurations(cfg: dict) -> None:
+    sim = simulate_office(**cfg)
+    s = sim.seen
+    arrive, start, end = _arrays(sim)
+    served = s.served
+    # Everyone who arrives is served or leaves; without patience everyone is served.
+    np.testing.assert_array_equal(served, ~np.isnan(start))
+    if cfg["patience_mean"] is None:
+        assert served.all()
+    assert np.all(start[served] >= arrive[served]) and np.all(end[served] >= start[served])
+    assert np.all(s.wait[served] >= 0) and np.all(np.isnan(s.wait[~served]))
+    assert np.all(s.waiting >= 0) and np.all(s.busy >= 0)
+    # Arrival times within the open day.
+    rel = arrive - 1440.0 * s.day
+    assert np.all(rel >= 0) and np.all(rel <= cfg["open_minutes"])
+    # FCFS among the served of a day, and no start at a closed counter.
+    for d in range(cfg["days"]):
+        m = served & (s.day == d)
+        assert np.all(np.diff(start[m]) >= 0)
+    if served.any():
+        st_, en_ = start[served], end[served]
+        in_service = (st_[None, :] <= st_[:, None]) & (st_[:, None] < en_[None, :])
+        assert np.all(in_service.sum(axis=1) <= _open_at(sim.counters_log, st_))
+    # Someone who finds a free counter starts at once.
+    idle = s.busy < s.open
+    assert np.all(s.wait[idle] == 0) and np.all(s.waiting[idle] == 0)
+    assert np.all(np.isnan(s.hol) == (s.waiting == 0))
+    assert np.all(s.hol[s.waiting > 0] >= 0)
