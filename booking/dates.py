@@ -1,0 +1,102 @@
+"""Time handling: store UTC, show Asia/Tehran, and show every date as Jalali with Persian digits in Persian."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII, for what people type.
+TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+# Saturday is the first day of the Iranian week: Python's weekday() 5 (Saturday) becomes 0.
+WEEKDAY_NAMES_FA = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
+WEEKDAY_NAMES_EN = ("Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def iran_weekday(day: dt.date) -> int:
+    """Day of the Iranian week: 0 = Saturday … 6 = Friday."""
+    return (day.weekday() + 2) % 7
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def to_tehran(moment: dt.datetime) -> dt.datetime:
+    """A UTC (or naive UTC) moment in Tehran local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(TEHRAN)
+
+
+def tehran_to_utc(local: dt.datetime) -> dt.datetime:
+    """A naive Tehran wall-clock time as an aware UTC moment."""
+    return local.replace(tzinfo=TEHRAN).astimezone(dt.timezone.utc)
+
+
+def persian_digits(text: object) -> str:
+    return str(text).translate(PERSIAN_DIGITS)
+
+
+def ascii_digits(text: str) -> str:
+    return text.translate(TO_ASCII_DIGITS)
+
+
+def jalali_date(value: dt.date | dt.datetime, locale: str = "fa", with_weekday: bool = False) -> str:
+    """A date as Jalali ``1405/09/03`` (Persian digits in Persian), optionally with the weekday name."""
+    if isinstance(value, dt.datetime):
+        value = to_tehran(value).date()
+    j = jdatetime.date.fromgregorian(date=value)
+    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    if with_weekday:
+        names = WEEKDAY_NAMES_FA if locale == "fa" else WEEKDAY_NAMES_EN
+        text = f"{names[iran_weekday(value)]} {text}"
+    return persian_digits(text) if locale == "fa" else text
+
+
+def jalali_long(value: dt.date | dt.datetime, locale: str = "fa") -> str:
+    """A date in words, e.g. ``سه‌شنبه ۴ آذر ۱۴۰۵`` or ``Tuesday 4 Azar 1405``."""
+    if isinstance(value, dt.datetime):
+        value = to_tehran(value).date()
+    j = jdatetime.date.fromgregorian(date=value)
+    if locale == "fa":
+        month = jdatetime.date.j_months_fa[j.month - 1]
+        return persian_digits(f"{WEEKDAY_NAMES_FA[iran_weekday(value)]} {j.day} {month} {j.year}")
+    month = jdatetime.date.j_months_en[j.month - 1]
+    return f"{WEEKDAY_NAMES_EN[iran_weekday(value)]} {j.day} {month} {j.year}"
+
+
+def clock(value: dt.datetime | dt.time, locale: str = "fa") -> str:
+    """A time of day in Tehran, ``HH:MM``."""
+    if isinstance(value, dt.datetime):
+        value = to_tehran(value).time()
+    text = f"{value.hour:02d}:{value.minute:02d}"
+    return persian_digits(text) if locale == "fa" else text
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment stored as UTC (naive in SQLite, ``timestamptz`` in PostgreSQL), always read back aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored; give it a time zone")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)

