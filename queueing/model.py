@@ -1,0 +1,572 @@
+"""An office as a queue: wait now, wait later, steady state.
+
+:class:`OfficeModel` holds the parameters of one office or of many offices at
+once (NumPy arrays, broadcast), and answers three questions:
+
+* :meth:`OfficeModel.wait_now` -- the wait of a citizen who joins now, given
+  the people waiting and the counters busy (see :mod:`queueing.phases`), with
+  the counters timetable applied to the rest of the wait by a time change;
+* :meth:`OfficeModel.wait_at` -- the wait of a citizen who arrives later,
+  from the transient law of the number of people in the office (a
+  birth-death chain with time-varying rates, solved by uniformisation);
+* :meth:`OfficeModel.steady` -- Erlang C / Erlang A figures.
+
+Units: times in minutes, minute of the day counted from the opening, rates per
+minute unless a name says per hour.
+
+Sources:
+    * Uniformisation (randomisation) of a continuous-time Markov chain:
+      W. K. Grassmann, "Transient solutions in Markovian queueing systems",
+      Computers & Operations Research 4(1), 1977, pp. 47-53; A. Jensen 1953.
+    * Time change of a non-homogeneous departure process (operational time
+      ``int c(s) ds``): the standard time change of a non-homogeneous Poisson
+      process, e.g. S. M. Ross, *Stochastic Processes*, 2nd ed., section 2.4.
+    * Mixture moments and the atom at zero: law of total expectation and
+      variance; the positive part is matched by a gamma law (Whitt 1983).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special, stats
+
+from .erlang import SteadyState, steady_state
+from .phases import gamma_partial_mean, gamma_quantile, positive_wait_moments
+
+__all__ = ["Wait", "OfficeModel", "Timetable"]
+
+FloatArray = NDArray[np.float64]
+Timetable = Sequence[tuple[float, float, int]]
+
+# Stand-in for "no counter open" in the time change (counters per minute);
+# small enough that a closed period is crossed almost instantly in
+# operational time, large enough to avoid overflow.
+_CLOSED = 1e-6
+# Padding for timetables of different lengths (minutes; beyond any day).
+_FAR = 1e7
+# Probability mass left out of each uniformisation step's Poisson sum.
+_UNIF_EPS = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A predicted wait (minutes), arrays broadcast over offices / horizons.
+
+    Attributes:
+        mean: expected wait.
+        p50: median wait.
+        p90: 90th percentile of the wait.
+    """
+
+    mean: FloatArray
+    p50: FloatArray
+    p90: FloatArray
+
+
+def _as_float(name: str, value: ArrayLike, *, positive: bool = False, allow_zero: bool = True) -> FloatArray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive")
+    if not allow_zero and np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative")
+    return arr
+
+
+def _is_timetable(counters: object) -> bool:
+    if isinstance(counters, np.ndarray):
+        return False
+    if isinstance(counters, (list, tuple)) and counters and isinstance(counters[0], (list, tuple)):
+        return len(counters[0]) == 3 and not isinstance(counters[0][0], (list, tuple))
+    return False
+
+
+def _timetable_arrays(table: Timetable, name: str = "counters") -> tuple[FloatArray, FloatArray]:
+    rows = list(table)
+    if not rows:
+        raise ValueError(f"{name} timetable is empty")
+    starts = []
+    counts = []
+    prev_to = -np.inf
+    for k, row in enumerate(rows):
+        try:
+            lo, hi, n = (float(row[0]), float(row[1]), float(row[2]))
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"{name} timetable row {k} must be (from_minute, to_minute, count), got {row!r}") from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and np.isfinite(n)):
+            raise ValueError(f"{name} timetable row {k} must be finite, got {row!r}")
+        if n < 0 or n != round(n):
+            raise ValueError(f"{name} timetable row {k}: count must be a non-negative whole number, got {row[2]!r}")
+        if not lo < hi:
+            raise ValueError(f"{name} timetable row {k}: from_minute {lo} must be before to_minute {hi}")
+        if lo < prev_to:
+            raise ValueError(f"{name} timetable must be sorted and not overlapping: row {k} starts at {lo} "
+                             f"before the previous row ends at {prev_to}")
+        prev_to = hi
+        starts.append(lo)
+        counts.append(n)
+    return np.asarray(starts), np.asarray(counts)
+
+
+class OfficeModel:
+    """Queueing model of one office, or of many offices at once.
+
+    Every parameter may be a scalar or an array over offices (shapes
+    broadcast); the "office shape" is the broadcast shape of the per-office
+    parameters.
+
+    Args:
+        counters: open counters -- a whole number (or array of them), or a
+            daily timetable ``[(from_minute, to_minute, open_counters), ...]``
+            in minutes from the opening, or a list of such timetables (one per
+            office).  Timetable semantics follow the simulator: the count of
+            the last interval started carries on through gaps and after the
+            last interval; before the first interval no counter is open.
+        service_mean: mean service time (minutes), positive.
+        service_cv: coefficient of variation of the service time (>= 0; 1 is
+            exponential).
+        arrivals_per_hour: walk-ins per hour -- a scalar, one value per hour of
+            the open day (shape ``(H,)``), or one profile per office
+            (``office_shape + (H,)``).
+        patience_mean: mean patience (minutes) of an exponential patience, or
+            None when nobody leaves unserved.
+        open_minutes: minutes the doors are open for walk-ins each day
+            (default ``60 H`` for a profile of ``H`` hours, else 480).
+        no_show: probability that a booked citizen does not come (for
+            :meth:`wait_at`).
+        booking_jitter: standard deviation (minutes) of a booked citizen's
+            arrival around the slot time (for :meth:`wait_at`).
+    """
+
+    def __init__(self, counters: int | ArrayLike | Timetable | Sequence[Timetable], service_mean: ArrayLike,
+                 service_cv: ArrayLike = 1.0, arrivals_per_hour: ArrayLike = 0.0,
+                 patience_mean: ArrayLike | None = None, *, open_minutes: float | None = None,
+                 no_show: ArrayLike = 0.0, booking_jitter: float = 5.0) -> None:
+        self.service_mean = _as_float("service_mean", service_mean, positive=True)
+        self.service_cv = _as_float("service_cv", service_cv)
+        if patience_mean is None:
+            self.patience_mean: FloatArray | None = None
+            self.abandon_rate = np.zeros(())
+        else:
+            self.patience_mean = _as_float("patience_mean", patience_mean, positive=True)
+            self.abandon_rate = 1.0 / self.patience_mean
+        rates = _as_float("arrivals_per_hour", arrivals_per_hour)
+        if rates.ndim == 0:
+            rates = rates[None]
+            default_open = 480.0
+        else:
+            default_open = 60.0 * rates.shape[-1]
+        self.arrivals_per_hour = rates
+        self.open_minutes = float(default_open if open_minutes is None else open_minutes)
+        if not np.isfinite(self.open_minutes) or self.open_minutes <= 0:
+            raise ValueError(f"open_minutes must be positive, got {open_minutes!r}")
+        self.no_show = _as_float("no_show", no_show)
+        if np.any(self.no_show > 1):
+            raise ValueError("no_show must be a probability in [0, 1]")
+        self.booking_jitter = float(booking_jitter)
+        if not np.isfinite(self.booking_jitter) or self.booking_jitter < 0:
+            raise ValueError("booking_jitter must be non-negative (minutes)")
+
+        if _is_timetable(counters):
+            starts, counts = _timetable_arrays(counters)  # type: ignore[arg-type]
+            self.timetable_starts, self.timetable_counts = starts, counts
+        elif (isinstance(counters, (list, tuple)) and counters and _is_timetable(counters[0])):
+            tables = [_timetable_arrays(t) for t in counters]  # type: ignore[arg-type, union-attr]
+            width = max(s.size for s, _ in tables)
+            starts = np.full((len(tables), width), _FAR)
+            counts = np.empty((len(tables), width))
+            for i, (s, n) in enumerate(tables):
+                starts[i, :s.size] = s
+                counts[i, :s.size] = n
+                counts[i, s.size:] = n[-1]
+            self.timetable_starts, self.timetable_counts = starts, counts
+        else:
+            c = _as_float("counters", counters)  # type: ignore[arg-type]
+            if np.any(c != np.round(c)):
+                raise ValueError("counters must be whole numbers")
+            self.timetable_starts = np.zeros(c.shape + (1,))
+            self.timetable_counts = c[..., None]
+        self.office_shape: tuple[int, ...] = np.broadcast_shapes(
+            self.service_mean.shape, self.service_cv.shape, self.abandon_rate.shape,
+            self.arrivals_per_hour.shape[:-1], self.timetable_counts.shape[:-1], self.no_show.shape)
+        self.constant_counters = bool(np.all(self.timetable_counts == self.timetable_counts[..., :1]))
+
+    # ------------------------------------------------------------------ helpers
+    def counters_at(self, minute: ArrayLike) -> FloatArray:
+        """Open counters at a minute of the day (from the opening).
+
+        Args:
+            minute: minute(s) of the day, broadcast against the office shape.
+
+        Returns:
+            The open counters (0 before the first timetable interval).
+        """
+        t = np.asarray(minute, dtype=float)
+        starts, counts = self.timetable_starts, self.timetable_counts
+        if self.constant_counters and starts.shape[-1] == 1:
+            return np.broadcast_to(counts[..., 0] * (t >= starts[..., 0]), np.broadcast_shapes(t.shape, counts.shape[:-1])).astype(float)
+        idx = np.sum(starts <= t[..., None], axis=-1) - 1
+        shape = np.broadcast_shapes(idx.shape, counts.shape[:-1])
+        counts_b = np.broadcast_to(counts, shape + counts.shape[-1:])
+        got = np.take_along_axis(counts_b, np.broadcast_to(np.maximum(idx, 0), shape)[..., None], axis=-1)[..., 0]
+        return np.where(idx >= 0, got, 0.0)
+
+    def arrival_rate_at(self, minute: ArrayLike) -> FloatArray:
+        """Walk-in arrival rate (per minute) at a minute of the day.
+
+        Args:
+            minute: minute(s) of the day from the opening.
+
+        Returns:
+            ``arrivals_per_hour[hour] / 60`` while the doors are open, else 0.
+        """
+        t = np.asarray(minute, dtype=float)
+        prof = self.arrivals_per_hour
+        hours = prof.shape[-1]
+        if hours == 1:
+            rate = prof[..., 0]
+            return np.where((t >= 0) & (t < self.open_minutes), rate, 0.0) / 60.0
+        h = np.clip(np.floor(t / 60.0), 0, hours - 1).astype(int)
+        shape = np.broadcast_shapes(h.shape, prof.shape[:-1])
+        got = np.take_along_axis(np.broadcast_to(prof, shape + (hours,)),
+                                 np.broadcast_to(h, shape)[..., None], axis=-1)[..., 0]
+        return np.where((t >= 0) & (t < self.open_minutes), got, 0.0) / 60.0
+
+    def _reference_counters(self, now: FloatArray, c_now: FloatArray) -> FloatArray:
+        """Counters used for the phase moments: open now, else the next positive count."""
+        if np.all(c_now > 0):
+            return c_now
+        starts, counts = self.timetable_starts, self.timetable_counts
+        future = (starts > now[..., None]) & (counts > 0)
+        big = np.where(future, starts, np.inf)
+        nxt = np.argmin(big, axis=-1)
+        shape = np.broadcast_shapes(nxt.shape, counts.shape[:-1])
+        cand = np.take_along_axis(np.broadcast_to(counts, shape + counts.shape[-1:]),
+                                  np.broadcast_to(nxt, shape)[..., None], axis=-1)[..., 0]
+        has = np.any(future, axis=-1)
+        return np.where(c_now > 0, c_now, np.where(has, cand, 0.0))
+
+    def _time_change(self, now: FloatArray, c_ref: FloatArray, mean: FloatArray, var: FloatArray,
+                     probs: Sequence[ArrayLike], horizon_axis: bool = False
+                     ) -> tuple[FloatArray, list[FloatArray]]:
+        """Map a gamma wait in operational time (``c_ref`` counters) to real time.
+
+        Operational time ``tau(t) = int_0^t c(now + s) / c_ref ds`` is piecewise
+        linear; its inverse ``t(x) = sum_k slope_k clip(x - x_k, 0, x_{k+1} - x_k)``
+        gives the real-time quantiles exactly and the mean through the gamma
+        partial expectations ``E[(X - x_k)^+]``.
+
+        Args:
+            now: minute of the day at which the wait starts.
+            c_ref: counters the operational wait was computed with.
+            mean: the gamma wait's mean in operational time.
+            var: its variance.
+            probs: probabilities (scalars or arrays) of the wanted quantiles.
+            horizon_axis: True when the inputs carry a trailing horizon axis
+                after the office axes.
+
+        Returns:
+            ``(mean, [quantiles])`` in real minutes.
+        """
+        starts = np.concatenate([np.full(self.timetable_starts.shape[:-1] + (1,), -_FAR),
+                                 self.timetable_starts], axis=-1)
+        counts = np.concatenate([np.zeros(self.timetable_counts.shape[:-1] + (1,)), self.timetable_counts], axis=-1)
+        if horizon_axis:
+            starts = starts[..., None, :]
+            counts = counts[..., None, :]
+        off = np.maximum(starts - now[..., None], 0.0)            # piece starts, real minutes from now
+        dur = np.diff(off, axis=-1)                               # the last piece runs on forever
+        speed = np.maximum(counts, _CLOSED) / np.maximum(c_ref, _CLOSED)[..., None]
+        x_start = np.concatenate([np.zeros(dur.shape[:-1] + (1,)), np.cumsum(dur * speed[..., :-1], axis=-1)],
+                                 axis=-1)
+        width = np.concatenate([np.diff(x_start, axis=-1), np.full(x_start.shape[:-1] + (1,), np.inf)], axis=-1)
+        live = np.concatenate([dur > 0, np.ones(dur.shape[:-1] + (1,), bool)], axis=-1)
+        slope = np.where(live, 1.0 / speed, 0.0)
+        m, v = mean[..., None], var[..., None]
+        x_end = x_start + width
+        finite_end = np.isfinite(x_end)
+        pm_start = gamma_partial_mean(m, v, x_start)
+        pm_end = np.where(finite_end, gamma_partial_mean(m, v, np.where(finite_end, x_end, 0.0)), 0.0)
+        real_mean = np.sum(slope * (pm_start - pm_end), axis=-1)
+        quants = []
+        for q in probs:
+            xq = gamma_quantile(mean, var, q)[..., None]
+            quants.append(np.sum(slope * np.clip(xq - x_start, 0.0, width), axis=-1))
+        return real_mean, quants
+
+    # ------------------------------------------------------------------ wait now
+    def wait_now(self, waiting: ArrayLike, busy: ArrayLike, *, now: ArrayLike | None = None,
+                 open_counters: ArrayLike | None = None, served: bool = True) -> Wait:
+        """Wait (minutes) of a citizen who joins the line now.
+
+        The citizen needs ``m = waiting + busy - c + 1`` departures (no wait if
+        ``m <= 0``); the wait's mean and variance come from
+        :func:`queueing.phases.positive_wait_moments`, its quantiles from the
+        matching gamma law, and, when ``now`` is given and the counters change
+        later in the day, from the time change of :meth:`_time_change`.
+
+        Args:
+            waiting: people in line ahead (not counting those in service), >= 0.
+            busy: counters busy serving, >= 0.
+            now: minute of the day (from the opening); needed for the counters
+                timetable.  None: counters stay as they are now.
+            open_counters: counters open now; defaults to the timetable's
+                count at ``now`` (or at minute 0).
+            served: if True (default), the wait of those who end up served (with
+                abandonment this is shorter than the virtual wait, since the
+                ones who would have waited longest tend to give up); False gives
+                the virtual wait of a citizen who never leaves.
+
+        Returns:
+            A :class:`Wait` broadcast over the inputs and the office shape.
+
+        Raises:
+            ValueError: negative or non-finite state, or no counter open now or
+                later while someone would have to wait.
+        """
+        n = _as_float("waiting", waiting)
+        b = _as_float("busy", busy)
+        t_now = np.zeros(()) if now is None else np.asarray(now, dtype=float)
+        if not np.all(np.isfinite(t_now)):
+            raise ValueError("now must be finite (minutes from the opening)")
+        c_now = self.counters_at(t_now) if open_counters is None else _as_float("open_counters", open_counters)
+        c_ref = self._reference_counters(t_now, c_now) if now is not None else c_now
+        departures = n + b - c_now + 1.0
+        waits = departures >= 1.0
+        if np.any(waits & (c_ref <= 0)):
+            raise ValueError("no counter is open now or later today while people are waiting: "
+                             "the wait is unbounded (zero counters)")
+        shape = np.broadcast_shapes(departures.shape, c_ref.shape, self.office_shape)
+        c_use = np.where(c_ref > 0, c_ref, 1.0)
+        mean, var = positive_wait_moments(departures, c_use, 1.0 / self.service_mean, self.service_cv,
+                                          self.abandon_rate, served=served)
+        mean, var = np.broadcast_to(mean, shape), np.broadcast_to(var, shape)
+        if now is not None and not self.constant_counters:
+            mean_w, (p50, p90) = self._time_change(np.broadcast_to(t_now, shape), np.broadcast_to(c_use, shape),
+                                                   mean, var, (0.5, 0.9))
+        else:
+            mean_w = mean
+            p50 = gamma_quantile(mean, var, 0.5)
+            p90 = gamma_quantile(mean, var, 0.9)
+        waits = np.broadcast_to(waits, shape)
+        zero = np.zeros(shape)
+        return Wait(mean=np.where(waits, mean_w, zero), p50=np.where(waits, p50, zero),
+                    p90=np.where(waits, p90, zero))
+
+    # ------------------------------------------------------------------ steady state
+    def steady(self, arrivals_per_minute: ArrayLike, counters: ArrayLike | None = None) -> SteadyState:
+        """Steady-state figures: Erlang C, or Erlang A when ``patience_mean`` is set.
+
+        Args:
+            arrivals_per_minute: arrival rate ``lambda`` per minute (>= 0).
+            counters: counters open; default the timetable's largest count.
+
+        Returns:
+            A :class:`queueing.erlang.SteadyState` (utilisation, P(wait > 0),
+            mean wait in minutes, P(abandon), unstable flag: load >= 1 without
+            abandonment).
+
+        Raises:
+            ValueError: negative or non-finite rates, or zero counters.
+        """
+        lam = _as_float("arrivals_per_minute", arrivals_per_minute)
+        c = np.max(self.timetable_counts, axis=-1) if counters is None else _as_float("counters", counters)
+        if np.any(c < 1):
+            raise ValueError("a steady state needs at least one open counter")
+        theta = self.abandon_rate if self.patience_mean is not None else None
+        return steady_state(c, lam, 1.0 / self.service_mean, theta)
+
+    # ------------------------------------------------------------------ wait later
+    @staticmethod
+    def _parse_booked(booked: object, office_shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray] | None:
+        if booked is None:
+            return None
+        if isinstance(booked, np.ndarray) and booked.ndim >= 1 and booked.dtype != object and (
+                booked.ndim != 2 or booked.shape[-1] != 2):
+            per_minute = _as_float("booked", booked)
+            slots = np.arange(per_minute.shape[-1], dtype=float) + 0.5
+            return np.broadcast_to(slots, per_minute.shape), per_minute
+        pairs = list(booked)  # type: ignore[call-overload]
+        if not pairs:
+            return None
+        arr = _as_float("booked", np.asarray(pairs, dtype=float).reshape(-1, 2)) if all(
+            np.ndim(p) == 1 and len(p) == 2 for p in pairs) else None
+        if arr is None:
+            raise ValueError("booked must be a list of (minute_ahead, count) pairs or an array of "
+                             "booked appointments per minute ahead")
+        return arr[:, 0], arr[:, 1]
+
+    def wait_at(self, minutes_ahead: ArrayLike, waiting: ArrayLike, busy: ArrayLike, *,
+                now: ArrayLike = 0.0, booked: object = None, served: bool = True,
+                step: float = 5.0) -> Wait:
+        """Wait of a citizen arriving ``minutes_ahead`` from now, from the current state.
+
+        The number of people in the office, ``N`` (waiting + in service), is a
+        birth-death chain with birth rate ``lambda(t)`` (walk-ins of the hour
+        plus booked arrivals) and death rate ``min(N, c(t)) mu + (N - c(t))^+ theta``,
+        started at ``N = waiting + busy``.  Its law is advanced by
+        uniformisation (Grassmann 1977) over steps of at most ``step`` minutes
+        with rates frozen at each step's midpoint, on a state space truncated
+        above the fluid peak plus six standard deviations (reflecting).  A
+        citizen arriving at ``t`` sees ``N`` with that law (PASTA); the wait
+        given ``N`` is that of :meth:`wait_now`, and the forecast is the
+        mixture: an atom at zero ``P(N < c(t))`` plus a gamma-matched positive
+        part, time-changed by the counters timetable.
+
+        Booked appointments: ``booked`` is either a list of
+        ``(minute_ahead, count)`` pairs (the same for every office) or an array
+        ``office_shape + (T,)`` of appointments per minute ahead; each turns up
+        with probability ``1 - no_show`` around its slot (normal, standard
+        deviation ``booking_jitter``), added to the arrival rate.
+
+        Args:
+            minutes_ahead: horizon(s) in minutes (>= 0), scalar or 1-D.
+            waiting: people in line now, >= 0 (office shape).
+            busy: counters busy now, >= 0 (office shape).
+            now: minute of the day (from the opening) of the current state.
+            booked: booked appointments ahead (see above), or None.
+            served: as in :meth:`wait_now`.
+            step: longest uniformisation step (minutes).
+
+        Returns:
+            A :class:`Wait` of shape ``office_shape + horizons_shape``.
+
+        Raises:
+            ValueError: on negative or non-finite input or unsorted horizons.
+        """
+        horizons = _as_float("minutes_ahead", minutes_ahead)
+        scalar_h = horizons.ndim == 0
+        horizons = np.atleast_1d(horizons)
+        if horizons.ndim != 1:
+            raise ValueError("minutes_ahead must be a scalar or a 1-D array")
+        if np.any(np.diff(horizons) < 0):
+            raise ValueError("minutes_ahead must be sorted in increasing order")
+        n0 = _as_float("waiting", waiting)
+        b0 = _as_float("busy", busy)
+        t_now = np.asarray(now, dtype=float)
+        if not np.all(np.isfinite(t_now)):
+            raise ValueError("now must be finite (minutes from the opening)")
+        shape = np.broadcast_shapes(n0.shape, b0.shape, t_now.shape, self.office_shape)
+        flat = int(np.prod(shape)) if shape else 1
+        N0 = np.broadcast_to(n0 + b0, shape).reshape(flat)
+        t_now_f = np.broadcast_to(t_now, shape).reshape(flat)
+        mu = np.broadcast_to(1.0 / self.service_mean, shape).reshape(flat)
+        theta = np.broadcast_to(self.abandon_rate, shape).reshape(flat)
+        cv = np.broadcast_to(self.service_cv, shape).reshape(flat)
+        book = self._parse_booked(booked, shape)
+        if book is not None:
+            slots, counts = book
+            if slots.ndim > 1:
+                slots = np.broadcast_to(slots, shape + slots.shape[-1:]).reshape(flat, -1)
+                counts = np.broadcast_to(counts, shape + counts.shape[-1:]).reshape(flat, -1)
+            book = (slots, counts)
+        no_show = np.broadcast_to(self.no_show, shape).reshape(flat)
+
+        def rates_at(t_ahead: float, dt: float) -> tuple[FloatArray, FloatArray]:
+            mid = t_now_f + t_ahead + 0.5 * dt
+            lam = np.broadcast_to(self.arrival_rate_at(mid.reshape(shape)), shape).reshape(flat)
+            c = np.broadcast_to(self.counters_at(mid.reshape(shape)), shape).reshape(flat)
+            if book is not None:
+                j = max(self.booking_jitter, 1e-9)
+                s, k = book
+                mass = special.ndtr((t_ahead + dt - s) / j) - special.ndtr((t_ahead - s) / j)
+                lam = lam + (1.0 - no_show) * np.sum(k * mass, axis=-1) / dt
+            return lam, c
+
+        # Time grid: every horizon, plus steps of at most `step` minutes.
+        t_end = float(horizons[-1])
+        grid = np.unique(np.concatenate([[0.0], horizons, np.arange(0.0, t_end, step)]))
+        # Truncation from a fluid bound on N.
+        x = N0.astype(float).copy()
+        peak = x.copy()
+        for t0, t1 in zip(grid[:-1], grid[1:]):
+            lam, c = rates_at(t0, t1 - t0)
+            x = np.maximum(x + (t1 - t0) * (lam - np.minimum(x, c) * mu - np.maximum(x - c, 0) * theta), 0.0)
+            peak = np.maximum(peak, x)
+        K = int(min(np.max(np.ceil(peak + 6.0 * np.sqrt(peak + 1.0) + 10.0)), 5000)) + 1
+        K = max(K, int(np.max(N0)) + 2)
+        states = np.arange(K, dtype=float)
+        p = np.zeros((flat, K))
+        p[np.arange(flat), N0.astype(int)] = 1.0
+        out_p = np.empty((len(horizons), flat, K))
+        hi = 0
+        while hi < len(horizons) and horizons[hi] <= 0.0:
+            out_p[hi] = p
+            hi += 1
+        for t0, t1 in zip(grid[:-1], grid[1:]):
+            dt = t1 - t0
+            lam, c = rates_at(t0, dt)
+            birth = np.broadcast_to(lam[:, None], (flat, K)).copy()
+            birth[:, -1] = 0.0
+            death = np.minimum(states[None, :], c[:, None]) * mu[:, None] + \
+                np.maximum(states[None, :] - c[:, None], 0.0) * theta[:, None]
+            unif = np.max(birth + death, axis=1) + 1e-12
+            b_l = birth / unif[:, None]
+            d_l = death / unif[:, None]
+            stay = 1.0 - b_l - d_l
+            lt = unif * dt
+            terms = int(stats.poisson.ppf(1.0 - _UNIF_EPS, float(np.max(lt)))) + 2
+            j = np.arange(terms)
+            weights = np.exp(j[None, :] * np.log(np.maximum(lt[:, None], 1e-300)) - lt[:, None]
+                             - special.gammaln(j[None, :] + 1.0))
+            v = p
+            acc = weights[:, :1] * v
+            for r in range(1, terms):
+                nv = v * stay
+                nv[:, 1:] += v[:, :-1] * b_l[:, :-1]
+                nv[:, :-1] += v[:, 1:] * d_l[:, 1:]
+                v = nv
+                acc += weights[:, r:r + 1] * v
+            p = acc / np.sum(acc, axis=1, keepdims=True)
+            while hi < len(horizons) and horizons[hi] <= t1 + 1e-9:
+                out_p[hi] = p
+                hi += 1
+
+        # Wait of an arrival at each horizon: mixture over N.
+        H = len(horizons)
+        t_arr = t_now_f[None, :] + horizons[:, None]                      # (H, flat)
+        c_arr = np.broadcast_to(self.counters_at(np.moveaxis(t_arr.reshape((H,) + shape), 0, -1)),
+                                shape + (H,)).reshape(flat, H).T           # (H, flat)
+        t_arr_o = np.moveaxis(t_arr.reshape((H,) + shape), 0, -1)
+        c_ref = self._reference_counters(t_arr_o, np.moveaxis(c_arr.reshape((H,) + shape), 0, -1))
+        c_ref = np.broadcast_to(c_ref, shape + (H,)).reshape(flat, H).T
+        departures = states[None, None, :] - c_arr[..., None] + 1.0        # (H, flat, K)
+        waits = departures >= 1.0
+        c_use = np.where(c_ref > 0, c_ref, 1.0)
+        m_n, v_n = positive_wait_moments(departures, c_use[..., None], mu[None, :, None], cv[None, :, None],
+                                         theta[None, :, None], served=served)
+        pw = np.where(waits, out_p, 0.0)
+        p_pos = np.sum(pw, axis=-1)
+        safe = np.maximum(p_pos, 1e-300)
+        m1 = np.sum(pw * m_n, axis=-1) / safe
+        m2 = np.sum(pw * (v_n + m_n**2), axis=-1) / safe
+        var = np.maximum(m2 - m1**2, 1e-9 * m1**2 + 1e-12)
+        m1 = np.maximum(m1, 1e-9)
+        p0 = 1.0 - p_pos
+        q50 = np.clip((0.5 - p0) / safe, 1e-12, 1 - 1e-12)
+        q90 = np.clip((0.9 - p0) / safe, 1e-12, 1 - 1e-12)
+        to_shape = lambda a: np.moveaxis(a.reshape((H,) + shape), 0, -1)  # noqa: E731
+        m1o, varo, c_useo = to_shape(m1), to_shape(var), to_shape(c_use)
+        if self.constant_counters:
+            mean_pos = m1o
+            x50 = gamma_quantile(m1o, varo, to_shape(q50))
+            x90 = gamma_quantile(m1o, varo, to_shape(q90))
+        else:
+            mean_pos, (x50, x90) = self._time_change(t_arr_o, c_useo, m1o, varo, (to_shape(q50), to_shape(q90)),
+                                                     horizon_axis=True)
+        p0o, pposo = to_shape(p0), to_shape(p_pos)
+        mean = pposo * mean_pos
+        p50 = np.where(p0o >= 0.5, 0.0, x50)
+        p90 = np.where(p0o >= 0.9, 0.0, x90)
+        if scalar_h:
+            mean, p50, p90 = mean[..., 0], p50[..., 0], p90[..., 0]
+        return Wait(mean=mean, p50=p50, p90=p90)
