@@ -198,6 +198,8 @@ class OfficeModel:
         self.office_shape: tuple[int, ...] = np.broadcast_shapes(
             self.service_mean.shape, self.service_cv.shape, self.abandon_rate.shape,
             self.arrivals_per_hour.shape[:-1], self.timetable_counts.shape[:-1], self.no_show.shape)
+        #: estimation summary set by :func:`queueing.estimate.fit_office` (else None)
+        self.fit: object | None = None
         self.constant_counters = bool(np.all(self.timetable_counts == self.timetable_counts[..., :1]))
 
     # ------------------------------------------------------------------ helpers
