@@ -81,9 +81,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from booking import i18n
+    from booking import i18n, navigation
 
     i18n.register_template_helpers(app)
+    navigation.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
@@ -91,7 +92,7 @@ def register_commands(app: Flask) -> None:
 
     cli.init_app(app)
     try:
-        from offices import demo
+        from offices.demo import init_app as init_demo
     except ImportError:  # the demo package is optional in a trimmed deployment
         return
-    demo.init_app(app)
+    init_demo(app)

@@ -11,12 +11,20 @@ from flask_babel import get_locale
 from booking import dates
 from booking.extensions import babel
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> None:
+def translation_directories() -> list[Path]:
+    """Each feature package keeps its own catalogue in a ``translations`` folder; all are merged."""
+    found = []
+    for package in ("booking", "offices"):
+        found += sorted((PROJECT_ROOT / package).rglob("translations"))
+    return [path for path in found if path.is_dir()]
+
+
+def compile_catalogs(directories: list[Path] | None = None) -> None:
     """Compile each ``messages.po`` to ``messages.mo`` when the ``.mo`` is missing or older."""
-    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+    for po_path in (p for d in (directories or translation_directories()) for p in d.glob("*/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
@@ -45,8 +53,9 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    compile_catalogs()
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    directories = translation_directories()
+    compile_catalogs(directories)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(str(d) for d in directories))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
 
 

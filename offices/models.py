@@ -271,3 +271,41 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+
+class OfficeEstimate(db.Model):
+    """The queueing engine's parameters for one office, refitted from its event log (nightly)."""
+
+    __tablename__ = "office_estimates"
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    visits: Mapped[int] = mapped_column(Integer, default=0)  # visits the fit used
+    # Walk-in arrivals per hour: 7 rows (Saturday first) of 24 hours, Tehran local time.
+    arrivals_per_hour: Mapped[list[list[float]]] = mapped_column(JSON)
+    service_mean: Mapped[float] = mapped_column(Float)  # minutes
+    service_cv: Mapped[float] = mapped_column(Float)
+    patience_mean: Mapped[Optional[float]] = mapped_column(Float)  # minutes; empty: nobody seen leaving
+    no_show: Mapped[float] = mapped_column(Float, default=0.1)  # share of booked citizens who do not come
+    service_means: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # per service code, minutes
+
+
+class OfficeHourlyStats(db.Model):
+    """One office's figures for one hour (Tehran local), aggregated from tickets and feedback by a job."""
+
+    __tablename__ = "office_hourly_stats"
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    hour_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    arrivals: Mapped[int] = mapped_column(Integer, default=0)
+    booked_arrivals: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    left_unserved: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum: Mapped[float] = mapped_column(Float, default=0.0)  # minutes, over those served
+    wait_max: Mapped[float] = mapped_column(Float, default=0.0)
+    waits_over_15: Mapped[int] = mapped_column(Integer, default=0)
+    service_sum: Mapped[float] = mapped_column(Float, default=0.0)  # minutes
+    counter_minutes: Mapped[float] = mapped_column(Float, default=0.0)  # minutes of open counters
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_office_hourly_stats_hour", "hour_start"),)

@@ -164,8 +164,10 @@ def make_office(app, make_province, make_service) -> Callable[..., Any]:
                       address_fa=f"خیابان {n}", address_en=f"Street {n}", lat=35.75, lon=51.41, counters=3,
                       slot_minutes=15, walkin_reserve=0.3)
         values.update(overrides)
+        office_services = services if services is not None else [make_service()]
         office = Office(district=district, **values)
-        office.services = services if services is not None else [make_service()]
+        db.session.add(office)
+        office.services = office_services
         for weekday in range(5):
             office.hours.append(OpeningHours(weekday=weekday, opens=dt.time(7, 30), closes=dt.time(14, 30)))
         office.hours.append(OpeningHours(weekday=5, opens=dt.time(7, 30), closes=dt.time(12, 0)))

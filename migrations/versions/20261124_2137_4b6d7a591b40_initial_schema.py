@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cf4d865dfd6b
+Revision ID: 4b6d7a591b40
 Revises: 
-Create Date: 2026-11-24 21:33:49.248423
+Create Date: 2026-11-24 21:37:34.723993
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cf4d865dfd6b'
+revision = '4b6d7a591b40'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -125,6 +125,40 @@ def upgrade():
     )
     with op.batch_alter_table('counter_shifts', schema=None) as batch_op:
         batch_op.create_index('ix_counter_shifts_office_opened', ['office_id', 'opened_at'], unique=False)
+
+    op.create_table('office_estimates',
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('fitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('arrivals_per_hour', sa.JSON(), nullable=False),
+    sa.Column('service_mean', sa.Float(), nullable=False),
+    sa.Column('service_cv', sa.Float(), nullable=False),
+    sa.Column('patience_mean', sa.Float(), nullable=True),
+    sa.Column('no_show', sa.Float(), nullable=False),
+    sa.Column('service_means', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_office_estimates_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('office_id', name=op.f('pk_office_estimates'))
+    )
+    op.create_table('office_hourly_stats',
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('hour_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('arrivals', sa.Integer(), nullable=False),
+    sa.Column('booked_arrivals', sa.Integer(), nullable=False),
+    sa.Column('served', sa.Integer(), nullable=False),
+    sa.Column('left_unserved', sa.Integer(), nullable=False),
+    sa.Column('no_shows', sa.Integer(), nullable=False),
+    sa.Column('wait_sum', sa.Float(), nullable=False),
+    sa.Column('wait_max', sa.Float(), nullable=False),
+    sa.Column('waits_over_15', sa.Integer(), nullable=False),
+    sa.Column('service_sum', sa.Float(), nullable=False),
+    sa.Column('counter_minutes', sa.Float(), nullable=False),
+    sa.Column('rating_sum', sa.Integer(), nullable=False),
+    sa.Column('ratings', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_office_hourly_stats_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('office_id', 'hour_start', name=op.f('pk_office_hourly_stats'))
+    )
+    with op.batch_alter_table('office_hourly_stats', schema=None) as batch_op:
+        batch_op.create_index('ix_office_hourly_stats_hour', ['hour_start'], unique=False)
 
     op.create_table('office_services',
     sa.Column('office_id', sa.Integer(), nullable=False),
@@ -309,6 +343,11 @@ def downgrade():
     op.drop_table('time_slots')
     op.drop_table('opening_hours')
     op.drop_table('office_services')
+    with op.batch_alter_table('office_hourly_stats', schema=None) as batch_op:
+        batch_op.drop_index('ix_office_hourly_stats_hour')
+
+    op.drop_table('office_hourly_stats')
+    op.drop_table('office_estimates')
     with op.batch_alter_table('counter_shifts', schema=None) as batch_op:
         batch_op.drop_index('ix_counter_shifts_office_opened')
 
