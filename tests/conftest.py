@@ -176,3 +176,45 @@ def make_office(app, make_province, make_service) -> Callable[..., Any]:
         return office
 
     return make
+
+
+# --- browser tests: a real headless Chromium driven by Playwright ---
+
+@pytest.fixture()
+def live_server(app):
+    """The test app served over HTTP on a free local port; yields the base URL."""
+    from tests.browser import served
+
+    with served(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (Debian's package) for the session."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def phone_page(chromium):
+    """A page the size of a phone screen, in Persian."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="fa-IR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def desktop_page(chromium):
+    """A page the size of a small laptop screen."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="fa-IR")
+    page = context.new_page()
+    yield page
+    context.close()
