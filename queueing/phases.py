@@ -124,12 +124,6 @@ def first_departure_moments(counters: ArrayLike, cv: ArrayLike) -> tuple[FloatAr
     return f1, np.maximum(g1, f1**2)
 
 
-def _geometric_decay_sum(count: FloatArray, c: FloatArray) -> FloatArray:
-    """``sum_{i=1}^{count} exp(-i / c)`` in closed form (``count >= 0``)."""
-    r = np.exp(-1.0 / c)
-    return r * (-np.expm1(-count / c)) / (1.0 - r)
-
-
 def positive_wait_moments(departures: ArrayLike, counters: ArrayLike, service_rate: ArrayLike,
                           cv: ArrayLike, abandon_rate: ArrayLike, served: bool = True
                           ) -> tuple[FloatArray, FloatArray]:
@@ -160,23 +154,52 @@ def positive_wait_moments(departures: ArrayLike, counters: ArrayLike, service_ra
     var1 = g1 - f1**2
     k = m - 1.0
     cv2 = cv**2
-    scv_sum = cv2 * k + (1.0 - cv2) * (1.0 - 1.0 / np.maximum(c, 1.0)) * _geometric_decay_sum(k, np.maximum(c, 1.0))
+    scv_sum = _interval_variance(k, c, cv2)
     mean0 = (f1 + k) / rate
     var0 = (var1 + scv_sum) / rate**2
     if not np.any(theta > 0):
         return np.broadcast_arrays(mean0, var0)  # type: ignore[return-value]
-    # Exponential service with abandonment (hypoexponential, digamma sums).
-    shift = 1.0 if served else 0.0
     active = theta > 1e-9 * rate
     th = np.where(active, theta, 1.0)
     x = rate / th
-    mean_ab = (special.digamma(x + m + shift) - special.digamma(x + shift)) / th
-    var_ab = (special.polygamma(1, x + shift) - special.polygamma(1, x + m + shift)) / th**2
-    mean_exp0 = m / rate
-    var_exp0 = m / rate**2
-    mean = np.where(active, mean_ab * (mean0 / mean_exp0), mean0)
-    var = np.where(active, var_ab * (var0 / var_exp0), var0)
+    # Exact for exponential service (hypoexponential phases, digamma sums).
+    shift = 1.0 if served else 0.0
+    mean_exp = (special.digamma(x + m + shift) - special.digamma(x + shift)) / th
+    var_exp = (special.polygamma(1, x + shift) - special.polygamma(1, x + m + shift)) / th**2
+    # General service: the departures needed, J, taken from the exponential
+    # virtual wait (J = rate x mean), the departure epochs' moments at J, and
+    # the citizen's own patience as a tilt exp(-theta t) of the gamma-matched
+    # law.  Used as a ratio to the same construction at cv = 1, so that the
+    # result is exact for exponential service.
+    mean_v = (special.digamma(x + m) - special.digamma(x)) / th
+    var_v = (special.polygamma(1, x) - special.polygamma(1, x + m)) / th**2
+    j_eff = np.clip(rate * mean_v, 1.0, m)
+    var_j = np.maximum(rate**2 * var_v - j_eff, 0.0)
+    kj = j_eff - 1.0
+
+    def _approx(f: FloatArray, v1: FloatArray, scv_cv: FloatArray) -> tuple[FloatArray, FloatArray]:
+        mean_g = (f + kj) / rate
+        var_g = (v1 + _interval_variance(kj, c, scv_cv) + var_j) / rate**2
+        if served:
+            shape = mean_g**2 / var_g
+            beta = mean_g / var_g + th
+            mean_g, var_g = shape / beta, shape / beta**2
+        return mean_g, var_g
+
+    mean_cv, var_cv = _approx(f1, var1, cv2)
+    mean_one, var_one = _approx(np.ones_like(f1), np.ones_like(var1), np.ones_like(cv2))
+    mean = np.where(active, mean_exp * mean_cv / mean_one, mean0)
+    var = np.where(active, var_exp * var_cv / var_one, var0)
     return mean, np.maximum(var, 1e-12 * mean**2)
+
+
+def _interval_variance(k: FloatArray, c: FloatArray, scv: FloatArray) -> FloatArray:
+    """Variance (in units of ``1/(c mu)^2``) of ``k`` inter-departure intervals after the first.
+
+    ``k scv + (1 - scv) k (1 - k/c)^+``: Poisson-like over less than one
+    service time of each counter, the renewal value ``scv`` per interval beyond.
+    """
+    return scv * k + (1.0 - scv) * k * np.clip(1.0 - k / np.maximum(c, 1.0), 0.0, 1.0)
 
 
 def gamma_quantile(mean: ArrayLike, var: ArrayLike, q: ArrayLike) -> FloatArray:
