@@ -7,20 +7,28 @@ from __future__ import annotations
 from .erlang import SteadyState, erlang_a, erlang_b, erlang_c, steady_state
 from .estimate import FitSummary, ServiceFit, Visit, fit_office
 from .model import OfficeModel, Wait
+from .ranking import Explanation, Ranking, haversine_km, rank_offices, travel_minutes
 from .simulate import Simulation, simulate_office
+from .staffing import counters_needed
 
 __all__ = [
+    "Explanation",
     "FitSummary",
     "OfficeModel",
+    "Ranking",
     "ServiceFit",
     "Simulation",
     "SteadyState",
     "Visit",
     "Wait",
+    "counters_needed",
     "erlang_a",
     "erlang_b",
     "erlang_c",
     "fit_office",
+    "haversine_km",
+    "rank_offices",
     "simulate_office",
     "steady_state",
+    "travel_minutes",
 ]
