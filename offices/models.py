@@ -309,3 +309,33 @@ class OfficeHourlyStats(db.Model):
     ratings: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_office_hourly_stats_hour", "hour_start"),)
+
+
+class ComplaintStatus(str, enum.Enum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    RESOLVED = "resolved"
+
+
+class Complaint(db.Model):
+    """A citizen's complaint or report about an office; its supervisors answer it, the citizen reads the answer."""
+
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_code: Mapped[str] = mapped_column(String(16), unique=True)  # the citizen's tracking code for this complaint
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    appointment_code: Mapped[Optional[str]] = mapped_column(String(16))  # optional booking tracking code
+    text: Mapped[str] = mapped_column(String(4000))
+    contact: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(10), default=ComplaintStatus.NEW.value)
+    answer: Mapped[str] = mapped_column(String(4000), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'in_review', 'resolved')", name="complaint_status_known"),
+        Index("ix_complaints_office_status", "office_id", "status"),
+    )
