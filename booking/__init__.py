@@ -72,6 +72,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    from offices.auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

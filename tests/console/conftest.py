@@ -1,0 +1,44 @@
+"""Fixtures for the operator console, the live load and the jobs: staff users and logged-in clients."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from booking.extensions import db
+
+PASSWORD = "correct horse 7"
+
+
+@pytest.fixture()
+def make_user(app) -> Callable[..., Any]:
+    """``make_user(role="operator", office=office)``: a member of staff with the password :data:`PASSWORD`."""
+    from offices.models import User
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "operator", *, office=None, password: str = PASSWORD, **overrides: Any) -> User:
+        n = next(counter)
+        values: dict[str, Any] = dict(username=f"{role}-{n}", full_name=f"{role} {n}", role=role,
+                                      office_id=office.id if office is not None else None)
+        values.update(overrides)
+        user = User(**values)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture()
+def login(client) -> Callable[[Any], Any]:
+    """``login(user)``: log the test client in as this user."""
+
+    def do(user, password: str = PASSWORD):
+        db.session.commit()
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
