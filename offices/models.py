@@ -339,3 +339,16 @@ class Complaint(db.Model):
         CheckConstraint("status IN ('new', 'in_review', 'resolved')", name="complaint_status_known"),
         Index("ix_complaints_office_status", "office_id", "status"),
     )
+
+
+class TicketSeries(db.Model):
+    """The last ticket number given for one service at one office on one (Tehran) day: A-001, A-002, …
+
+    Taken with a conditional UPDATE so that two desks adding walk-ins at once never print the same number.
+    """
+
+    __tablename__ = "ticket_series"
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
