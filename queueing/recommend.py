@@ -1,0 +1,357 @@
+"""Which office should a citizen go to now: the recommender behind ``/api/recommend``.
+
+:func:`recommend` ranks every office of a city for a citizen standing at
+``(origin_lat, origin_lon)`` by the time the visit will take them: the travel
+time plus the wait *predicted for the moment they would arrive*.  The same
+function is the ``"safnama"`` policy of the city simulator
+(:func:`queueing.city.simulate_city`), so what the benchmark proves is what
+citizens get.
+
+Why "on arrival" and not "now": if every citizen is shown the office that is
+quiet *now*, everyone goes there and it is full when they arrive (herding).
+The prediction therefore counts, for each office,
+
+* the people it had when its state was last read (``waiting + busy``; the
+  reading may be ``state_age`` minutes old),
+* the citizens Safnama has already sent there who arrive after that reading
+  and before this citizen (in production: the "I'm going" presses and the
+  bookings within the hour, held in Redis until their ETA plus the largest
+  state age, see :class:`EnRoute`),
+* the walk-ins it expects meanwhile (``walkin_rate`` per minute: arrivals
+  that were *not* sent by Safnama),
+* and those its counters will have served by then (``counters /
+  service_mean`` per minute while busy).
+
+Model (all per office, vectorised over offices; ``H = state_age + travel``
+minutes from the reading to the citizen's arrival; ``r = c / S`` departures
+per minute when the ``c`` counters are busy):
+
+* Departures the citizen must wait for on arrival (a fluid balance with
+  reflection, i.e. Lindley's recursion for the fluid queue): ``Y = max_s
+  [A(s, H) - r (H - s) + (X0 if s = 0)] - c + 1`` over ``s = 0`` and the ETA of
+  each citizen already sent (``A(s, H)``: arrivals in ``(s, H]``; ``X0 =
+  waiting + busy``).  Taking the maximum over the start points means an office
+  that is idle now is not credited with service it cannot give before the
+  en-route citizens get there.
+* Randomness: walk-ins are Poisson (variance ``lambda H``) and the departures
+  of ``c`` busy counters a superposition with squared CV ``scv_d = 1 + (cv^2 -
+  1) / c`` (one counter: the service's own ``cv^2``; many: Poisson, by the
+  Palm-Khintchine theorem; Whitt 1982, "Approximating a point process by a
+  renewal process", Operations Research 30(1)).  ``Y`` is taken normal with
+  ``sigma^2 = lambda H + r H scv_d``; the wait is ``Y+ / r``, so
+  ``E[W] = (y Phi(y/sigma) + sigma phi(y/sigma)) / r`` (the normal partial
+  expectation) and ``E[W^2]`` likewise, plus the phase noise of ``Y``
+  departures (``Y scv_d / r^2``).  With no reading age, nobody en route and
+  exponential service this reduces to the engine's conditional wait
+  (:meth:`queueing.model.OfficeModel.wait_now`, an Erlang(``m``, ``c mu``) law,
+  Gross & Harris, *Fundamentals of Queueing Theory*, 4th ed., 2.3) in mean.
+* Quantiles: an atom at zero ``P(Y <= 0)`` and a gamma law for the positive
+  part with the matching mean and variance; the gamma quantile by the
+  Wilson-Hilferty cube-root approximation (Wilson & Hilferty 1931, PNAS 17).
+* Travel: great-circle (haversine) distance x ``detour`` / ``speed_kmh``.
+* Score: ``travel + mean wait + p90_weight (p90 - mean)`` minutes.
+
+Spreading (no herding among near-equal offices): the offices whose score is
+within ``max(spread_minutes, spread_share x best)`` of the best are
+candidates; one is drawn with probability proportional to ``exp(-(score -
+best) / (tolerance / 2))`` and put first; the rest follow by score.  A
+citizen sees the drawn office first and why ("12 min away, ~8 min wait when
+you arrive, 4 people already on their way").
+
+Units: minutes, rates per minute, degrees, km/h.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+from .model import Wait
+
+__all__ = ["EnRoute", "OfficeState", "Recommendation", "recommend", "travel_minutes", "EARTH_RADIUS_KM",
+           "URBAN_SPEED_KMH", "DETOUR"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Mean Earth radius (km), IUGG.
+EARTH_RADIUS_KM = 6371.0088
+#: Door-to-door urban speed (km/h) over the great-circle distance times :data:`DETOUR`:
+#: a mix of Tehran's peak-hour traffic (about 15-25 km/h) and public transport.
+URBAN_SPEED_KMH = 20.0
+#: Road distance over great-circle distance in a city grid (typically 1.2-1.4).
+DETOUR = 1.3
+
+_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+
+
+def travel_minutes(origin_lat: ArrayLike, origin_lon: ArrayLike, lat: ArrayLike, lon: ArrayLike, *,
+                   speed_kmh: float = URBAN_SPEED_KMH, detour: float = DETOUR) -> FloatArray:
+    """Travel time (minutes) from origins to offices.
+
+    ``60 x 2 R asin(sqrt(hav)) x detour / speed_kmh`` with the haversine
+    ``hav = sin^2(dlat/2) + cos(lat1) cos(lat2) sin^2(dlon/2)`` (R. W. Sinnott,
+    "Virtues of the haversine", Sky and Telescope 68(2), 1984).
+
+    Args:
+        origin_lat, origin_lon: origin(s) in degrees (broadcast against the offices).
+        lat, lon: offices in degrees.
+        speed_kmh: door-to-door speed (km/h).
+        detour: road distance / great-circle distance.
+
+    Returns:
+        Minutes, broadcast shape of the inputs.
+    """
+    p1, l1 = np.radians(origin_lat), np.radians(origin_lon)
+    p2, l2 = np.radians(lat), np.radians(lon)
+    hav = np.sin((p2 - p1) / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2.0) ** 2
+    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(np.maximum(hav, 0.0), 1.0)))
+    return 60.0 * km * detour / speed_kmh
+
+
+@dataclass(frozen=True)
+class OfficeState:
+    """The live state of a city's offices, one entry per office (arrays of equal length).
+
+    Attributes:
+        lat, lon: office position (degrees).
+        counters: counters open now.
+        waiting: people in line (not in service) at the last reading.
+        busy: counters serving someone at the last reading.
+        service_mean: mean time at the counter (minutes).
+        service_cv: coefficient of variation of the time at the counter.
+        walkin_rate: expected arrivals per minute over the next hour that
+            were *not* sent by Safnama (the office's fitted arrival rate for
+            the hour, minus the Safnama-directed share).
+        state_age: minutes since the reading of ``waiting`` / ``busy``
+            (scalar or per office; 0 for a live reading).
+    """
+
+    lat: ArrayLike
+    lon: ArrayLike
+    counters: ArrayLike
+    waiting: ArrayLike
+    busy: ArrayLike
+    service_mean: ArrayLike
+    service_cv: ArrayLike = 1.0
+    walkin_rate: ArrayLike = 0.0
+    state_age: ArrayLike = 0.0
+
+
+@dataclass(frozen=True)
+class EnRoute:
+    """Citizens Safnama has sent and who had not arrived when the state was read.
+
+    One entry per citizen.  In production these are the Redis records of
+    "I'm going" presses and bookings within the hour; keep each until its ETA
+    plus the largest ``state_age`` (a citizen who arrived after the reading is
+    not yet in ``waiting``), so entries with a negative ``eta`` are expected.
+
+    Attributes:
+        office: index of the office (into the :class:`OfficeState` arrays).
+        eta: expected arrival, minutes from now (negative: already arrived).
+    """
+
+    office: ArrayLike
+    eta: ArrayLike
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The ranking for one citizen; per-office arrays are indexed like the input.
+
+    Attributes:
+        order: office indices to show, best first; ``order[0]`` is the office
+            to go to (drawn among the near-equal best ones).
+        travel: travel time to every office (minutes).
+        wait: predicted wait on arrival at every office (minutes; mean, p50, p90).
+        score: travel + mean wait + p90 penalty (minutes).
+        en_route: citizens already sent to each office and still on their way.
+        ahead: expected people ahead of the citizen on arrival (waiting or in
+            service).
+        candidates: offices among which the first one was drawn.
+    """
+
+    order: IntArray
+    travel: FloatArray
+    wait: Wait
+    score: FloatArray
+    en_route: IntArray
+    ahead: FloatArray
+    candidates: NDArray[np.bool_] = field(repr=False)
+
+    @property
+    def office(self) -> int:
+        """The office to go to (``order[0]``)."""
+        return int(self.order[0])
+
+    def reasons(self) -> list[dict[str, Any]]:
+        """The parts of each shown office's one-line explanation, in ``order``.
+
+        Returns:
+            One dict per office: ``office`` (index), ``travel_minutes``,
+            ``wait_minutes`` (mean on arrival), ``wait_p90_minutes``,
+            ``en_route`` (people already on their way), ``ahead`` (people
+            expected ahead on arrival), ``total_minutes``; minutes rounded to
+            whole minutes, e.g. "12 min away, ~8 min wait when you arrive (4
+            people are already on their way)".
+        """
+        return [{"office": int(i), "travel_minutes": int(round(float(self.travel[i]))),
+                 "wait_minutes": int(round(float(self.wait.mean[i]))),
+                 "wait_p90_minutes": int(round(float(self.wait.p90[i]))),
+                 "en_route": int(self.en_route[i]), "ahead": int(round(float(self.ahead[i]))),
+                 "total_minutes": int(round(float(self.travel[i] + self.wait.mean[i])))}
+                for i in self.order]
+
+
+def _gamma_quantile_wh(mean: FloatArray, var: FloatArray, q: FloatArray) -> FloatArray:
+    """Gamma quantile with given mean and variance, Wilson-Hilferty approximation."""
+    k = mean * mean / np.maximum(var, 1e-12)
+    z = special.ndtri(q)
+    inv9k = 1.0 / (9.0 * np.maximum(k, 1e-9))
+    base = np.maximum(1.0 - inv9k + z * np.sqrt(inv9k), 0.0)
+    return mean * base ** 3
+
+
+def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_route: EnRoute | None = None, *,
+              k: int = 5, speed_kmh: float = URBAN_SPEED_KMH, detour: float = DETOUR,
+              p90_weight: float = 0.1, spread_minutes: float = 3.0, spread_share: float = 0.1,
+              spread: bool = True, travel: ArrayLike | None = None,
+              rng: np.random.Generator | None = None) -> Recommendation:
+    """Rank a city's offices for a citizen by travel plus the wait on arrival.
+
+    Typical call from ``/api/recommend``::
+
+        state = OfficeState(lat=lats, lon=lons, counters=open_counters, waiting=waiting, busy=busy,
+                            service_mean=service_mean, service_cv=service_cv,
+                            walkin_rate=walkins_per_minute, state_age=minutes_since_reading)
+        sent = EnRoute(office=office_index_of_each_record, eta=minutes_until_each_eta)
+        rec = recommend(lat, lon, state, sent, k=5)
+        best = rec.office                      # show first; its ETA is now + rec.travel[best]
+        rec.reasons()                          # the parts of each explanation line
+
+    After the citizen presses "I'm going", store ``(office, now +
+    travel[office])`` in the en-route set (see :class:`EnRoute`).
+
+    Args:
+        origin_lat, origin_lon: where the citizen is (degrees).
+        offices: the live state of the candidate offices (see :class:`OfficeState`).
+        en_route: citizens already sent (see :class:`EnRoute`), or None.
+        k: how many offices to return in ``order``.
+        speed_kmh, detour: travel model (see :func:`travel_minutes`).
+        p90_weight: weight (per minute) of the 90th percentile's excess over
+            the mean in the score.
+        spread_minutes, spread_share: an office is near-equal to the best
+            when its score is within ``max(spread_minutes, spread_share x
+            best score)`` minutes of it.
+        spread: False to always put the best score first (no draw).
+        travel: precomputed travel times (minutes) to every office, instead
+            of the great-circle model.
+        rng: random generator for the draw among near-equal offices (None: a
+            fresh unseeded one).
+
+    Returns:
+        A :class:`Recommendation`.
+
+    Raises:
+        ValueError: mismatched array lengths, no office, or negative state.
+    """
+    lat = np.asarray(offices.lat, dtype=float)
+    n = lat.shape[0] if lat.ndim == 1 else 0
+    if n == 0:
+        raise ValueError("offices must hold at least one office (1-D arrays)")
+    c = np.asarray(offices.counters, dtype=float)
+    x0 = np.asarray(offices.waiting, dtype=float) + np.asarray(offices.busy, dtype=float)
+    s_mean = np.asarray(offices.service_mean, dtype=float)
+    cv = np.asarray(offices.service_cv, dtype=float)
+    lam = np.asarray(offices.walkin_rate, dtype=float)
+    age = np.asarray(offices.state_age, dtype=float)
+    arrays = (c, x0, s_mean, cv, lam, age)
+    if any(a.shape != (n,) for a in arrays):
+        try:
+            c, x0, s_mean, cv, lam, age = (np.broadcast_to(a, (n,)) for a in arrays)
+        except ValueError:
+            raise ValueError(f"office state arrays must have {n} entries (one per office)") from None
+    if min(x0.min(), lam.min(), age.min(), c.min()) < 0 or s_mean.min() <= 0:
+        raise ValueError("office state must be non-negative (and service_mean positive)")
+    if travel is None:
+        trav = travel_minutes(origin_lat, origin_lon, lat, np.asarray(offices.lon, dtype=float),
+                              speed_kmh=speed_kmh, detour=detour)
+    else:
+        trav = np.asarray(travel, dtype=float)
+    horizon = age + trav
+    open_ = c > 0
+    c_use = np.where(open_, c, 1.0)
+    rate = c_use / s_mean                                     # departures per minute, all counters busy
+    scv_d = 1.0 + (cv * cv - 1.0) / c_use
+
+    # Fluid balance from the reading (s = 0) ...
+    y = x0 + (lam - rate) * horizon - c_use + 1.0
+    sent_now = np.zeros(n, dtype=np.int64)
+    if en_route is not None:
+        e_off = np.asarray(en_route.office, dtype=np.int64)
+        e_eta = np.asarray(en_route.eta, dtype=float)
+        if e_off.size:
+            if e_off.shape != e_eta.shape:
+                raise ValueError("en_route.office and en_route.eta must have the same length")
+            if e_off.min() < 0 or e_off.max() >= n:
+                raise ValueError("en_route.office holds an index outside the offices")
+            sent_now = np.bincount(e_off[e_eta > 0.0], minlength=n)
+            u = e_eta + age[e_off]                            # minutes after the reading
+            h = horizon[e_off]
+            keep = (u > 0.0) & (u <= h)
+            if keep.any():
+                o, u, h = e_off[keep], u[keep], h[keep]
+                y = y + np.bincount(o, minlength=n)          # everyone sent who gets there first
+                # ... and from each en-route arrival (reflection): arrivals from u on, minus service since u.
+                idx = np.lexsort((-u, o))
+                o_s, u_s, h_s = o[idx], u[idx], h[idx]
+                first = np.searchsorted(o_s, o_s, side="left")
+                rank = np.arange(o_s.size) - first + 1.0      # arrivals at the same office from u on
+                cand = rank + (lam[o_s] - rate[o_s]) * (h_s - u_s) - c_use[o_s] + 1.0
+                best = np.full(n, -np.inf)
+                np.maximum.at(best, o_s, cand)
+                y = np.maximum(y, best)
+    sigma = np.sqrt(lam * horizon + rate * horizon * scv_d + 0.25)
+    z = y / sigma
+    big_phi = special.ndtr(z)
+    small_phi = np.exp(-0.5 * z * z) / _SQRT_2PI
+    ey = y * big_phi + sigma * small_phi                      # E[Y+]
+    ey2 = (y * y + sigma * sigma) * big_phi + y * sigma * small_phi  # E[(Y+)^2]
+    mean = ey / rate
+    var = np.maximum((ey2 - ey * ey + ey * scv_d) / (rate * rate), 0.0)
+    p_pos = np.maximum(special.ndtr((y + 0.5) / sigma), 1e-12)
+    m_pos = mean / p_pos
+    v_pos = np.maximum((var + mean * mean) / p_pos - m_pos * m_pos, 1e-9 + 1e-6 * m_pos * m_pos)
+    p0 = 1.0 - p_pos
+    q50 = np.minimum(np.maximum((0.5 - p0) / p_pos, 1e-9), 1 - 1e-9)
+    q90 = np.minimum(np.maximum((0.9 - p0) / p_pos, 1e-9), 1 - 1e-9)
+    p50 = np.where(p0 >= 0.5, 0.0, _gamma_quantile_wh(m_pos, v_pos, q50))
+    p90 = np.where(p0 >= 0.9, 0.0, _gamma_quantile_wh(m_pos, v_pos, q90))
+    closed = ~open_
+    if closed.any():
+        mean, p50, p90 = (np.where(closed, np.inf, a) for a in (mean, p50, p90))
+    score = trav + mean + p90_weight * np.maximum(p90 - mean, 0.0)
+
+    order = np.argsort(score, kind="stable")
+    best_i = int(order[0])
+    best = float(score[best_i])
+    tol = max(spread_minutes, spread_share * best)
+    candidates = score <= best + tol
+    first = best_i
+    if spread and np.isfinite(best):
+        idx = np.flatnonzero(candidates)
+        if idx.size > 1:
+            w = np.exp(-(score[idx] - best) / (0.5 * tol))
+            gen = rng if rng is not None else np.random.default_rng()
+            cum = np.cumsum(w)
+            first = int(idx[min(int(np.searchsorted(cum, gen.random() * cum[-1], side="right")), idx.size - 1)])
+    k = max(1, min(int(k), n))
+    rest = order[order != first][: k - 1]
+    shown = np.concatenate([[first], rest]).astype(np.int64)
+    ahead = np.maximum(y + c_use - 1.0, 0.0)
+    return Recommendation(order=shown, travel=trav, wait=Wait(mean=mean, p50=p50, p90=p90), score=score,
+                          en_route=sent_now, ahead=ahead, candidates=candidates)
