@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from booking import dates
@@ -38,6 +38,8 @@ def compile_catalogs(directories: list[Path] | None = None) -> None:
 
 def select_locale() -> str:
     """``?lang=`` for this request, then the language kept in the session, then Persian."""
+    if not has_request_context():  # jobs and commands: Persian
+        return "fa"
     languages = g.get("languages") or ("fa", "en")
     asked = request.args.get("lang")
     if asked in languages:

@@ -1,0 +1,181 @@
+"""Bookable time slots: which days an office is open, how many places a slot has, and the slots themselves.
+
+Slots are made lazily: the first time anyone looks at an office's day, its slots are inserted (a second
+request doing the same at the same moment is harmless: the UNIQUE(office_id, starts_at) constraint and
+``ON CONFLICT DO NOTHING`` keep one row per slot). ``ensure_slots_ahead`` lets a job prepare them too.
+
+Capacity of a slot (places): ``floor(counters x slot_minutes / mean_service_minutes x (1 - walkin_reserve))``,
+i.e. what the counters can serve in the slot, less the share the office keeps for walk-ins.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
+from booking.extensions import db
+from booking.models import TimeSlot
+from offices.models import Closure, Office, OfficeEstimate, OpeningHours
+
+BOOKING_DAYS = 14  # open days a citizen can book ahead, today included
+_SCAN_LIMIT = 60  # calendar days searched for the open ones
+DEFAULT_SERVICE_MINUTES = 12.0
+
+
+def today_tehran(now: dt.datetime | None = None) -> dt.date:
+    return to_tehran(now or utcnow()).date()
+
+
+def closed_days(office: Office, first: dt.date, last: dt.date) -> set[dt.date]:
+    """Public holidays and the office's own closures between two dates (inclusive)."""
+    rows = db.session.scalars(select(Closure.day).where(
+        Closure.day >= first, Closure.day <= last,
+        (Closure.office_id == office.id) | Closure.office_id.is_(None)))
+    return set(rows)
+
+
+def opening_on(office: Office, day: dt.date, closed: set[dt.date] | None = None) -> OpeningHours | None:
+    """The office's opening hours on a day, or None when it is closed (weekly day off, holiday, closure)."""
+    if closed is None:
+        closed = closed_days(office, day, day)
+    if day in closed:
+        return None
+    weekday = iran_weekday(day)
+    return next((h for h in office.hours if h.weekday == weekday), None)
+
+
+def open_days(office: Office, start: dt.date, count: int = BOOKING_DAYS) -> list[dt.date]:
+    """The next ``count`` days (from ``start``, included) on which the office is open."""
+    closed = closed_days(office, start, start + dt.timedelta(days=_SCAN_LIMIT))
+    days: list[dt.date] = []
+    for offset in range(_SCAN_LIMIT):
+        day = start + dt.timedelta(days=offset)
+        if opening_on(office, day, closed) is not None:
+            days.append(day)
+            if len(days) == count:
+                break
+    return days
+
+
+def mean_service_minutes(office: Office) -> float:
+    """The office's mean service time (minutes): its fitted estimate, else its services' typical times."""
+    fitted = db.session.get(OfficeEstimate, office.id)
+    if fitted is not None and fitted.service_mean > 0:
+        return float(fitted.service_mean)
+    typical = [s.typical_minutes for s in office.services]
+    return float(sum(typical) / len(typical)) if typical else DEFAULT_SERVICE_MINUTES
+
+
+def slot_capacity(counters: int, slot_minutes: int, service_minutes: float, walkin_reserve: float) -> int:
+    """Places in one slot: counters x slot length / mean service time, less the walk-in reserve (floored)."""
+    if service_minutes <= 0:
+        raise ValueError("service_minutes must be positive")
+    return max(0, math.floor(counters * slot_minutes / service_minutes * (1.0 - walkin_reserve) + 1e-9))
+
+
+def slot_starts(office: Office, day: dt.date, hours: OpeningHours) -> list[dt.datetime]:
+    """UTC start times of the slots that fit whole inside the day's opening hours."""
+    step = dt.timedelta(minutes=office.slot_minutes)
+    start = dt.datetime.combine(day, hours.opens)
+    end = dt.datetime.combine(day, hours.closes)
+    starts = []
+    while start + step <= end:
+        starts.append(tehran_to_utc(start))
+        start += step
+    return starts
+
+
+def ensure_slots(office: Office, day: dt.date) -> list[TimeSlot]:
+    """The office's slots on a day (Tehran), made now if they do not exist yet; [] on a closed day."""
+    hours = opening_on(office, day)
+    if hours is None:
+        return []
+    starts = slot_starts(office, day, hours)
+    if not starts:
+        return []
+    existing = _slots_between(office.id, starts[0], starts[-1])
+    if len(existing) < len(starts):
+        capacity = slot_capacity(office.counters, office.slot_minutes, mean_service_minutes(office),
+                                 office.walkin_reserve)
+        have = {s.starts_at for s in existing}
+        rows = [{"office_id": office.id, "starts_at": s, "minutes": office.slot_minutes, "capacity": capacity,
+                 "booked": 0} for s in starts if s not in have]
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(TimeSlot).values(rows).on_conflict_do_nothing(
+            index_elements=["office_id", "starts_at"]))
+        db.session.flush()
+        existing = _slots_between(office.id, starts[0], starts[-1])
+    return existing
+
+
+def _slots_between(office_id: int, first: dt.datetime, last: dt.datetime) -> list[TimeSlot]:
+    return list(db.session.scalars(select(TimeSlot).where(
+        TimeSlot.office_id == office_id, TimeSlot.starts_at >= first, TimeSlot.starts_at <= last)
+        .order_by(TimeSlot.starts_at)))
+
+
+def ensure_slots_ahead(office: Office, now: dt.datetime | None = None) -> int:
+    """Make the slots of the office's next bookable days (a job calls this nightly); returns how many exist."""
+    return sum(len(ensure_slots(office, day)) for day in open_days(office, today_tehran(now)))
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A slot as a citizen sees it."""
+
+    slot: TimeSlot
+    remaining: int
+    state: str  # "open", "full" or "past"
+    wait_minutes: float | None = None  # predicted mean wait on arrival, minutes
+
+    @property
+    def bookable(self) -> bool:
+        return self.state == "open"
+
+
+def slot_views(slots: Iterable[TimeSlot], now: dt.datetime | None = None,
+               waits: dict[int, float] | None = None) -> list[SlotView]:
+    """Each slot with its remaining places and whether it can still be chosen."""
+    now = now or utcnow()
+    views = []
+    for slot in slots:
+        remaining = max(0, slot.capacity - slot.booked)
+        state = "past" if slot.starts_at <= now else ("full" if remaining == 0 else "open")
+        views.append(SlotView(slot, remaining, state, (waits or {}).get(slot.id)))
+    return views
+
+
+def day_slots(office: Office, day: dt.date, now: dt.datetime | None = None, *,
+              with_waits: bool = True) -> list[SlotView]:
+    """The office's slots on a day with remaining places, state and predicted wait."""
+    slots = ensure_slots(office, day)
+    waits = None
+    if with_waits and slots:
+        from booking import forecast
+
+        waits = forecast.slot_waits(office, slots)
+    return slot_views(slots, now, waits)
+
+
+def next_free_slots(office: Office, now: dt.datetime | None = None, limit: int = 6,
+                    days: int = 3) -> list[SlotView]:
+    """The first bookable slots of the office's next open days."""
+    now = now or utcnow()
+    found: list[SlotView] = []
+    for day in open_days(office, today_tehran(now), days):
+        found += [v for v in day_slots(office, day, now) if v.bookable]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def best_slots(office: Office, day: dt.date, now: dt.datetime | None = None, limit: int = 3) -> list[SlotView]:
+    """The bookable slots of a day with the shortest predicted wait (then earliest)."""
+    views = [v for v in day_slots(office, day, now) if v.bookable]
+    views.sort(key=lambda v: (v.wait_minutes if v.wait_minutes is not None else 0.0, v.slot.starts_at))
+    return views[:limit]
