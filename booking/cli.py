@@ -92,6 +92,8 @@ def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) 
         child = start_worker(app)
         click.echo(f"RQ worker started (pid {child.pid}).")
     click.echo(f"Safnama is serving on http://{host}:{port}/")
+    # Stopping with SIGTERM unwinds like Ctrl-C, so that the worker and the embedded Redis stop too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         from werkzeug.serving import run_simple
 
