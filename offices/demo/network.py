@@ -16,7 +16,7 @@
 * **Catchment**: the people an office serves: its city's (or Tehran district's) population, grossed up so
   that the province's whole population (towns and villages not listed) is covered, divided among the
   offices there. **Demand** (mean arrivals on an ordinary Sunday–Tuesday) is a base that grows with the
-  size of the city (38 a day in a small town up to 150 in Tehran) times the office's relative catchment and
+  size of the city (36 a day in a small town up to 140 in Tehran) times the office's relative catchment and
   a local factor, so a busy Tehran office sees 100–250 people a day and a small-town office 20–60
   whatever the total number of offices.
 * **Counters** (2–8) cover the morning peak hour's workload at about 85% utilisation.
