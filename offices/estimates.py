@@ -1,0 +1,181 @@
+"""The queueing engine's parameters for offices: read them as one vectorised model, refit them from the log.
+
+:func:`office_models` builds one :class:`queueing.OfficeModel` over many offices (arrays, one entry per
+office) from their :class:`~offices.models.OfficeEstimate` rows, with defaults from the services' typical
+durations for an office that has none yet. :func:`refit_office` fits an office's parameters on its recent
+tickets and counter shifts (:func:`queueing.fit_office`) and stores them.
+
+Units: minutes, arrivals per hour.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import func, select
+
+from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
+from booking.extensions import db
+from offices.models import (CounterShift, Office, OfficeEstimate, QueueTicket, ServiceType, TicketOutcome,
+                            office_services)
+from queueing import OfficeModel, Visit, fit_office
+
+DEFAULT_SERVICE_MINUTES = 12.0
+DEFAULT_SERVICE_CV = 0.7
+# Stand-in for "nobody seen leaving" in a vectorised model (minutes; abandonment then is negligible).
+NO_ABANDONMENT_PATIENCE = 1e5
+REFIT_DAYS = 28
+
+
+def _default_service_means(office_ids: Sequence[int]) -> dict[int, float]:
+    """Mean typical duration (minutes) of each office's services."""
+    rows = db.session.execute(
+        select(office_services.c.office_id, func.avg(ServiceType.typical_minutes))
+        .join(ServiceType, ServiceType.id == office_services.c.service_type_id)
+        .where(office_services.c.office_id.in_(office_ids))
+        .group_by(office_services.c.office_id))
+    return {office_id: float(mean) for office_id, mean in rows if mean}
+
+
+def office_models(office_ids: Sequence[int], at: dt.datetime | None = None) -> tuple[OfficeModel, dict[int, int]]:
+    """One engine model over many offices, and where each office is in its arrays.
+
+    Args:
+        office_ids: the offices, in the order of the model's arrays.
+        at: the moment (UTC) whose hour picks the walk-in arrival rate; default now.
+
+    Returns:
+        ``(model, index)``: ``model`` with parameters of shape ``(len(office_ids),)`` (counters: the
+        counters installed), ``index[office_id]`` the office's position.
+    """
+    ids = list(office_ids)
+    if not ids:
+        raise ValueError("office_models needs at least one office")
+    index = {office_id: i for i, office_id in enumerate(ids)}
+    local = to_tehran(at or utcnow())
+    weekday, hour = iran_weekday(local.date()), local.hour
+    counters = dict(db.session.execute(select(Office.id, Office.counters).where(Office.id.in_(ids))).all())
+    estimates = {e.office_id: e for e in db.session.scalars(select(OfficeEstimate)
+                                                             .where(OfficeEstimate.office_id.in_(ids)))}
+    defaults = _default_service_means([i for i in ids if i not in estimates])
+    n = len(ids)
+    service_mean = np.full(n, DEFAULT_SERVICE_MINUTES)
+    service_cv = np.full(n, DEFAULT_SERVICE_CV)
+    patience = np.full(n, NO_ABANDONMENT_PATIENCE)
+    arrivals = np.zeros(n)
+    no_show = np.full(n, 0.1)
+    installed = np.ones(n)
+    for office_id, i in index.items():
+        installed[i] = max(1, counters.get(office_id, 1))
+        estimate = estimates.get(office_id)
+        if estimate is None:
+            service_mean[i] = defaults.get(office_id, DEFAULT_SERVICE_MINUTES)
+            continue
+        service_mean[i] = max(estimate.service_mean, 0.5)
+        service_cv[i] = max(estimate.service_cv, 0.0)
+        if estimate.patience_mean:
+            patience[i] = max(estimate.patience_mean, 1.0)
+        no_show[i] = min(max(estimate.no_show, 0.0), 1.0)
+        try:
+            arrivals[i] = float(estimate.arrivals_per_hour[weekday][hour])
+        except (IndexError, TypeError, KeyError):
+            arrivals[i] = 0.0
+    model = OfficeModel(counters=installed, service_mean=service_mean, service_cv=service_cv,
+                        arrivals_per_hour=arrivals[:, None], patience_mean=patience, no_show=no_show)
+    return model, index
+
+
+def _day_start_utc(day: dt.date) -> dt.datetime:
+    return tehran_to_utc(dt.datetime.combine(day, dt.time(0, 0)))
+
+
+def refit_office(office_id: int, *, days: int = REFIT_DAYS, now: dt.datetime | None = None) -> OfficeEstimate | None:
+    """Refit an office's engine parameters on its last ``days`` days of tickets and counter shifts.
+
+    Minutes are counted from local midnight of the first day (day ``d`` opens at minute ``1440 d``), so that
+    the fitted weekly profile is indexed by the hour of the day in Tehran. Adds or updates the office's
+    :class:`OfficeEstimate` and flushes; returns None (and changes nothing) when the log has nobody served.
+    """
+    now = now or utcnow()
+    today = to_tehran(now).date()
+    first_day = today - dt.timedelta(days=days)
+    origin = _day_start_utc(first_day)
+    end = _day_start_utc(today)
+    tickets = db.session.execute(
+        select(QueueTicket.arrived_at, QueueTicket.started_at, QueueTicket.ended_at, QueueTicket.outcome,
+               QueueTicket.kind, ServiceType.code)
+        .join(ServiceType, ServiceType.id == QueueTicket.service_type_id)
+        .where(QueueTicket.office_id == office_id, QueueTicket.arrived_at >= origin, QueueTicket.arrived_at < end)
+        .order_by(QueueTicket.arrived_at)).all()
+
+    def minute(moment: dt.datetime) -> float:
+        return (moment - origin).total_seconds() / 60.0
+
+    visits: list[Visit] = []
+    booked = booked_no_show = 0
+    for arrived, started, ended, outcome, kind, code in tickets:
+        if kind == "booked":
+            booked += 1
+            booked_no_show += outcome == TicketOutcome.NO_SHOW.value
+        if outcome == TicketOutcome.SERVED.value and started is not None and ended is not None:
+            a = minute(arrived)
+            s = max(minute(started), a)
+            visits.append(Visit(a, s, max(minute(ended), s), code))
+        elif outcome == TicketOutcome.LEFT.value:
+            visits.append(Visit(minute(arrived), None, None, code))
+    if not any(v.start is not None for v in visits):
+        return None
+    shifts = db.session.execute(
+        select(CounterShift.opened_at, CounterShift.closed_at)
+        .where(CounterShift.office_id == office_id, CounterShift.opened_at >= origin, CounterShift.opened_at < end)
+        .order_by(CounterShift.opened_at)).all()
+    counters = _open_counter_intervals([(minute(o), minute(c) if c is not None else minute(o) + 60.0)
+                                        for o, c in shifts])
+    if not counters:
+        office_counters = db.session.get(Office, office_id).counters
+        first, last = visits[0].arrive, max((v.end or v.arrive) for v in visits)
+        counters = [(first, max(last, first + 1.0), office_counters)]
+    model = fit_office(visits, counters)
+    summary = model.fit
+    weekly = np.zeros((7, 24))
+    profile = np.asarray(summary.weekly_arrivals_per_hour)
+    # Day d of the log is weekday d % 7 counted from first_day; rotate to Saturday-first weekdays.
+    for log_weekday in range(7):
+        weekly[(iran_weekday(first_day) + log_weekday) % 7, :profile.shape[1]] = profile[log_weekday, :24]
+    estimate = db.session.get(OfficeEstimate, office_id) or OfficeEstimate(office_id=office_id)
+    estimate.fitted_at = now
+    estimate.visits = len(visits)
+    estimate.arrivals_per_hour = weekly.round(3).tolist()
+    estimate.service_mean = float(model.service_mean)
+    estimate.service_cv = float(model.service_cv)
+    estimate.patience_mean = float(model.patience_mean) if model.patience_mean is not None else None
+    estimate.no_show = booked_no_show / booked if booked else 0.1
+    estimate.service_means = {code: round(fit.mean, 2) for code, fit in summary.service_by_type.items() if code}
+    db.session.add(estimate)
+    db.session.flush()
+    return estimate
+
+
+def _open_counter_intervals(shifts: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
+    """Counter shifts (open, close minutes) as sorted, non-overlapping ``(from, to, open counters)``."""
+    changes: dict[float, int] = defaultdict(int)
+    for opened, closed in shifts:
+        if closed > opened:
+            changes[opened] += 1
+            changes[closed] -= 1
+    points = sorted(changes)
+    out: list[tuple[float, float, int]] = []
+    level = 0
+    for a, b in zip(points, points[1:]):
+        level += changes[a]
+        if b > a:
+            if out and out[-1][2] == level and out[-1][1] == a:
+                out[-1] = (out[-1][0], b, level)
+            else:
+                out.append((a, b, level))
+    return out
+
+
+__all__ = ["office_models", "refit_office"]

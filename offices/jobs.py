@@ -1,0 +1,462 @@
+"""Background jobs on RQ: live estimates, forecasts, reminders and notices by SMS, no-shows, refits, aggregates,
+and the demo's simulated activity.
+
+Every job takes ids (never objects), runs inside an application context (:func:`job_context` creates the
+application once per worker process when the worker has none) and is safe to run twice: periodic jobs have
+one RQ job id per period, every SMS a dedupe key.
+
+Scheduling uses RQ's own scheduler (the worker runs ``--with-scheduler``): :func:`minute_tick` does the
+per-minute work, enqueues the 15-minute, hourly and nightly jobs under ids of their period, and schedules the
+next tick with ``Queue.enqueue_in``. A lease key in Redis (:func:`keep_schedule_alive`, called at most every
+30 s from requests) restarts the chain if a worker was killed and the chain lost.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import math
+import random
+import time
+from collections.abc import Iterator, Sequence
+
+from flask import Flask, current_app, has_app_context, url_for
+from rq import Retry
+from sqlalchemy import select
+
+from booking.dates import clock, iran_weekday, tehran_to_utc, to_tehran, utcnow
+from booking.extensions import db
+
+log = logging.getLogger(__name__)
+
+LEASE_KEY = "safnama:schedule:lease"
+LEASE_SECONDS = 150
+TICK_SECONDS = 60
+TURN_NEAR_AHEAD = 3
+_app: Flask | None = None
+_last_lease_check = 0.0
+
+
+def retry_policy() -> Retry:
+    """Retries with backoff: 10 s, 30 s, 2 min."""
+    return Retry(max=3, interval=[10, 30, 120])
+
+
+@contextlib.contextmanager
+def job_context() -> Iterator[Flask]:
+    """The application context a job runs in: the current one, or one made once per worker process."""
+    global _app
+    if has_app_context():
+        yield current_app._get_current_object()
+        return
+    if _app is None:
+        from booking import create_app
+
+        _app = create_app()
+    with _app.app_context():
+        try:
+            yield _app
+        finally:
+            db.session.remove()
+
+
+def _queue():
+    from booking.redis_conn import get_queue
+
+    return get_queue()
+
+
+def _enqueue_once(job_id: str, func, *args, at_front: bool = False, **kwargs) -> None:
+    """Enqueue unless a job with this id is queued or running (a period's job runs once)."""
+    from rq.job import Job, JobStatus
+    from rq.exceptions import NoSuchJobError
+
+    queue = _queue()
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+        if job.get_status(refresh=True) in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED,
+                                            JobStatus.FINISHED, JobStatus.DEFERRED):
+            return
+    except NoSuchJobError:
+        pass
+    queue.enqueue(func, *args, job_id=job_id, retry=retry_policy(), at_front=at_front, result_ttl=3600,
+                  failure_ttl=86400, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------ after an event
+
+def after_queue_event(office_id: int, event_kind: str | None = None, ticket_id: int | None = None) -> None:
+    """Called after every queue action (committed): enqueue the office's recompute, and the survey after a
+    finished service. A Redis failure is logged and ignored (the minute job catches up)."""
+    try:
+        queue = _queue()
+        queue.enqueue(recompute_office, office_id, job_id=f"recompute-{office_id}-{time.time_ns()}",
+                      retry=retry_policy(), result_ttl=60, at_front=True)
+        if event_kind == "finish" and ticket_id is not None:
+            queue.enqueue(send_survey, ticket_id, job_id=f"survey-{ticket_id}", retry=retry_policy(),
+                          result_ttl=3600)
+        keep_schedule_alive(force=False)
+    except Exception as exc:  # noqa: BLE001 - Redis away must not fail the operator's action
+        log.warning("jobs after a queue event of office %s not enqueued: %s", office_id, exc)
+
+
+def recompute_office(office_id: int) -> dict:
+    """Recompute one office's live load and tell the booked citizens whose turn is near."""
+    with job_context():
+        from offices.live import refresh_live_load
+
+        load = refresh_live_load(office_id)[office_id]
+        notify_turn_near(office_id)
+        db.session.commit()
+        return {"waiting": load.waiting, "wait_p50": load.wait_p50}
+
+
+def notify_turn_near(office_id: int) -> int:
+    """SMS "your turn is near" to booked citizens with at most three people ahead (once per ticket)."""
+    from booking.models import Appointment
+    from booking.sms import queue_sms
+    from offices.queue_ops import ordered_waiting
+
+    sent = 0
+    for ahead, ticket in enumerate(ordered_waiting(office_id)[:TURN_NEAR_AHEAD + 1]):
+        if ticket.appointment_id is None:
+            continue
+        appointment = db.session.get(Appointment, ticket.appointment_id)
+        body = (f"صف‌نما: نوبت شما ({ticket.number}) نزدیک است؛ {ahead} نفر پیش از شما هستند. "
+                f"لطفاً نزدیک باجه‌ها باشید.")
+        queue_sms(appointment.mobile, body, "turn_near", dedupe_key=f"turn-near:{ticket.id}")
+        sent += 1
+    return sent
+
+
+def survey_link(tracking_code: str | None, ticket_id: int) -> str:
+    """The satisfaction survey's address for a visit."""
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
+    for endpoint, args in (("citizen.survey", {"tracking_code": tracking_code}),
+                           ("dashboard.survey", {"ticket_id": ticket_id})):
+        if endpoint in current_app.view_functions:
+            try:
+                with current_app.test_request_context():
+                    return base + url_for(endpoint, **args)
+            except Exception:  # noqa: BLE001 - a different signature: fall back to the plain address
+                pass
+    return f"{base}/survey/{tracking_code or ticket_id}"
+
+
+def send_survey(ticket_id: int) -> str | None:
+    """After a booked citizen is served: SMS a link to the satisfaction survey (once per ticket)."""
+    with job_context():
+        from booking.models import Appointment
+        from booking.sms import queue_sms
+        from offices.models import QueueTicket, TicketOutcome
+
+        ticket = db.session.get(QueueTicket, ticket_id)
+        if ticket is None or ticket.outcome != TicketOutcome.SERVED.value or ticket.appointment_id is None:
+            return None
+        appointment = db.session.get(Appointment, ticket.appointment_id)
+        link = survey_link(appointment.tracking_code, ticket.id)
+        queue_sms(appointment.mobile, f"صف‌نما: از مراجعهٔ شما سپاسگزاریم. لطفاً به خدمت امروز امتیاز دهید: {link}",
+                  "survey", dedupe_key=f"survey:{ticket.id}")
+        db.session.commit()
+        return link
+
+
+# ------------------------------------------------------------------------------------------ periodic
+
+def keep_schedule_alive(force: bool = False) -> bool:
+    """Start the periodic chain unless a tick holds the lease; cheap: checks Redis at most every 30 s."""
+    global _last_lease_check
+    now = time.monotonic()
+    if not force and now - _last_lease_check < 30:
+        return False
+    _last_lease_check = now
+    try:
+        from booking.redis_conn import get_redis
+
+        if not get_redis().set(LEASE_KEY, "starting", nx=True, ex=LEASE_SECONDS):
+            return False
+        stamp = utcnow().strftime("%Y%m%d%H%M")
+        _enqueue_once(f"tick-{stamp}", minute_tick)
+        return True
+    except Exception as exc:  # noqa: BLE001
+        log.warning("periodic jobs not scheduled: %s", exc)
+        return False
+
+
+def minute_tick(schedule_next: bool = True) -> dict:
+    """Every minute: rebuild every office's live load, mark no-shows, send reminders, drive the demo; and
+    enqueue the 15-minute forecast, the hourly aggregation and the nightly refit under their period's id."""
+    with job_context() as app:
+        from booking.redis_conn import get_redis
+        from offices.live import rebuild_live_state
+
+        now = utcnow()
+        local = to_tehran(now)
+        get_redis().set(LEASE_KEY, now.isoformat(), ex=LEASE_SECONDS)
+        if app.config.get("DEMO_MODE"):
+            demo_activity()
+        offices = rebuild_live_state()
+        no_shows = mark_no_shows()
+        reminders = send_reminders()
+        db.session.commit()
+        quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+        _enqueue_once(f"forecast-{quarter:%Y%m%d%H%M}", forecast_rest_of_day)
+        _enqueue_once(f"aggregate-{local:%Y%m%d%H}", aggregate_recent_hours)
+        if local.hour == 2:
+            _enqueue_once(f"refit-{local:%Y%m%d}", refit_all_offices)
+        if schedule_next:
+            next_at = (now + dt.timedelta(seconds=TICK_SECONDS)).replace(second=0, microsecond=0)
+            queue = _queue()
+            job_id = f"tick-{next_at:%Y%m%d%H%M}"
+            from rq.exceptions import NoSuchJobError
+            from rq.job import Job
+
+            try:
+                Job.fetch(job_id, connection=queue.connection)
+            except NoSuchJobError:
+                queue.enqueue_at(next_at, minute_tick, job_id=job_id, retry=retry_policy(), result_ttl=600)
+        return {"offices": offices, "no_shows": no_shows, "reminders": reminders}
+
+
+def mark_no_shows(now: dt.datetime | None = None) -> int:
+    """Booked appointments of today whose slot started more than the grace window ago and who never
+    checked in become ``no_show``; returns how many. Safe to run twice."""
+    from booking.models import Appointment, AppointmentChange, TimeSlot
+    from offices.live import today_start_utc
+    from offices.queue_ops import LATE_GRACE
+
+    now = now or utcnow()
+    late = list(db.session.scalars(
+        select(Appointment).join(TimeSlot, TimeSlot.id == Appointment.slot_id)
+        .where(Appointment.status == "booked", TimeSlot.starts_at < now - LATE_GRACE,
+               TimeSlot.starts_at >= today_start_utc(now) - dt.timedelta(days=1))
+        .with_for_update(skip_locked=True) if db.engine.dialect.name == "postgresql" else
+        select(Appointment).join(TimeSlot, TimeSlot.id == Appointment.slot_id)
+        .where(Appointment.status == "booked", TimeSlot.starts_at < now - LATE_GRACE,
+               TimeSlot.starts_at >= today_start_utc(now) - dt.timedelta(days=1))))
+    for appointment in late:
+        db.session.add(AppointmentChange(appointment_id=appointment.id, from_status="booked", to_status="no_show",
+                                         note="did not arrive within the grace window", at=now))
+        appointment.status = "no_show"
+    db.session.flush()
+    return len(late)
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """SMS reminders: the day before (within 24 h of the slot, if booked more than 3 h ahead) and an hour
+    before (if booked more than an hour ahead); each at most once per appointment (dedupe keys)."""
+    from booking.models import Appointment, TimeSlot
+    from booking.sms import queue_sms
+    from offices.models import Office
+
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Appointment, TimeSlot.starts_at, Office.name_fa)
+        .join(TimeSlot, TimeSlot.id == Appointment.slot_id).join(Office, Office.id == Appointment.office_id)
+        .where(Appointment.status == "booked", TimeSlot.starts_at > now,
+               TimeSlot.starts_at <= now + dt.timedelta(hours=24))).all()
+    sent = 0
+    for appointment, starts_at, office_name in rows:
+        lead = starts_at - appointment.created_at
+        at = clock(starts_at, "fa")
+        if starts_at - now <= dt.timedelta(hours=1):
+            if lead > dt.timedelta(hours=1):
+                queue_sms(appointment.mobile, f"صف‌نما: یادآوری نوبت شما ساعت {at} در {office_name}. "
+                          f"کد رهگیری: {appointment.tracking_code}", "reminder_hour",
+                          dedupe_key=f"reminder-hour:{appointment.id}")
+                sent += 1
+        elif lead > dt.timedelta(hours=3):
+            queue_sms(appointment.mobile, f"صف‌نما: فردا/به‌زودی ساعت {at} در {office_name} نوبت دارید. "
+                      f"کد رهگیری: {appointment.tracking_code}", "reminder_day",
+                      dedupe_key=f"reminder-day:{appointment.id}")
+            sent += 1
+    return sent
+
+
+FORECAST_KEY = "forecast:{}"
+
+
+def forecast_rest_of_day(office_ids: Sequence[int] | None = None, step_minutes: int = 30) -> int:
+    """The predicted wait (p50, p90) every ``step_minutes`` until 15:00 Tehran, for each active office, kept
+    in Redis as ``forecast:<office id>`` (JSON list of ``[UTC ISO time, p50, p90]``). Returns offices done."""
+    with job_context():
+        import json
+
+        import numpy as np
+
+        from booking.redis_conn import get_redis
+        from offices.estimates import office_models
+        from offices.live import read_live_loads
+        from offices.models import Office
+
+        now = utcnow()
+        local = to_tehran(now)
+        close = tehran_to_utc(dt.datetime.combine(local.date(), dt.time(15, 0)))
+        if now >= close:
+            return 0
+        ids = list(office_ids) if office_ids is not None else list(
+            db.session.scalars(select(Office.id).where(Office.is_active.is_(True)).order_by(Office.id)))
+        horizons = np.arange(0.0, (close - now).total_seconds() / 60.0, step_minutes)
+        done = 0
+        for start in range(0, len(ids), 200):
+            chunk = ids[start:start + 200]
+            loads = read_live_loads(chunk)
+            model, index = office_models(chunk, at=now)
+            waiting = np.array([loads[i].waiting for i in chunk], dtype=float)
+            busy = np.array([loads[i].in_service for i in chunk], dtype=float)
+            try:
+                wait = model.wait_at(horizons, waiting, busy)
+            except ValueError as exc:
+                log.warning("forecast skipped for offices %s…: %s", chunk[:3], exc)
+                continue
+            pipe = get_redis().pipeline(transaction=False)
+            for office_id, i in index.items():
+                series = [[(now + dt.timedelta(minutes=float(h))).isoformat(), round(float(wait.p50[i][k]), 1),
+                           round(float(wait.p90[i][k]), 1)] for k, h in enumerate(horizons)]
+                pipe.set(FORECAST_KEY.format(office_id), json.dumps(series), ex=3600)
+            pipe.execute()
+            done += len(chunk)
+        return done
+
+
+def aggregate_recent_hours(hours: int = 2) -> int:
+    """Recompute the hourly figures of the current and previous hours (idempotent)."""
+    with job_context():
+        from offices.stats import aggregate_hours, local_hour_start
+
+        now = utcnow()
+        written = aggregate_hours(local_hour_start(now) - dt.timedelta(hours=hours - 1), now)
+        db.session.commit()
+        return written
+
+
+def aggregate_day(day_iso: str) -> int:
+    """Recompute every hour of one Tehran day (``YYYY-MM-DD``), e.g. after a late correction."""
+    with job_context():
+        from offices.stats import aggregate_hours
+
+        day = dt.date.fromisoformat(day_iso)
+        start = tehran_to_utc(dt.datetime.combine(day, dt.time(0, 0)))
+        written = aggregate_hours(start, start + dt.timedelta(days=1))
+        db.session.commit()
+        return written
+
+
+def refit_all_offices(office_ids: Sequence[int] | None = None) -> int:
+    """Nightly: refit every active office's engine parameters from its recent log; returns offices refitted."""
+    with job_context():
+        from offices.estimates import refit_office
+        from offices.models import Office
+
+        ids = list(office_ids) if office_ids is not None else list(
+            db.session.scalars(select(Office.id).where(Office.is_active.is_(True)).order_by(Office.id)))
+        refitted = 0
+        for n, office_id in enumerate(ids, 1):
+            try:
+                refitted += refit_office(office_id) is not None
+            except ValueError as exc:
+                log.info("office %s not refitted: %s", office_id, exc)
+            if n % 50 == 0:
+                db.session.commit()
+        db.session.commit()
+        return refitted
+
+
+# ------------------------------------------------------------------------------------------ demo
+
+DEMO_OFFICES = 60
+
+
+def demo_offices() -> list[int]:
+    """The demo offices whose queues :func:`demo_activity` drives: a fixed spread of the network."""
+    from offices.models import Office
+
+    ids = list(db.session.scalars(select(Office.id).where(Office.is_active.is_(True)).order_by(Office.id)))
+    step = max(1, len(ids) // DEMO_OFFICES)
+    return ids[::step][:DEMO_OFFICES]
+
+
+def demo_activity(now: dt.datetime | None = None, seed: int | None = None) -> int:
+    """One minute of simulated life at the demo offices, through the real queue operations.
+
+    During opening hours each office keeps about two thirds of its counters open; walk-ins arrive as a
+    Poisson process at the office's fitted rate for the hour (or two an hour per counter); a busy counter
+    finishes with probability ``1 / service mean`` per minute and a free one calls the next citizen and
+    starts. Actors are the offices' demo operators (``op-<code>``). Returns the actions done.
+    """
+    from offices import queue_ops
+    from offices.estimates import office_models
+    from offices.models import Office, OpeningHours, QueueTicket, TicketOutcome, User
+
+    now = now or utcnow()
+    rng = random.Random(seed if seed is not None else int(now.timestamp() // 60))
+    local = to_tehran(now)
+    weekday = iran_weekday(local.date())
+    ids = demo_offices()
+    if not ids:
+        return 0
+    model, index = office_models(ids, at=now)
+    actions = 0
+    for office_id in ids:
+        office = db.session.get(Office, office_id)
+        hours = db.session.scalar(select(OpeningHours).where(OpeningHours.office_id == office_id,
+                                                            OpeningHours.weekday == weekday))
+        is_open = hours is not None and hours.opens <= local.time() < hours.closes
+        actor = db.session.scalar(select(User).where(User.office_id == office_id, User.role == "operator").limit(1))
+        open_now = {no for no in range(1, office.counters + 1) if queue_ops.open_shift(office, no)}
+        target = max(1, round(office.counters * 2 / 3)) if is_open else 0
+        busy = {t.counter_no: t for t in db.session.scalars(select(QueueTicket).where(
+            QueueTicket.office_id == office_id, QueueTicket.outcome.in_(queue_ops.ACTIVE)))}
+        try:
+            for no in sorted(set(range(1, office.counters + 1)) - open_now)[:max(0, target - len(open_now))]:
+                queue_ops.open_counter(office, no, actor, now)
+                open_now.add(no)
+                actions += 1
+            if not is_open:
+                for no in sorted(open_now):
+                    if no in busy:
+                        queue_ops.finish_service(office, busy.pop(no).id, actor, now)
+                    queue_ops.close_counter(office, no, actor, now)
+                    actions += 1
+                continue
+            i = index[office_id]
+            rate = float(model.arrivals_per_hour[i, 0])
+            rate = rate if rate > 0 else 2.0 * len(open_now)
+            arrivals = _poisson(rng, rate / 60.0)
+            services = office.services
+            for _ in range(arrivals):
+                queue_ops.add_walk_in(office, rng.choice(services).id, actor, now)
+                actions += 1
+            mean = float(model.service_mean[i])
+            for no in sorted(open_now):
+                ticket = busy.get(no)
+                if ticket is not None and rng.random() < 1.0 / max(mean, 1.0):
+                    queue_ops.finish_service(office, ticket.id, actor, now)
+                    ticket = None
+                    actions += 1
+                if ticket is None:
+                    called = queue_ops.call_next(office, no, actor, now)
+                    if called is not None:
+                        queue_ops.start_service(office, called.id, actor, now)
+                        actions += 2
+        except queue_ops.QueueError as exc:
+            log.info("demo activity at office %s: %s", office_id, exc)
+            db.session.rollback()
+            continue
+        db.session.commit()
+    if actions:
+        from offices.live import refresh_live_load
+
+        refresh_live_load(ids)
+    return actions
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method; the means here are small)."""
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+

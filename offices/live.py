@@ -1,0 +1,230 @@
+"""Each office's live load: people waiting, in service, counters open and the wait of someone joining now.
+
+The load is computed from the database (tickets and counter shifts of today) and the office's engine
+parameters (:mod:`offices.estimates`), and kept in Redis under ``live:<office id>`` as JSON, so that the
+citizens' pages and the API read many offices with one ``MGET``.
+
+* :func:`refresh_live_load` recomputes offices after a queue action and writes Redis;
+* :func:`read_live_loads` reads many offices; an office missing from Redis is computed and written back;
+  when Redis is away the loads come from the database, marked ``stale``;
+* :func:`rebuild_live_state` recomputes every active office (after Redis returns, and every minute).
+
+Redis errors never fail a queue action: the database is the truth, Redis a cache of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import redis
+from sqlalchemy import func, select
+
+from booking.dates import tehran_to_utc, to_tehran, utcnow
+from booking.extensions import db
+from booking.redis_conn import get_redis
+from offices.estimates import office_models
+from offices.models import CounterShift, Office, QueueTicket, ServiceType, TicketOutcome
+
+log = logging.getLogger(__name__)
+
+KEY = "live:{}"
+# A load older than this (seconds) is shown as stale: the jobs that refresh it are not running.
+STALE_AFTER = 300
+# How long Redis keeps a load (seconds); the minute job rewrites every office well before.
+TTL = 3600
+REDIS_ERRORS = (redis.RedisError, OSError)
+
+# Level thresholds on the median wait (minutes) of someone joining now.
+LEVELS = ((5.0, "quiet"), (15.0, "moderate"), (30.0, "busy"))
+
+
+@dataclass
+class LiveLoad:
+    """An office's load now. Waits are minutes for someone joining the line now; ``updated_at`` is UTC."""
+
+    office_id: int
+    waiting: int = 0
+    waiting_by_service: dict[str, int] = field(default_factory=dict)
+    in_service: int = 0
+    counters_open: int = 0
+    wait_mean: float = 0.0
+    wait_p50: float = 0.0
+    wait_p90: float = 0.0
+    updated_at: dt.datetime = field(default_factory=utcnow)
+    stale: bool = False
+
+    @property
+    def level(self) -> str:
+        """``quiet`` / ``moderate`` / ``busy`` / ``very_busy``, from the median wait."""
+        for limit, name in LEVELS:
+            if self.wait_p50 < limit:
+                return name
+        return "very_busy"
+
+    @property
+    def age_seconds(self) -> float:
+        return max(0.0, (utcnow() - self.updated_at).total_seconds())
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["updated_at"] = self.updated_at.isoformat()
+        del data["stale"]
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> LiveLoad:
+        data = json.loads(raw)
+        data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])
+        load = cls(**data)
+        load.stale = load.age_seconds > STALE_AFTER
+        return load
+
+    def as_dict(self) -> dict:
+        """For JSON responses: ISO time, the level, rounded minutes."""
+        return {"office_id": self.office_id, "waiting": self.waiting, "waiting_by_service": self.waiting_by_service,
+                "in_service": self.in_service, "counters_open": self.counters_open,
+                "wait_mean": round(self.wait_mean, 1), "wait_p50": round(self.wait_p50, 1),
+                "wait_p90": round(self.wait_p90, 1), "level": self.level,
+                "updated_at": self.updated_at.isoformat(), "stale": self.stale}
+
+
+def today_start_utc(now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight in Tehran of the current day, as UTC: the start of "today's" queue."""
+    local = to_tehran(now or utcnow())
+    return tehran_to_utc(dt.datetime.combine(local.date(), dt.time(0, 0)))
+
+
+def compute_live_loads(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, LiveLoad]:
+    """The loads of many offices from the database: three grouped queries and one vectorised engine call."""
+    ids = list(dict.fromkeys(office_ids))
+    if not ids:
+        return {}
+    now = now or utcnow()
+    since = today_start_utc(now)
+    loads = {office_id: LiveLoad(office_id=office_id, updated_at=now) for office_id in ids}
+    rows = db.session.execute(
+        select(QueueTicket.office_id, QueueTicket.outcome, ServiceType.code, func.count())
+        .join(ServiceType, ServiceType.id == QueueTicket.service_type_id)
+        .where(QueueTicket.office_id.in_(ids), QueueTicket.arrived_at >= since,
+               QueueTicket.outcome.in_((TicketOutcome.WAITING.value, TicketOutcome.CALLED.value,
+                                        TicketOutcome.SERVING.value)))
+        .group_by(QueueTicket.office_id, QueueTicket.outcome, ServiceType.code))
+    for office_id, outcome, code, count in rows:
+        load = loads[office_id]
+        if outcome == TicketOutcome.WAITING.value:
+            load.waiting += count
+            load.waiting_by_service[code] = load.waiting_by_service.get(code, 0) + count
+        else:
+            load.in_service += count
+    for office_id, count in db.session.execute(
+            select(CounterShift.office_id, func.count(func.distinct(CounterShift.counter_no)))
+            .where(CounterShift.office_id.in_(ids), CounterShift.closed_at.is_(None))
+            .group_by(CounterShift.office_id)):
+        loads[office_id].counters_open = count
+    _apply_waits(loads, ids, now)
+    return loads
+
+
+def _apply_waits(loads: dict[int, LiveLoad], ids: list[int], now: dt.datetime) -> None:
+    """Fill the waits from the engine, vectorised over the offices."""
+    model, index = office_models(ids, at=now)
+    n = len(ids)
+    waiting, busy, counters = np.zeros(n), np.zeros(n), np.zeros(n)
+    installed = np.asarray(model.timetable_counts[..., 0], dtype=float).reshape(-1)
+    installed = np.broadcast_to(installed, (n,)) if installed.size == 1 else installed
+    for office_id, i in index.items():
+        load = loads[office_id]
+        waiting[i], counters[i] = load.waiting, load.counters_open
+        # With no counter open (before opening), the wait is that once the installed counters open.
+        if counters[i] == 0:
+            counters[i] = installed[i]
+        busy[i] = min(load.in_service, counters[i])
+    wait = model.wait_now(waiting, busy, open_counters=counters)
+    for office_id, i in index.items():
+        load = loads[office_id]
+        load.wait_mean = float(np.asarray(wait.mean).reshape(-1)[i])
+        load.wait_p50 = float(np.asarray(wait.p50).reshape(-1)[i])
+        load.wait_p90 = float(np.asarray(wait.p90).reshape(-1)[i])
+
+
+def _write(loads: Iterable[LiveLoad]) -> None:
+    pipe = get_redis().pipeline(transaction=False)
+    for load in loads:
+        pipe.set(KEY.format(load.office_id), load.to_json(), ex=TTL)
+    pipe.execute()
+
+
+def refresh_live_load(office_id: int | Sequence[int]) -> dict[int, LiveLoad]:
+    """Recompute offices' loads from the database and write them to Redis (a Redis error is logged only)."""
+    ids = [office_id] if isinstance(office_id, int) else list(office_id)
+    loads = compute_live_loads(ids)
+    try:
+        _write(loads.values())
+    except REDIS_ERRORS as exc:
+        log.warning("live load not written to Redis (%s); it is rebuilt when Redis returns", exc)
+        for load in loads.values():
+            load.stale = True
+    return loads
+
+
+def read_live_loads(office_ids: Sequence[int]) -> dict[int, LiveLoad]:
+    """The live loads of many offices: one ``MGET``; missing ones are computed and written back.
+
+    When Redis is away the loads are computed from the database and marked ``stale``.
+    """
+    ids = list(dict.fromkeys(office_ids))
+    if not ids:
+        return {}
+    try:
+        raws = get_redis().mget([KEY.format(i) for i in ids])
+    except REDIS_ERRORS:
+        loads = compute_live_loads(ids)
+        for load in loads.values():
+            load.stale = True
+        return loads
+    found: dict[int, LiveLoad] = {}
+    missing: list[int] = []
+    for office_id, raw in zip(ids, raws):
+        if raw is None:
+            missing.append(office_id)
+        else:
+            found[office_id] = LiveLoad.from_json(raw)
+    if missing:
+        found.update(refresh_live_load(missing))
+    return found
+
+
+def rebuild_live_state(office_ids: Sequence[int] | None = None, chunk: int = 500) -> int:
+    """Recompute and write the live load of every active office (or those given); returns how many."""
+    ids = list(office_ids) if office_ids is not None else list(
+        db.session.scalars(select(Office.id).where(Office.is_active.is_(True)).order_by(Office.id)))
+    for start in range(0, len(ids), chunk):
+        refresh_live_load(ids[start:start + chunk])
+    return len(ids)
+
+
+def position_in_line(ticket: QueueTicket) -> int | None:
+    """People ahead of a waiting ticket in its office's line (by the call policy's order), or None."""
+    from offices.queue_ops import ordered_waiting
+
+    if ticket.outcome != TicketOutcome.WAITING.value:
+        return None
+    order = [t.id for t in ordered_waiting(ticket.office_id)]
+    return order.index(ticket.id) if ticket.id in order else None
+
+
+def waiting_counts(office_ids: Sequence[int]) -> dict[int, int]:
+    """People waiting now per office, from the database (used by tests and the bench)."""
+    counts: dict[int, int] = defaultdict(int)
+    for office_id, n in db.session.execute(
+            select(QueueTicket.office_id, func.count())
+            .where(QueueTicket.office_id.in_(office_ids), QueueTicket.outcome == TicketOutcome.WAITING.value,
+                   QueueTicket.arrived_at >= today_start_utc())
+            .group_by(QueueTicket.office_id)):
+        counts[office_id] = n
+    return dict(counts)
