@@ -86,6 +86,7 @@ URBAN_SPEED_KMH = 20.0
 DETOUR = 1.3
 
 _SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+_Q_LEVELS = np.array([[0.5], [0.9]])
 
 
 def travel_minutes(origin_lat: ArrayLike, origin_lon: ArrayLike, lat: ArrayLike, lon: ArrayLike, *,
@@ -209,18 +210,17 @@ class Recommendation:
 
 def _gamma_quantile_wh(mean: FloatArray, var: FloatArray, q: FloatArray) -> FloatArray:
     """Gamma quantile with given mean and variance, Wilson-Hilferty approximation."""
-    k = mean * mean / np.maximum(var, 1e-12)
+    inv9k = var / (9.0 * mean * mean + 1e-300)
     z = special.ndtri(q)
-    inv9k = 1.0 / (9.0 * np.maximum(k, 1e-9))
     base = np.maximum(1.0 - inv9k + z * np.sqrt(inv9k), 0.0)
     return mean * base ** 3
 
 
 def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_route: EnRoute | None = None, *,
               k: int = 5, speed_kmh: float = URBAN_SPEED_KMH, detour: float = DETOUR,
-              p90_weight: float = 0.1, spread_minutes: float = 3.0, spread_share: float = 0.1,
+              p90_weight: float = 0.1, spread_minutes: float = 1.0, spread_share: float = 0.05,
               spread: bool = True, travel: ArrayLike | None = None,
-              rng: np.random.Generator | None = None) -> Recommendation:
+              rng: np.random.Generator | None = None, check: bool = True) -> Recommendation:
     """Rank a city's offices for a citizen by travel plus the wait on arrival.
 
     Typical call from ``/api/recommend``::
@@ -252,6 +252,8 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
             of the great-circle model.
         rng: random generator for the draw among near-equal offices (None: a
             fresh unseeded one).
+        check: validate the inputs (a caller that built them itself, like
+            the city simulator, may skip it).
 
     Returns:
         A :class:`Recommendation`.
@@ -275,7 +277,7 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
             c, x0, s_mean, cv, lam, age = (np.broadcast_to(a, (n,)) for a in arrays)
         except ValueError:
             raise ValueError(f"office state arrays must have {n} entries (one per office)") from None
-    if min(x0.min(), lam.min(), age.min(), c.min()) < 0 or s_mean.min() <= 0:
+    if check and (min(x0.min(), lam.min(), age.min(), c.min()) < 0 or s_mean.min() <= 0):
         raise ValueError("office state must be non-negative (and service_mean positive)")
     if travel is None:
         trav = travel_minutes(origin_lat, origin_lon, lat, np.asarray(offices.lon, dtype=float),
@@ -297,7 +299,7 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
         if e_off.size:
             if e_off.shape != e_eta.shape:
                 raise ValueError("en_route.office and en_route.eta must have the same length")
-            if e_off.min() < 0 or e_off.max() >= n:
+            if check and (e_off.min() < 0 or e_off.max() >= n):
                 raise ValueError("en_route.office holds an index outside the offices")
             sent_now = np.bincount(e_off[e_eta > 0.0], minlength=n)
             u = e_eta + age[e_off]                            # minutes after the reading
@@ -315,22 +317,19 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
                 best = np.full(n, -np.inf)
                 np.maximum.at(best, o_s, cand)
                 y = np.maximum(y, best)
-    sigma = np.sqrt(lam * horizon + rate * horizon * scv_d + 0.25)
+    sigma = np.sqrt((lam + rate * scv_d) * horizon + 0.25)
     z = y / sigma
-    big_phi = special.ndtr(z)
-    small_phi = np.exp(-0.5 * z * z) / _SQRT_2PI
-    ey = y * big_phi + sigma * small_phi                      # E[Y+]
-    ey2 = (y * y + sigma * sigma) * big_phi + y * sigma * small_phi  # E[(Y+)^2]
+    p_pos = np.maximum(special.ndtr(z), 1e-12)                # P(Y > 0): the citizen waits
+    s_phi = sigma * np.exp(-0.5 * z * z) * (1.0 / _SQRT_2PI)
+    ey = y * p_pos + s_phi                                    # E[Y+] (normal partial expectation)
+    ey2 = (y * y + sigma * sigma) * p_pos + y * s_phi         # E[(Y+)^2]
     mean = ey / rate
-    var = np.maximum((ey2 - ey * ey + ey * scv_d) / (rate * rate), 0.0)
-    p_pos = np.maximum(special.ndtr((y + 0.5) / sigma), 1e-12)
+    # Positive part: mean and variance (spread of Y+ plus the phase noise of the departures).
     m_pos = mean / p_pos
-    v_pos = np.maximum((var + mean * mean) / p_pos - m_pos * m_pos, 1e-9 + 1e-6 * m_pos * m_pos)
-    p0 = 1.0 - p_pos
-    q50 = np.minimum(np.maximum((0.5 - p0) / p_pos, 1e-9), 1 - 1e-9)
-    q90 = np.minimum(np.maximum((0.9 - p0) / p_pos, 1e-9), 1 - 1e-9)
-    p50 = np.where(p0 >= 0.5, 0.0, _gamma_quantile_wh(m_pos, v_pos, q50))
-    p90 = np.where(p0 >= 0.9, 0.0, _gamma_quantile_wh(m_pos, v_pos, q90))
+    v_pos = np.maximum((ey2 + ey * scv_d) / (rate * rate * p_pos) - m_pos * m_pos, 1e-9 + 1e-6 * m_pos * m_pos)
+    q = np.minimum(np.maximum((_Q_LEVELS - 1.0 + p_pos) / p_pos, 1e-9), 1.0 - 1e-9)  # (2, n): p50, p90
+    quant = np.where(q > 1e-9, _gamma_quantile_wh(m_pos, v_pos, q), 0.0)
+    p50, p90 = quant[0], quant[1]
     closed = ~open_
     if closed.any():
         mean, p50, p90 = (np.where(closed, np.inf, a) for a in (mean, p50, p90))
