@@ -75,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
     from offices.auth import bp as auth_bp
 
     app.register_blueprint(auth_bp)
+    from offices.console import bp as console_bp
+
+    app.register_blueprint(console_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,0 +1,93 @@
+"""The operator's journey in a real headless Chromium, and the public load following it within 5 seconds."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from booking.dates import utcnow
+from booking.extensions import db
+from tests.console.conftest import PASSWORD
+from tests.console.test_queue_ops import make_appointment
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def public_load(base_url: str, code: str) -> dict:
+    with urllib.request.urlopen(f"{base_url}/api/offices/{code}/load", timeout=5) as response:
+        return json.load(response)
+
+
+def wait_for_load(base_url: str, code: str, expected: dict, timeout: float = 5.0) -> float:
+    """Poll the public load until it shows ``expected``; returns the seconds it took."""
+    start = time.monotonic()
+    while True:
+        load = public_load(base_url, code)
+        if all(load[k] == v for k, v in expected.items()):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"public load {load} did not reach {expected} within {timeout} s")
+        time.sleep(0.1)
+
+
+def shoot(page, name: str) -> None:
+    if os.environ.get("SAFNAMA_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=False)
+
+
+def test_operator_journey_reaches_the_public_load(live_server, desktop_page, make_office, make_service, make_user):
+    sana = make_service(code="sana-reg", letter="A", name_fa="ثبت‌نام ثنا", name_en="SANA registration")
+    petition = make_service(code="petition", letter="B", name_fa="ثبت دادخواست", name_en="Filing a petition")
+    office = make_office(services=[sana, petition], counters=3)
+    operator = make_user("operator", office=office, full_name="مریم احمدی")
+    make_appointment(office, sana, utcnow() + dt.timedelta(minutes=5), national_id="0499370899", code="K7M2QX9P")
+    db.session.commit()
+    code = office.code
+    page = desktop_page
+
+    page.goto(f"{live_server}/login")
+    page.fill("#username", operator.username)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="ورود").click()
+    page.wait_for_url(f"**/console/{code}")
+    assert public_load(live_server, code)["waiting"] == 0
+
+    page.get_by_role("button", name="باز کردن").first.click()  # open counter 1
+    page.fill("#check-in-query", "0499370899")
+    page.get_by_role("button", name="پذیرش", exact=True).click()
+    assert "پذیرش شد" in page.locator(".flash").inner_text()
+    wait_for_load(live_server, code, {"waiting": 1})
+
+    page.keyboard.press("1")  # walk-in for the first service
+    page.wait_for_load_state()
+    page.keyboard.press("2")  # walk-in for the second service
+    page.wait_for_load_state()
+    wait_for_load(live_server, code, {"waiting": 3, "counters_open": 1})
+
+    page.keyboard.press("n")  # call next at my counter: the booked citizen comes first
+    page.wait_for_load_state()
+    assert page.locator("#counter-1 .ticket-no").inner_text() in ("A-001", "A-۰۰۱")
+    wait_for_load(live_server, code, {"waiting": 2, "in_service": 1})
+    shoot(page, "board")
+
+    page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
+    page.wait_for_load_state()
+    took = wait_for_load(live_server, code, {"waiting": 2, "in_service": 0})
+    assert took < 5.0
+
+    page.keyboard.press("n")
+    page.wait_for_load_state()
+    lobby = page.context.new_page()
+    lobby.set_viewport_size({"width": 1280, "height": 720})
+    lobby.goto(f"{live_server}/lobby/{code}")
+    assert lobby.locator("#serving .ticket-no").first.inner_text() in ("A-002", "A-۰۰۲")
+    shoot(lobby, "lobby")
+    page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
+    lobby.wait_for_function("document.querySelectorAll('#serving .ticket-no').length === 0", timeout=6000)

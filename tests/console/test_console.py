@@ -1,0 +1,73 @@
+"""The console pages: access, actions through HTTP, the lobby display."""
+from __future__ import annotations
+
+import datetime as dt
+
+from booking.dates import utcnow
+from booking.extensions import db
+from offices.live import read_live_loads
+from tests.console.test_queue_ops import make_appointment
+
+
+def test_console_needs_login_and_own_office(client, login, make_office, make_service, make_user):
+    service = make_service()
+    mine, other = make_office(services=[service]), make_office(services=[service])
+    assert client.get(f"/console/{mine.code}").status_code == 302  # to the login page
+    operator = make_user("operator", office=mine)
+    supervisor = make_user("supervisor", scope="nation")
+    login(operator)
+    assert client.get("/console").headers["Location"].endswith(f"/console/{mine.code}")
+    assert client.get(f"/console/{mine.code}").status_code == 200
+    assert client.get(f"/console/{other.code}").status_code == 403
+    assert client.post(f"/console/{other.code}/walk-in", data={"service": service.code}).status_code == 403
+    assert client.post(f"/console/{other.code}/counter-open", data={"counter": 1}).status_code == 403
+    client.post("/logout")
+    login(supervisor)
+    assert client.get(f"/console/{mine.code}").status_code == 403
+
+
+def test_actions_through_http_change_the_public_load(client, login, make_office, make_service, make_user):
+    service = make_service(letter="K")
+    office = make_office(services=[service], counters=2)
+    appointment = make_appointment(office, service, utcnow() + dt.timedelta(minutes=3), code="QWER2345")
+    login(make_user("operator", office=office))
+    base = f"/console/{office.code}"
+    assert client.post(f"{base}/counter-open", data={"counter": 1}).status_code == 302
+    assert client.post(f"{base}/check-in", data={"query": "QWER2345"}).status_code == 302
+    for _ in range(2):
+        client.post(f"{base}/walk-in", data={"service": service.code})
+    assert read_live_loads([office.id])[office.id].waiting == 3
+    assert client.post(f"{base}/call", data={"counter": 1}).status_code == 302
+    load = read_live_loads([office.id])[office.id]
+    assert (load.waiting, load.in_service) == (2, 1)
+    db.session.refresh(appointment)
+    page = client.get(base).get_data(as_text=True)
+    assert "K-001" in page or "K-۰۰۱" in page
+
+
+def test_bad_input_gets_a_clear_4xx(client, login, make_office, make_service, make_user):
+    service = make_service()
+    office = make_office(services=[service])
+    login(make_user("operator", office=office))
+    base = f"/console/{office.code}"
+    assert client.post(f"{base}/check-in", data={"query": "NOPE1234"}).status_code == 404
+    assert client.post(f"{base}/call", data={"counter": 1}).status_code == 422  # closed
+    assert client.post(f"{base}/counter-open", data={"counter": 99}).status_code == 422
+    assert client.post(f"{base}/finish", data={"ticket": "abc"}).status_code == 400
+    assert client.post(f"{base}/walk-in", data={"service": "nope"}).status_code == 422
+    assert client.post(f"{base}/undo").status_code == 422
+    assert client.post(f"{base}/explode").status_code == 404
+
+
+def test_lobby_display_is_public(client, make_office, make_service):
+    service = make_service(letter="L")
+    office = make_office(services=[service])
+    from offices import queue_ops
+
+    queue_ops.add_walk_in(office, service.code, None)
+    queue_ops.commit_and_publish(office.id)
+    page = client.get(f"/lobby/{office.code}")
+    assert page.status_code == 200 and "lobby.js" in page.get_data(as_text=True)
+    state = client.get(f"/lobby/{office.code}/state.json").get_json()
+    assert state["next"] == ["L-001"] and state["waiting"] == 1
+    assert client.get("/lobby/000000/state.json").status_code == 404
