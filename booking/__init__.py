@@ -72,6 +72,15 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    from booking.api import bp as api_bp
+    from booking.citizen import bp as citizen_bp
+
+    app.register_blueprint(citizen_bp)
+    app.register_blueprint(api_bp)
+    if app.config.get("DEMO_MODE"):
+        from booking.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
     from offices.auth import bp as auth_bp
 
     app.register_blueprint(auth_bp)

@@ -1,0 +1,278 @@
+"""API views: parse the request, call one service function, answer JSON."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from booking import appointments, finder, otp, slots
+from booking.api import bp
+from booking.api.schemas import BookingRequestSchema, OtpRequestSchema
+from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
+from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query
+from booking.dates import ascii_digits, utcnow
+from booking.errors import problem
+from booking.extensions import db
+from booking.identity import mask_mobile
+from booking.redis_conn import get_redis
+from booking.service_errors import InvalidInput, NotFound, ServiceError
+
+IDEMPOTENCY_TTL = 24 * 3600  # seconds a stored answer to an Idempotency-Key is replayed
+
+
+@bp.errorhandler(ServiceError)
+def service_error(error: ServiceError):
+    response = problem(error.status, _title(error.status), str(error), code=error.code,
+                       **({"field": error.field} if error.field else {}))
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@bp.errorhandler(ValidationError)
+def validation_error(error: ValidationError):
+    messages = error.messages if isinstance(error.messages, dict) else {"_body": error.messages}
+    detail = _("Some fields are missing or not valid: %(fields)s", fields=", ".join(sorted(messages)))
+    return problem(422, _title(422), detail, code="invalid_body", errors=messages)
+
+
+def _title(status: int) -> str:
+    return {404: _("Not found."), 409: _("This cannot be done."), 422: _("Some of what you entered is not valid."),
+            429: _("Too many requests; please wait and try again.")}.get(status, _("The request is not valid."))
+
+
+def _float_arg(name: str, low: float, high: float) -> float | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(ascii_digits(raw))
+    except ValueError:
+        value = float("nan")
+    if not (low <= value <= high):
+        raise InvalidInput(f"bad_{name}", _l("%(name)s must be a number between %(low)s and %(high)s.",
+                                             name=name, low=low, high=high), field=name)
+    return value
+
+
+def _near_arg() -> finder.Near | None:
+    raw = request.args.get("near")
+    if not raw:
+        return None
+    try:
+        lat, lon = (float(ascii_digits(part)) for part in raw.split(","))
+    except ValueError:
+        raise InvalidInput("bad_near", _l("near must be two numbers: latitude,longitude."), field="near") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("bad_near", _l("near must be two numbers: latitude,longitude."), field="near")
+    return finder.Near(lat, lon)
+
+
+def _office_or_404(code: str):
+    office = finder.office_by_code(code)
+    if office is None:
+        raise NotFound("office_not_found", _l("No office has this code."), field="code")
+    return office
+
+
+@bp.get("/offices")
+@documented(summary="Search offices", tags=["offices"], parameters=[
+    query("province", "province code"), query("district", "judicial district code"),
+    query("service", "service code: only offices that offer it"),
+    query("near", "latitude,longitude: nearest first, with travel minutes"),
+    query("limit", "at most this many (1-200, default 50)", {"type": "integer", "minimum": 1, "maximum": 200})],
+    responses={"200": json_response("Offices with their live load", "OfficeList"),
+               "422": problem_response("A filter is not valid")})
+def list_offices():
+    limit = int(_float_arg("limit", 1, 200) or 50)
+    offices, travel = finder.search_offices(province=request.args.get("province") or None,
+                                            district=request.args.get("district") or None,
+                                            service=request.args.get("service") or None,
+                                            near=_near_arg(), limit=limit)
+    loads = finder.live_loads([o.id for o in offices])
+    return jsonify({"offices": [office_json(o, loads.get(o.id), travel.get(o.id)) for o in offices]})
+
+
+@bp.get("/offices/<code>")
+@documented(summary="One office", tags=["offices"], parameters=[path_param("code", "office code")],
+            responses={"200": json_response("The office", "Office"), "404": problem_response("No such office")})
+def get_office(code: str):
+    office = _office_or_404(code)
+    return jsonify(office_json(office, finder.live_loads([office.id]).get(office.id)))
+
+
+@bp.get("/offices/<code>/load")
+@documented(summary="An office's live load", tags=["offices"], parameters=[path_param("code", "office code")],
+            responses={"200": json_response("People waiting, counters open, predicted wait", "Load"),
+                       "404": problem_response("No such office")})
+def office_load(code: str):
+    office_id = finder.office_index().position().get(code)
+    if office_id is None:
+        raise NotFound("office_not_found", _l("No office has this code."), field="code")
+    office_id = int(finder.office_index().ids[office_id])
+    return jsonify(finder.live_loads([office_id])[office_id].as_dict())
+
+
+@bp.get("/offices/<code>/slots")
+@documented(summary="An office's slots on a day", tags=["appointments"], parameters=[
+    path_param("code", "office code"), query("date", "YYYY-MM-DD (Tehran); default today", {"type": "string",
+                                                                                         "format": "date"})],
+    responses={"200": json_response("Slots with remaining places and predicted wait", "SlotList"),
+               "404": problem_response("No such office"), "422": problem_response("Bad date")})
+def office_slots(code: str):
+    office = _office_or_404(code)
+    raw = request.args.get("date")
+    today = slots.today_tehran()
+    try:
+        day = dt.date.fromisoformat(ascii_digits(raw)) if raw else today
+    except ValueError:
+        raise InvalidInput("bad_date", _l("The date must be written YYYY-MM-DD."), field="date") from None
+    if day < today or day > today + dt.timedelta(days=60):
+        raise InvalidInput("date_out_of_range", _l("Choose a date from today to 60 days ahead."), field="date")
+    views = slots.day_slots(office, day)
+    db.session.commit()
+    return jsonify({"office": office.code, "date": day.isoformat(), "open": bool(views),
+                    "slots": [slot_json(v) for v in views]})
+
+
+@bp.get("/recommend")
+@documented(summary="The five best offices from where the citizen is", tags=["offices"], parameters=[
+    query("lat", "latitude (degrees)", {"type": "number", "minimum": -90, "maximum": 90}, True),
+    query("lon", "longitude (degrees)", {"type": "number", "minimum": -180, "maximum": 180}, True),
+    query("service", "service code"), query("at", "departure time, ISO 8601 (default now)",
+                                            {"type": "string", "format": "date-time"})],
+    responses={"200": json_response("Offices ranked by travel plus the wait predicted on arrival",
+                                    "Recommendation"), "422": problem_response("Bad position or time")})
+def recommend():
+    lat, lon = _float_arg("lat", -90, 90), _float_arg("lon", -180, 180)
+    if lat is None or lon is None:
+        raise InvalidInput("position_missing", _l("Give your position as lat and lon."), field="lat")
+    at = None
+    if request.args.get("at"):
+        try:
+            at = dt.datetime.fromisoformat(request.args["at"].replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput("bad_at", _l("at must be an ISO 8601 date and time."), field="at") from None
+        if at.tzinfo is None:
+            from booking.dates import tehran_to_utc
+
+            at = tehran_to_utc(at)
+        if abs((at - utcnow()).total_seconds()) > 14 * 86400:
+            raise InvalidInput("bad_at", _l("at must be within 14 days of now."), field="at")
+    result = finder.recommend_offices(lat, lon, request.args.get("service") or None, at=at)
+    return jsonify({"at": result.at.isoformat(), "offices": [
+        {"office": office_json(s.office, s.load), "travel_minutes": round(s.travel_min, 1),
+         "wait_mean": round(s.wait_mean, 1), "wait_p50": round(s.wait_p50, 1), "wait_p90": round(s.wait_p90, 1),
+         "en_route": s.en_route, "reason": reason_text(s, result.nearest)} for s in result.suggestions]})
+
+
+@bp.post("/otp")
+@documented(summary="Text a one-time code to a mobile", tags=["appointments"],
+            requestBody={"required": True, "content": {"application/json": {"schema": "OtpRequest"}}},
+            responses={"202": json_response("Code sent (valid 2 minutes)", "OtpSent"),
+                       "422": problem_response("Bad mobile"), "429": problem_response("Too many codes this hour")})
+def send_otp():
+    data = OtpRequestSchema().load(_json_body())
+    mobile, ttl = otp.send_code(data["mobile"], data["purpose"])
+    db.session.commit()
+    return jsonify({"mobile": mask_mobile(mobile), "expires_in": ttl}), 202
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("body_not_json", _l("Send a JSON object in the request body."))
+    return body
+
+
+@bp.post("/appointments")
+@documented(summary="Book an appointment", tags=["appointments"], parameters=[
+    {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 100},
+     "description": "repeat a request with the same key to get the same answer without booking twice"}],
+    requestBody={"required": True, "content": {"application/json": {"schema": "BookingRequest"}}},
+    responses={"201": json_response("Booked", "Appointment"), "404": problem_response("No such office"),
+               "409": problem_response("A booking rule refuses it (full slot, too many appointments…)"),
+               "422": problem_response("Bad input"), "429": problem_response("Too many tries")})
+def create_appointment():
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return _book()
+    if len(key) > 100:
+        raise InvalidInput("bad_idempotency_key", _l("The Idempotency-Key header is too long."))
+    fingerprint = hashlib.sha256(request.get_data()).hexdigest()
+    redis_key = f"idem:appointments:{key}"
+    redis = get_redis()
+    if not redis.set(redis_key, json.dumps({"pending": True, "fingerprint": fingerprint}), nx=True, ex=60):
+        stored = json.loads(redis.get(redis_key) or "{}")
+        if stored.get("fingerprint") != fingerprint:
+            raise InvalidInput("idempotency_key_reused",
+                               _l("This Idempotency-Key was used with a different request."))
+        if stored.get("pending"):
+            return problem(409, _title(409), _("The same request is still being processed."),
+                           code="idempotency_in_progress")
+        response = current_app.response_class(stored["body"], status=stored["status"],
+                                               mimetype=stored["mimetype"])
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        response = current_app.make_response(_book())
+    except ServiceError as error:
+        response = service_error(error)
+    except ValidationError as error:
+        response = validation_error(error)
+    if response.status_code < 500:
+        redis.set(redis_key, json.dumps({"fingerprint": fingerprint, "status": response.status_code,
+                                         "mimetype": response.mimetype, "body": response.get_data(as_text=True)}),
+                  ex=IDEMPOTENCY_TTL)
+    else:
+        redis.delete(redis_key)
+    return response
+
+
+def _book():
+    data = BookingRequestSchema().load(_json_body())
+    office, service, slot = appointments.load_booking_targets(data["office"], data["service"], data["slot_id"])
+    otp.verify_code(data["mobile"], data["otp"], "booking")
+    appointment = appointments.book(office, service, slot, data["national_id"], data["mobile"])
+    from booking.notifications import confirm_booking
+
+    confirm_booking(appointment)
+    db.session.commit()
+    return jsonify(appointment_json(appointment)), 201
+
+
+@bp.get("/appointments/<tracking_code>")
+@documented(summary="An appointment by its tracking code", tags=["appointments"],
+            parameters=[path_param("tracking_code", "the code given at booking")],
+            responses={"200": json_response("Status, slot, position once checked in", "Appointment"),
+                       "404": problem_response("No such appointment")})
+def get_appointment(tracking_code: str):
+    return jsonify(appointment_json(appointments.find_by_code(tracking_code), with_status=True))
+
+
+@bp.delete("/appointments/<tracking_code>")
+@documented(summary="Cancel an appointment", tags=["appointments"],
+            parameters=[path_param("tracking_code", "the code given at booking")],
+            responses={"200": json_response("Cancelled; the place is free again", "Appointment"),
+                       "404": problem_response("No such appointment"),
+                       "409": problem_response("Already cancelled, or its time has passed")})
+def cancel_appointment(tracking_code: str):
+    appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="api")
+    db.session.commit()
+    return jsonify(appointment_json(appointment))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_spec(current_app))
+
+
+@bp.get("/docs")
+def docs():
+    return render_template("api/docs.html", spec=build_spec(current_app))

@@ -1,0 +1,137 @@
+"""Marshmallow schemas of the JSON API: they validate request bodies and describe every response in the
+OpenAPI document (``/api/openapi.json``)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    code = fields.String(metadata={"description": "machine-readable reason, e.g. slot_full"})
+    field = fields.String(metadata={"description": "the input the problem is about"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ServiceSchema(Schema):
+    code = fields.String(required=True)
+    name_fa = fields.String(required=True)
+    name_en = fields.String(required=True)
+    typical_minutes = fields.Float(required=True)
+
+
+class HoursSchema(Schema):
+    weekday = fields.Integer(required=True, metadata={"description": "0 = Saturday … 6 = Friday"})
+    opens = fields.String(required=True, metadata={"example": "07:30"})
+    closes = fields.String(required=True, metadata={"example": "14:30"})
+
+
+class LoadSchema(Schema):
+    office_id = fields.Integer()
+    waiting = fields.Integer(required=True)
+    waiting_by_service = fields.Dict(keys=fields.String(), values=fields.Integer())
+    in_service = fields.Integer(required=True)
+    counters_open = fields.Integer(required=True)
+    wait_mean = fields.Float(required=True, metadata={"description": "minutes"})
+    wait_p50 = fields.Float(required=True, metadata={"description": "minutes"})
+    wait_p90 = fields.Float(required=True, metadata={"description": "minutes"})
+    level = fields.String(required=True, validate=validate.OneOf(["quiet", "moderate", "busy", "very_busy"]))
+    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+    stale = fields.Boolean(required=True)
+
+
+class OfficeSchema(Schema):
+    code = fields.String(required=True)
+    name_fa = fields.String(required=True)
+    name_en = fields.String(required=True)
+    address_fa = fields.String(required=True)
+    address_en = fields.String(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    province = fields.String(required=True, metadata={"description": "province code"})
+    district = fields.String(required=True, metadata={"description": "judicial district code"})
+    city_fa = fields.String()
+    city_en = fields.String()
+    counters = fields.Integer(required=True)
+    slot_minutes = fields.Integer(required=True)
+    services = fields.List(fields.Nested(ServiceSchema), required=True)
+    hours = fields.List(fields.Nested(HoursSchema))
+    travel_minutes = fields.Float(allow_none=True)
+    load = fields.Nested(LoadSchema, allow_none=True)
+
+
+class OfficeListSchema(Schema):
+    offices = fields.List(fields.Nested(OfficeSchema), required=True)
+
+
+class SlotSchema(Schema):
+    id = fields.Integer(required=True)
+    starts_at = fields.String(required=True, metadata={"format": "date-time"})
+    ends_at = fields.String(required=True, metadata={"format": "date-time"})
+    capacity = fields.Integer(required=True)
+    remaining = fields.Integer(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["open", "full", "past"]))
+    predicted_wait = fields.Float(allow_none=True, metadata={"description": "minutes"})
+
+
+class SlotListSchema(Schema):
+    office = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    open = fields.Boolean(required=True)
+    slots = fields.List(fields.Nested(SlotSchema), required=True)
+
+
+class SuggestionSchema(Schema):
+    office = fields.Nested(OfficeSchema, required=True)
+    travel_minutes = fields.Float(required=True)
+    wait_mean = fields.Float(required=True)
+    wait_p50 = fields.Float(required=True)
+    wait_p90 = fields.Float(required=True)
+    en_route = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class RecommendationSchema(Schema):
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    offices = fields.List(fields.Nested(SuggestionSchema), required=True)
+
+
+class OtpRequestSchema(Schema):
+    mobile = fields.String(required=True, metadata={"example": "09123456789"})
+    purpose = fields.String(load_default="booking", validate=validate.OneOf(["booking", "my_appointments"]))
+
+
+class OtpSentSchema(Schema):
+    mobile = fields.String(required=True, metadata={"description": "masked"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+class BookingRequestSchema(Schema):
+    office = fields.String(required=True, metadata={"description": "office code"})
+    service = fields.String(required=True, metadata={"description": "service code"})
+    slot_id = fields.Integer(required=True)
+    national_id = fields.String(required=True, metadata={"example": "0499370899"})
+    mobile = fields.String(required=True, metadata={"example": "09123456789"})
+    otp = fields.String(required=True, metadata={"description": "the 6-digit code sent by SMS"})
+
+
+class AppointmentSchema(Schema):
+    tracking_code = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["booked", "checked_in", "served", "cancelled", "no_show"]))
+    office = fields.String(required=True)
+    office_name_fa = fields.String()
+    office_name_en = fields.String()
+    service = fields.String(required=True)
+    starts_at = fields.String(required=True, metadata={"format": "date-time"})
+    ends_at = fields.String(required=True, metadata={"format": "date-time"})
+    national_id = fields.String(required=True, metadata={"description": "masked"})
+    mobile = fields.String(required=True, metadata={"description": "masked"})
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    position = fields.Integer(allow_none=True, metadata={"description": "people ahead once checked in"})
+    ticket = fields.String(allow_none=True)
+    estimated_wait = fields.Float(allow_none=True, metadata={"description": "minutes"})

@@ -1,0 +1,70 @@
+"""Rows as JSON-ready dicts (ISO 8601 times, codes not ids), shared by the API and the pages' scripts."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import gettext as _
+
+from booking.finder import Suggestion
+from booking.identity import mask_mobile, mask_national_id
+from booking.models import Appointment
+from booking.slots import SlotView
+from offices.live import LiveLoad
+from offices.models import Office
+
+
+def office_json(office: Office, load: LiveLoad | None = None, travel: float | None = None) -> dict[str, Any]:
+    district = office.district
+    return {
+        "code": office.code, "name_fa": office.name_fa, "name_en": office.name_en,
+        "address_fa": office.address_fa, "address_en": office.address_en, "lat": office.lat, "lon": office.lon,
+        "province": district.province.code, "district": district.code, "city_fa": district.city_fa,
+        "city_en": district.city_en, "counters": office.counters, "slot_minutes": office.slot_minutes,
+        "services": [{"code": s.code, "name_fa": s.name_fa, "name_en": s.name_en,
+                      "typical_minutes": s.typical_minutes} for s in office.services],
+        "hours": [{"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"), "closes": h.closes.strftime("%H:%M")}
+                  for h in office.hours],
+        "travel_minutes": round(travel, 1) if travel is not None else None,
+        "load": load.as_dict() if load is not None else None,
+    }
+
+
+def slot_json(view: SlotView) -> dict[str, Any]:
+    slot = view.slot
+    return {"id": slot.id, "starts_at": slot.starts_at.isoformat(),
+            "ends_at": (slot.starts_at + dt.timedelta(minutes=slot.minutes)).isoformat(),
+            "capacity": slot.capacity, "remaining": view.remaining, "state": view.state,
+            "predicted_wait": round(view.wait_minutes, 1) if view.wait_minutes is not None else None}
+
+
+def appointment_json(appointment: Appointment, with_status: bool = False) -> dict[str, Any]:
+    slot = appointment.slot
+    data: dict[str, Any] = {
+        "tracking_code": appointment.tracking_code, "status": appointment.status,
+        "office": appointment.office.code, "office_name_fa": appointment.office.name_fa,
+        "office_name_en": appointment.office.name_en, "service": appointment.service_type.code,
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": (slot.starts_at + dt.timedelta(minutes=slot.minutes)).isoformat(),
+        "national_id": mask_national_id(appointment.national_id), "mobile": mask_mobile(appointment.mobile),
+        "created_at": appointment.created_at.isoformat(), "position": None, "ticket": None, "estimated_wait": None,
+    }
+    if with_status and appointment.status == "checked_in":
+        from booking.tickets import ticket_status
+
+        status = ticket_status(appointment)
+        data["position"] = status.position
+        data["ticket"] = status.ticket.number if status.ticket else None
+        data["estimated_wait"] = round(status.estimated_wait, 1) if status.estimated_wait is not None else None
+    return data
+
+
+def reason_text(suggestion: Suggestion, nearest: Suggestion | None) -> str:
+    """One line, e.g. "9 min away, ~6 min wait; the nearest office has ~40 min" (translated)."""
+    head = _("%(travel)s min away, ~%(wait)s min wait when you arrive",
+             travel=round(suggestion.travel_min), wait=round(suggestion.wait_mean))
+    if suggestion.en_route:
+        head += _(" (%(n)s people already on their way)", n=suggestion.en_route)
+    if suggestion.is_nearest or nearest is None:
+        return head + _("; this is the nearest office")
+    return head + _("; the nearest office has ~%(wait)s min", wait=round(nearest.wait_mean))

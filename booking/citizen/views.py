@@ -1,0 +1,307 @@
+"""Citizens' views: each parses the request, calls the booking services, renders a template."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import (Response, abort, current_app, flash, redirect, render_template, request, session, url_for)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from booking import appointments, finder, otp, slots
+from booking.api.serialize import reason_text
+from booking.citizen import bp
+from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
+from booking.citizen.ics import appointment_ics
+from booking.dates import ascii_digits, clock, to_tehran, utcnow
+from booking.extensions import db
+from booking.identity import normalise_mobile, normalise_national_id
+from booking.models import TimeSlot
+from booking.notifications import confirm_booking, confirm_cancellation
+from booking.service_errors import InvalidInput, ServiceError
+from offices.models import District, Province, ServiceType
+
+OWNER_SESSION_MINUTES = 15
+
+
+def _position() -> tuple[float, float] | None:
+    try:
+        lat = float(ascii_digits(request.args.get("lat", "")))
+        lon = float(ascii_digits(request.args.get("lon", "")))
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+@bp.get("/find")
+def find_office():
+    province = request.args.get("province") or None
+    district_code = request.args.get("district") or None
+    service = request.args.get("service") or None
+    here = _position()
+    if here is None and district_code:
+        district = db.session.scalar(select(District).where(District.code == district_code))
+        if district is not None:
+            here = (district.lat, district.lon)
+    near = finder.Near(*here) if here else None
+    offices, travel = finder.search_offices(province=province, service=service, near=near,
+                                            district=None if here else district_code, limit=20)
+    loads = finder.live_loads([o.id for o in offices])
+    recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
+    best = recommendation.suggestions[0].office if recommendation and recommendation.suggestions else None
+    best_days = []
+    if best is not None:
+        for day in slots.open_days(best, slots.today_tehran(), 2):
+            best_days.append((day, slots.best_slots(best, day)))
+        db.session.commit()
+    points = [MapPoint(o.lat, o.lon, o.name(_locale()), url_for("citizen.office_page", code=o.code),
+                       loads[o.id].level if o.id in loads else "unknown") for o in offices]
+    return render_template(
+        "citizen/find.html", offices=offices, travel=travel, loads=loads, here=here,
+        provinces=db.session.scalars(select(Province).order_by(Province.name_fa)).all(),
+        services=db.session.scalars(select(ServiceType).order_by(ServiceType.letter)).all(),
+        districts=_districts(province), chosen={"province": province, "district": district_code, "service": service},
+        recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
+        best_days=best_days, best=best, now=utcnow(),
+        office_map=office_map(points, _("Map of offices"), here))
+
+
+def _locale() -> str:
+    from booking.i18n import current_locale
+
+    return current_locale()
+
+
+def _districts(province: str | None) -> list[District]:
+    query = select(District).join(Province).order_by(District.name_fa)
+    if province:
+        query = query.where(Province.code == province)
+    else:
+        query = query.where(Province.code.in_(select(Province.code).where(Province.name_en == "Tehran")))
+    return list(db.session.scalars(query.limit(200)))
+
+
+@bp.get("/offices/<code>")
+def office_page(code: str):
+    office = finder.office_by_code(code)
+    if office is None:
+        abort(404)
+    load = finder.live_loads([office.id]).get(office.id)
+    now = utcnow()
+    today = slots.today_tehran(now)
+    views = slots.day_slots(office, today, now)
+    unit = _("min")
+    bars = [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes or 0.0,
+                v.slot.starts_at <= now < v.slot.starts_at + dt.timedelta(minutes=v.slot.minutes)) for v in views]
+    chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit)
+    free = slots.next_free_slots(office, now, limit=6)
+    db.session.commit()
+    return render_template("citizen/office.html", office=office, load=load, chart=chart, today_views=views,
+                           free=free, now=now,
+                           office_map=office_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
+                                                 _("Where the office is")))
+
+
+@bp.route("/offices/<code>/book", methods=["GET", "POST"])
+def book(code: str):
+    office = finder.office_by_code(code)
+    if office is None:
+        abort(404)
+    form = request.form if request.method == "POST" else request.args
+    service_code = form.get("service") or (office.services[0].code if office.services else "")
+    days = slots.open_days(office, slots.today_tehran())
+    try:
+        day = dt.date.fromisoformat(form.get("date", "")) if form.get("date") else days[0]
+    except ValueError:
+        day = days[0] if days else slots.today_tehran()
+    if days and day not in days:
+        day = days[0]
+    errors: dict[str, str] = {}
+    step = "choose"
+    if request.method == "POST":
+        try:
+            _office, service, slot = appointments.load_booking_targets(office.code, service_code, form.get("slot"))
+            if form.get("action") == "confirm":
+                mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
+                appointment = appointments.book(office, service, slot, form.get("national_id"), mobile)
+                confirm_booking(appointment)
+                db.session.commit()
+                return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
+            normalise_national_id(form.get("national_id"))
+            normalise_mobile(form.get("mobile"))
+            otp.send_code(form.get("mobile"), "booking")
+            db.session.commit()
+            step = "verify"
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = str(error)
+            step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
+    views = slots.day_slots(office, day) if days else []
+    db.session.commit()
+    status = 422 if errors else 200
+    return render_template("citizen/book.html", office=office, days=days, day=day, views=views,
+                           service_code=service_code, form=form, errors=errors, step=step), status
+
+
+@bp.get("/ticket/<tracking_code>")
+def ticket(tracking_code: str):
+    try:
+        appointment = appointments.find_by_code(tracking_code)
+    except ServiceError:
+        abort(404)
+    from booking.tickets import ticket_status
+
+    status = ticket_status(appointment) if appointment.status == "checked_in" else None
+    load = finder.live_loads([appointment.office_id]).get(appointment.office_id)
+    return render_template("citizen/ticket.html", appointment=appointment, status=status, load=load,
+                           qr=_qr_svg(url_for("citizen.ticket", tracking_code=appointment.tracking_code,
+                                              _external=True)),
+                           new=request.args.get("new") == "1", now=utcnow())
+
+
+def _qr_svg(data: str):
+    import segno
+    from markupsafe import Markup
+
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True,
+                                     title="QR", svgclass="qr", lineclass=None, border=2)
+    return Markup(buffer.getvalue().decode())
+
+
+@bp.get("/ticket/<tracking_code>.ics")
+def ticket_ics(tracking_code: str):
+    try:
+        appointment = appointments.find_by_code(tracking_code)
+    except ServiceError:
+        abort(404)
+    return Response(appointment_ics(appointment, request.host), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="safnama-{appointment.tracking_code}.ics"'})
+
+
+@bp.post("/ticket/<tracking_code>/cancel")
+def cancel(tracking_code: str):
+    try:
+        appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="web")
+        confirm_cancellation(appointment)
+        db.session.commit()
+        flash(_("Your appointment is cancelled; the place is free for others."), "ok")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("citizen.ticket", tracking_code=tracking_code))
+
+
+@bp.route("/ticket/<tracking_code>/reschedule", methods=["GET", "POST"])
+def reschedule(tracking_code: str):
+    try:
+        appointment = appointments.find_by_code(tracking_code)
+    except ServiceError:
+        abort(404)
+    owner = _verified_owner()
+    if owner is None or owner != (appointment.national_id, appointment.mobile):
+        flash(_("Confirm your mobile first to change an appointment."), "error")
+        return redirect(url_for("citizen.my_appointments"))
+    office = appointment.office
+    days = slots.open_days(office, slots.today_tehran())
+    form = request.form if request.method == "POST" else request.args
+    try:
+        day = dt.date.fromisoformat(form.get("date", "")) if form.get("date") else days[0]
+    except ValueError:
+        day = days[0]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            slot = db.session.get(TimeSlot, int(form.get("slot") or 0))
+            if slot is None:
+                raise InvalidInput("slot_unknown", _("Choose a time slot."), field="slot")
+            appointments.reschedule(appointment, slot)
+            db.session.commit()
+            flash(_("Your appointment is moved."), "ok")
+            return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code))
+        except (ServiceError, ValueError) as error:
+            db.session.rollback()
+            errors["slot"] = str(error)
+    views = slots.day_slots(office, day)
+    db.session.commit()
+    return render_template("citizen/book.html", office=office, days=days, day=day, views=views,
+                           service_code=appointment.service_type.code, form=form, errors=errors, step="choose",
+                           rescheduling=appointment), 422 if errors else 200
+
+
+def _verified_owner() -> tuple[str, str] | None:
+    kept = session.get("citizen_owner")
+    if not kept:
+        return None
+    if dt.datetime.fromisoformat(kept["until"]) < utcnow():
+        session.pop("citizen_owner", None)
+        return None
+    return kept["national_id"], kept["mobile"]
+
+
+@bp.route("/my", methods=["GET", "POST"])
+def my_appointments():
+    errors: dict[str, str] = {}
+    step = "identify"
+    form = request.form
+    if request.method == "POST":
+        try:
+            national_id = normalise_national_id(form.get("national_id"))
+            if form.get("action") == "confirm":
+                mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "my_appointments")
+                session["citizen_owner"] = {
+                    "national_id": national_id, "mobile": mobile,
+                    "until": (utcnow() + dt.timedelta(minutes=OWNER_SESSION_MINUTES)).isoformat()}
+                return redirect(url_for("citizen.my_appointments"))
+            otp.send_code(form.get("mobile"), "my_appointments")
+            db.session.commit()
+            step = "verify"
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = str(error)
+            step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "identify"
+    owner = _verified_owner()
+    listed = appointments.appointments_of(*owner) if owner and request.method == "GET" else None
+    return render_template("citizen/my.html", step=step, errors=errors, form=form, appointments=listed,
+                           now=utcnow()), 422 if errors else 200
+
+
+@bp.post("/my/logout")
+def forget_me():
+    session.pop("citizen_owner", None)
+    return redirect(url_for("citizen.my_appointments"))
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    return to_tehran(moment)
+
+
+@bp.app_template_filter("minutes")
+def minutes_filter(value: float | None) -> str:
+    from booking.dates import persian_digits
+
+    if value is None:
+        return "—"
+    text = str(int(round(value)))
+    return persian_digits(text) if _locale() == "fa" else text
+
+
+@bp.app_template_global()
+def level_label(level: str) -> str:
+    return {"quiet": _("Quiet"), "moderate": _("Moderate"), "busy": _("Busy"),
+            "very_busy": _("Very busy")}.get(level, _("No data"))
+
+
+@bp.app_template_global()
+def seconds_ago(moment: dt.datetime) -> int:
+    return max(0, int((utcnow() - moment).total_seconds()))
+
+
+def _config_demo() -> bool:
+    return bool(current_app.config.get("DEMO_MODE"))
+
+
+@bp.app_template_filter("isoday")
+def isoday_filter(moment: dt.datetime) -> str:
+    """The Tehran calendar day of a moment, ``YYYY-MM-DD`` (for links)."""
+    return to_tehran(moment).date().isoformat()
