@@ -87,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
     from offices.console import bp as console_bp
 
     app.register_blueprint(console_bp)
+    from offices.dashboard import bp as dashboard_bp, public_bp as complaints_bp
+
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(complaints_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,0 +1,76 @@
+"""Complaints: a citizen files one about an office, its supervisors review and answer it, the citizen reads
+the answer with the complaint's tracking code. Service functions add and flush; the request commits."""
+from __future__ import annotations
+
+import secrets
+from typing import Optional
+
+from sqlalchemy import Select, select
+
+from booking.dates import ascii_digits, utcnow
+from booking.extensions import db
+from offices.kpis import Unit, _scope_filter
+from offices.models import Complaint, ComplaintStatus, District, Office, User
+
+# Unambiguous characters for a code people read aloud or type (no 0/O, 1/I).
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+STATUSES = tuple(s.value for s in ComplaintStatus)
+
+
+class ComplaintError(ValueError):
+    """What the citizen or supervisor sent cannot be stored; the message is safe to show."""
+
+
+def new_public_code() -> str:
+    """``C-`` and eight characters, e.g. ``C-7KQ2M9XA``."""
+    return "C-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def normalise_code(code: str) -> str:
+    """What a citizen typed (any case, Persian digits, spaces) as a stored code."""
+    text = ascii_digits(code or "").strip().upper().replace(" ", "")
+    if text and not text.startswith("C-"):
+        text = "C-" + text.removeprefix("C")
+    return text
+
+
+def file_complaint(office: Office, text: str, contact: str = "", appointment_code: str = "") -> Complaint:
+    """Store a new complaint about ``office`` and return it (with its public tracking code)."""
+    text = (text or "").strip()
+    if len(text) < 10:
+        raise ComplaintError("too short")
+    complaint = Complaint(public_code=new_public_code(), office_id=office.id, text=text[:4000],
+                          contact=(contact or "").strip()[:120],
+                          appointment_code=ascii_digits(appointment_code or "").strip().upper()[:16] or None,
+                          status=ComplaintStatus.NEW.value, answer="")
+    db.session.add(complaint)
+    db.session.flush()
+    return complaint
+
+
+def find_complaint(code: str) -> Optional[Complaint]:
+    return db.session.scalar(select(Complaint).where(Complaint.public_code == normalise_code(code)))
+
+
+def complaints_query(unit: Unit, status: Optional[str] = None) -> Select[tuple[Complaint]]:
+    """The complaints about the offices under ``unit``, newest first, optionally of one status."""
+    query = (select(Complaint).join(Office, Office.id == Complaint.office_id)
+             .join(District, District.id == Office.district_id).where(*_scope_filter(unit))
+             .order_by(Complaint.created_at.desc(), Complaint.id.desc()))
+    if status:
+        query = query.where(Complaint.status == status)
+    return query
+
+
+def answer_complaint(complaint: Complaint, supervisor: User, status: str, answer: str) -> Complaint:
+    """Set a complaint's status and answer."""
+    if status not in STATUSES:
+        raise ComplaintError("unknown status")
+    if status == ComplaintStatus.RESOLVED.value and not (answer or "").strip():
+        raise ComplaintError("answer required")
+    complaint.status = status
+    complaint.answer = (answer or "").strip()[:4000]
+    complaint.answered_by_id = supervisor.id
+    complaint.updated_at = utcnow()
+    db.session.flush()
+    return complaint
