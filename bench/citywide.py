@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from offices.demo.geography import TEHRAN_DISTRICTS  # noqa: E402
 from offices.demo.history import HOURLY_PROFILE, STANDARD_DAY, WEEKDAY_FACTOR  # noqa: E402
-from offices.demo.network import build_network, counters_for  # noqa: E402
+from offices.demo.network import build_network  # noqa: E402
 from offices.service_catalogue import SERVICE_CATALOGUE  # noqa: E402
 from queueing.city import City, CityResult, simulate_city  # noqa: E402
 
@@ -109,13 +109,14 @@ def generated_city(kind: str, seed: int, n_offices: int = 30, per_day: float = 4
     probe = City(o_lat, o_lon, np.ones(n_offices), r_lat, r_lon, w, per_day / open_min, service_mean=mean,
                  service_cv=cv, open_minutes=open_min, arrival_profile=prof)
     share = np.bincount(np.argmin(probe.travel(), axis=1), weights=w / w.sum(), minlength=n_offices)
+    # The demo network's rule without its 2-8 cap: the peak hour's workload at about 85% utilisation.
+    peak_erlangs = per_day * share * float(np.max(probe.arrival_profile)) / open_min * mean
+    matched = np.maximum(1, np.ceil(peak_erlangs / 0.85)).astype(int)
     if kind == "matched":
-        counters = np.array([counters_for(per_day * s / 1.2) for s in share])
-        counters = np.maximum(counters, 1)
+        counters = matched
     else:
-        total = sum(counters_for(per_day * s / 1.2) for s in share)
         raw = rng.lognormal(0.0, 0.45, n_offices)
-        counters = np.maximum(1, np.round(raw / raw.sum() * total)).astype(int)
+        counters = np.maximum(1, np.round(raw / raw.sum() * matched.sum())).astype(int)
     return City(o_lat, o_lon, counters, r_lat, r_lon, w, per_day / open_min, service_mean=mean, service_cv=cv,
                 open_minutes=open_min, arrival_profile=prof)
 
