@@ -177,7 +177,7 @@ def check_targets(results: dict[tuple, CityResult], even: bool) -> list[tuple[st
 
 def write_svg(path: Path, results: dict[tuple, CityResult], title: str) -> None:
     """Mean total time against adoption (information 0 and 10 minutes old), as a hand-written SVG."""
-    width, height, left, right, top, bottom = 640, 400, 70, 190, 40, 60
+    width, height, left, right, top, bottom = 690, 400, 70, 240, 40, 60
     xs = [0.0, *ADOPTIONS]
     near = results[("nearest", 1.0, 0.0)].mean_total
     series = []
