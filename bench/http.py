@@ -13,8 +13,14 @@ ratio (target >= 70%) and the p50/p95 latency of ``GET /api/recommend`` (target 
 """
 from __future__ import annotations
 
-import argparse
-import http.client
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and would hide the standard library's ``http``.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
 import json
 import os
 import random
