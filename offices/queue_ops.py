@@ -92,12 +92,13 @@ def call_order(candidates: Sequence[Candidate], now: dt.datetime) -> list[Candid
     return sorted(candidates, key=key)
 
 
-def _candidates(office_id: int, service_type_ids: Sequence[int] | None = None) -> list[Candidate]:
+def _candidates(office_id: int, service_type_ids: Sequence[int] | None = None,
+                now: dt.datetime | None = None) -> list[Candidate]:
     query = (select(QueueTicket.id, QueueTicket.kind, QueueTicket.arrived_at, TimeSlot.starts_at)
              .outerjoin(Appointment, Appointment.id == QueueTicket.appointment_id)
              .outerjoin(TimeSlot, TimeSlot.id == Appointment.slot_id)
              .where(QueueTicket.office_id == office_id, QueueTicket.outcome == TicketOutcome.WAITING.value,
-                    QueueTicket.arrived_at >= today_start_utc()))
+                    QueueTicket.arrived_at >= today_start_utc(now)))
     if service_type_ids:
         query = query.where(QueueTicket.service_type_id.in_(service_type_ids))
     return [Candidate(*row) for row in db.session.execute(query)]
@@ -105,7 +106,8 @@ def _candidates(office_id: int, service_type_ids: Sequence[int] | None = None) -
 
 def ordered_waiting(office_id: int, now: dt.datetime | None = None) -> list[QueueTicket]:
     """Today's waiting tickets of an office in the order they will be called."""
-    order = call_order(_candidates(office_id), now or utcnow())
+    now = now or utcnow()
+    order = call_order(_candidates(office_id, None, now), now)
     tickets = {t.id: t for t in db.session.scalars(select(QueueTicket).where(
         QueueTicket.id.in_([c.ticket_id for c in order])))}
     return [tickets[c.ticket_id] for c in order]
@@ -297,7 +299,7 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
     service_ids = None
     if service_codes:
         service_ids = [_office_service(office, code).id for code in service_codes]
-    for candidate in call_order(_candidates(office.id, service_ids), now):
+    for candidate in call_order(_candidates(office.id, service_ids, now), now):
         taken = db.session.execute(
             update(QueueTicket)
             .where(QueueTicket.id == candidate.ticket_id, QueueTicket.outcome == TicketOutcome.WAITING.value)

@@ -36,6 +36,13 @@ def wait_for_load(base_url: str, code: str, expected: dict, timeout: float = 5.0
         time.sleep(0.1)
 
 
+def press(page, key: str) -> None:
+    """Press a console shortcut and wait for the page it submits to load."""
+    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
 def shoot(page, name: str) -> None:
     if os.environ.get("SAFNAMA_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -65,14 +72,11 @@ def test_operator_journey_reaches_the_public_load(live_server, desktop_page, mak
     assert "پذیرش شد" in page.locator(".flash").inner_text()
     wait_for_load(live_server, code, {"waiting": 1})
 
-    page.keyboard.press("1")  # walk-in for the first service
-    page.wait_for_load_state()
-    page.keyboard.press("2")  # walk-in for the second service
-    page.wait_for_load_state()
+    press(page, "1")  # walk-in for the first service
+    press(page, "2")  # walk-in for the second service
     wait_for_load(live_server, code, {"waiting": 3, "counters_open": 1})
 
-    page.keyboard.press("n")  # call next at my counter: the booked citizen comes first
-    page.wait_for_load_state()
+    press(page, "n")  # call next at my counter: the booked citizen comes first
     assert page.locator("#counter-1 .ticket-no").inner_text() in ("A-001", "A-۰۰۱")
     wait_for_load(live_server, code, {"waiting": 2, "in_service": 1})
     shoot(page, "board")
@@ -82,12 +86,11 @@ def test_operator_journey_reaches_the_public_load(live_server, desktop_page, mak
     took = wait_for_load(live_server, code, {"waiting": 2, "in_service": 0})
     assert took < 5.0
 
-    page.keyboard.press("n")
-    page.wait_for_load_state()
+    press(page, "n")
     lobby = page.context.new_page()
     lobby.set_viewport_size({"width": 1280, "height": 720})
     lobby.goto(f"{live_server}/lobby/{code}")
     assert lobby.locator("#serving .ticket-no").first.inner_text() in ("A-002", "A-۰۰۲")
     shoot(lobby, "lobby")
     page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
-    lobby.wait_for_function("document.querySelectorAll('#serving .ticket-no').length === 0", timeout=6000)
+    lobby.wait_for_function("document.querySelectorAll('#serving .ticket-no').length === 0", timeout=9000)
