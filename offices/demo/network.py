@@ -16,7 +16,7 @@
 * **Catchment**: the people an office serves: its city's (or Tehran district's) population, grossed up so
   that the province's whole population (towns and villages not listed) is covered, divided among the
   offices there. **Demand** (mean arrivals on an ordinary Sunday–Tuesday) is a base that grows with the
-  size of the city (36 a day in a small town up to 140 in Tehran) times the office's relative catchment and
+  size of the city (30 a day in a small town up to 125 in Tehran) times the office's relative catchment and
   a local factor, so a busy Tehran office sees 100–250 people a day and a small-town office 20–60
   whatever the total number of offices.
 * **Counters** (2–8) cover the morning peak hour's workload at about 85% utilisation.
@@ -146,16 +146,16 @@ def fa_digits(value: object) -> str:
 def _city_base_demand(population: int) -> float:
     """Mean daily arrivals at an office of a city of this size, before the office's own factors."""
     if population >= 2_000_000:
-        return 140.0
+        return 125.0
     if population >= 1_000_000:
-        return 110.0
+        return 95.0
     if population >= 400_000:
-        return 90.0
+        return 75.0
     if population >= 150_000:
-        return 68.0
+        return 58.0
     if population >= 60_000:
-        return 50.0
-    return 36.0
+        return 42.0
+    return 30.0
 
 
 PEAK_HOUR_SHARE = 0.17  # share of a day's arrivals in the busiest hour (see offices.demo.history)
@@ -255,7 +255,7 @@ def build_network(n_offices: int = DEFAULT_OFFICES, seed: int = 1405) -> OfficeN
         lon = site.lon + jitter[i, 1] * km / (111.0 * math.cos(math.radians(site.lat)))
         relative = float(np.clip((catchment[i] / median_catchment) ** 0.3, 0.7, 1.5))
         demand = float(np.clip(_city_base_demand(city.population) * relative * local[i], 15.0, 230.0))
-        counters = counters_for(demand)
+        counters = counters_for(demand / local[i])  # sized for the expected demand, not the office's own
         afternoon = city.population >= 400_000 and afternoon_draw[i] < AFTERNOON_SHARE
         wk_open, wk_close, th_open, th_close = AFTERNOON_HOURS if afternoon else HOURS_VARIANTS[variant[i]]
         opens = tuple([wk_open] * 5 + [th_open, -1])

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.schema import AddConstraint, DropConstraint
 from werkzeug.security import generate_password_hash
 
 from booking.extensions import db
@@ -31,8 +32,8 @@ from offices.service_catalogue import SERVICE_CATALOGUE
 DEFAULT_SEED = 1405
 DEMO_PASSWORDS = {"operator": "operator-1405", "supervisor": "supervisor-1405", "admin": "admin-1405"}
 CHUNK_ROWS = 250_000
-TICKET_COLUMNS = ("id", "office_id", "service_type_id", "appointment_id", "number", "kind", "arrived_at",
-                  "called_at", "counter_no", "started_at", "ended_at", "outcome")
+TICKET_COLUMNS = ("id", "office_id", "service_type_id", "number", "kind", "arrived_at", "called_at", "counter_no",
+                  "started_at", "ended_at", "outcome")  # appointment_id: empty (the history has no appointments)
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -120,57 +121,58 @@ def _with_suffix(chars: np.ndarray, suffix: str) -> np.ndarray:
     return out.view(f"U{out.shape[1]}").reshape(-1)
 
 
-def sqlite_datetimes(epoch: np.ndarray) -> list[Optional[str]]:
-    """Unix seconds as SQLAlchemy's SQLite datetime text (``2026-11-24 07:30:00.000000``); -1 → None."""
-    if len(epoch) == 0:
-        return []
-    strings = _with_suffix(_iso_seconds(np.maximum(epoch, 0)), ".000000").astype(object)
-    strings[epoch < 0] = None
-    return strings.tolist()
+class DatetimeText:
+    """Formats Unix seconds as database text through a lookup table of every second the data can hold.
 
+    Building the table once (a few million strings, one per second of each day's active hours) and indexing it
+    is much faster than formatting tens of millions of values one by one.
+    """
 
-def postgres_timestamps(epoch: np.ndarray) -> np.ndarray:
-    """Unix seconds as PostgreSQL ``timestamptz`` COPY text (``2026-11-24 04:00:00+00``); -1 → ``\\N``."""
-    strings = _with_suffix(_iso_seconds(np.maximum(epoch, 0)), "+00")
-    return np.where(epoch < 0, "\\N", strings)
+    def __init__(self, arrays: Iterable[np.ndarray], suffix: str, null: Optional[str] = None) -> None:
+        valid = np.concatenate([a[a >= 0] for a in arrays])
+        if len(valid) == 0:
+            valid = np.zeros(1, dtype=np.int64)
+        day, second = np.divmod(valid, 86400)
+        self.first_day, self.first_second = int(day.min()), int(second.min())
+        self.width = int(second.max()) - self.first_second + 1
+        days = int(day.max()) - self.first_day + 1
+        epochs = ((self.first_day + np.arange(days, dtype=np.int64))[:, None] * 86400 + self.first_second
+                  + np.arange(self.width, dtype=np.int64)[None, :]).ravel()
+        self.table = np.empty(len(epochs) + 1, dtype=object)
+        self.table[:-1] = _with_suffix(_iso_seconds(epochs), suffix).astype(object)
+        self.table[-1] = null
 
+    def objects(self, epoch: np.ndarray) -> np.ndarray:
+        """An object array of strings (``null`` where ``epoch`` is -1)."""
+        day, second = np.divmod(epoch, 86400)
+        index = (day - self.first_day) * self.width + (second - self.first_second)
+        return self.table[np.where(epoch < 0, len(self.table) - 1, index)]
 
-def _nullable_ints(values: np.ndarray) -> list[Optional[int]]:
-    out = values.astype(object)
-    out[values <= 0] = None
-    return out.tolist()
+    def strings(self, epoch: np.ndarray) -> list[Optional[str]]:
+        return self.objects(epoch).tolist()
 
 
 # --- bulk writing ---
 
-def _bulk_write(raw: Any, dialect: str, table: str, columns: Sequence[str], sqlite_columns: list[list[Any]],
-                pg_columns: Optional[list[np.ndarray]] = None, bar: Any = None) -> None:
-    """Write columns of values: ``executemany`` on SQLite, ``COPY`` text on PostgreSQL."""
-    n = len(sqlite_columns[0]) if sqlite_columns else 0
+def _bulk_write(raw: Any, dialect: str, table: str, columns: Sequence[str], values: list[list[Any]],
+                bar: Any = None) -> None:
+    """Write columns of values: ``executemany`` on SQLite; ``COPY`` text on PostgreSQL (values already text)."""
+    n = len(values[0]) if values else 0
+    cursor = raw.cursor()
     if dialect == "sqlite":
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        cursor = raw.cursor()
         for lo in range(0, n, CHUNK_ROWS):
             hi = min(n, lo + CHUNK_ROWS)
-            cursor.executemany(sql, zip(*(col[lo:hi] for col in sqlite_columns)))
+            cursor.executemany(sql, zip(*(col[lo:hi] for col in values)))
             if bar is not None:
                 bar.update(hi - lo)
-        cursor.close()
-        return
-    assert pg_columns is not None
-    cursor = raw.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for lo in range(0, n, CHUNK_ROWS):
-            hi = min(n, lo + CHUNK_ROWS)
-            line = pg_columns[0][lo:hi].astype(str)
-            for col in pg_columns[1:]:
-                line = np.strings.add(np.strings.add(line, "\t"), col[lo:hi].astype(str))
-            buffer = io.StringIO()
-            buffer.write("\n".join(line.tolist()))
-            buffer.write("\n")
-            copy.write(buffer.getvalue())
-            if bar is not None:
-                bar.update(hi - lo)
+    else:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for lo in range(0, n, CHUNK_ROWS):
+                hi = min(n, lo + CHUNK_ROWS)
+                copy.write("\n".join(map("\t".join, zip(*(col[lo:hi] for col in values)))) + "\n")
+                if bar is not None:
+                    bar.update(hi - lo)
     cursor.close()
 
 
@@ -180,57 +182,47 @@ def _ticket_numbers(history: History) -> np.ndarray:
     return np.strings.add(np.strings.add(letters, "-"), seq)
 
 
+def _strings_lookup(values: np.ndarray, labels: Sequence[Optional[str]]) -> list[Optional[str]]:
+    """Small integer codes as their labels, through an object array (one Python string per label)."""
+    table = np.empty(len(labels), dtype=object)
+    table[:] = list(labels)
+    return table[values].tolist()
+
+
 def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> None:
     """Write the queue tickets, counter shifts and feedback of ``history``."""
-    n = history.tickets
-    ids = np.arange(1, n + 1, dtype=np.int64)
-    office_ids = history.t_office.astype(np.int64) + 1
-    service_ids = history.t_service.astype(np.int64) + 1
-    numbers = _ticket_numbers(history)
-    kinds = np.where(history.t_booked, "booked", "walk_in")
-    outcomes = np.array(OUTCOMES)[history.t_outcome]
+    sqlite = dialect == "sqlite"
+    null = None if sqlite else "\\N"
+
+    def ints(values: np.ndarray) -> list[Any]:
+        return values.astype(np.int64).tolist() if sqlite else values.astype(np.int64).astype(str).tolist()
+
+    def optional_ints(values: np.ndarray) -> list[Any]:  # 0 means empty
+        top = int(values.max()) if len(values) else 0
+        return _strings_lookup(values.astype(np.int64), [null] + [v if sqlite else str(v) for v in range(1, top + 1)])
+
     times = (history.t_arrived, history.t_called, history.t_started, history.t_ended)
-    if dialect == "sqlite":
-        arrived, called, started, ended = (sqlite_datetimes(t) for t in times)
-        cols: list[list[Any]] = [ids.tolist(), office_ids.tolist(), service_ids.tolist(), [None] * n,
-                                 numbers.tolist(), kinds.tolist(), arrived, called,
-                                 _nullable_ints(history.t_counter), started, ended, outcomes.tolist()]
-        _bulk_write(raw, dialect, "queue_tickets", TICKET_COLUMNS, cols, bar=bar)
-    else:
-        counter = np.where(history.t_counter > 0, history.t_counter.astype(str), "\\N")
-        pg = [ids, office_ids, service_ids, np.full(n, "\\N"), numbers, kinds,
-              *(postgres_timestamps(t) for t in times[:2]), counter,
-              *(postgres_timestamps(t) for t in times[2:]), outcomes]
-        pg = [pg[i] for i in range(12)]
-        _bulk_write(raw, dialect, "queue_tickets", TICKET_COLUMNS, [ids], pg, bar=bar)
+    text_of = DatetimeText([*times, history.s_opened, history.s_closed, history.f_created],
+                           ".000000" if sqlite else "+00", null)
+    n = history.tickets
+    kinds = _strings_lookup(history.t_booked.astype(np.int64), ["walk_in", "booked"])
+    outcomes = _strings_lookup(history.t_outcome.astype(np.int64), list(OUTCOMES))
+    arrived, called, started, ended = (text_of.strings(t) for t in times)
+    _bulk_write(raw, dialect, "queue_tickets", TICKET_COLUMNS, [
+        ints(np.arange(1, n + 1)), ints(history.t_office + 1), ints(history.t_service + 1),
+        _ticket_numbers(history).tolist(), kinds, arrived, called, optional_ints(history.t_counter), started,
+        ended, outcomes], bar=bar)
 
     m = len(history.s_office)
-    shift_cols = ("id", "office_id", "counter_no", "opened_at", "closed_at")
-    s_ids = np.arange(1, m + 1, dtype=np.int64)
-    s_office = history.s_office.astype(np.int64) + 1
-    if dialect == "sqlite":
-        _bulk_write(raw, dialect, "counter_shifts", shift_cols,
-                    [s_ids.tolist(), s_office.tolist(), history.s_counter.astype(np.int64).tolist(),
-                     sqlite_datetimes(history.s_opened), sqlite_datetimes(history.s_closed)], bar=bar)
-    else:
-        _bulk_write(raw, dialect, "counter_shifts", shift_cols, [s_ids],
-                    [s_ids, s_office, history.s_counter, postgres_timestamps(history.s_opened),
-                     postgres_timestamps(history.s_closed)], bar=bar)
+    _bulk_write(raw, dialect, "counter_shifts", ("id", "office_id", "counter_no", "opened_at", "closed_at"), [
+        ints(np.arange(1, m + 1)), ints(history.s_office + 1), ints(history.s_counter),
+        text_of.strings(history.s_opened), text_of.strings(history.s_closed)], bar=bar)
 
     f = len(history.f_ticket)
-    fb_cols = ("id", "office_id", "ticket_id", "rating", "comment", "created_at")
-    f_ids = np.arange(1, f + 1, dtype=np.int64)
-    f_office = history.t_office[history.f_ticket].astype(np.int64) + 1
-    comments = np.array([""] + [c for _, c in FEEDBACK_COMMENTS])[history.f_comment + 1]
-    if dialect == "sqlite":
-        _bulk_write(raw, dialect, "feedback", fb_cols,
-                    [f_ids.tolist(), f_office.tolist(), (history.f_ticket + 1).tolist(),
-                     history.f_rating.astype(np.int64).tolist(), comments.tolist(),
-                     sqlite_datetimes(history.f_created)], bar=bar)
-    else:
-        _bulk_write(raw, dialect, "feedback", fb_cols, [f_ids],
-                    [f_ids, f_office, history.f_ticket + 1, history.f_rating, comments,
-                     postgres_timestamps(history.f_created)], bar=bar)
+    comments = _strings_lookup(history.f_comment.astype(np.int64) + 1, [""] + [c for _, c in FEEDBACK_COMMENTS])
+    _bulk_write(raw, dialect, "feedback", ("id", "office_id", "ticket_id", "rating", "comment", "created_at"), [
+        ints(np.arange(1, f + 1)), ints(history.t_office[history.f_ticket] + 1), ints(history.f_ticket + 1),
+        ints(history.f_rating), comments, text_of.strings(history.f_created)], bar=bar)
 
 
 def _minutes_to_time(minutes: int) -> dt.time:
@@ -298,6 +290,18 @@ def write_network(network: OfficeNetwork, history: Optional[History]) -> int:
     return len(users)
 
 
+BULK_TABLES = ("feedback", "counter_shifts", "queue_tickets")
+
+
+def _drop_foreign_keys() -> list[Any]:
+    """Drop the foreign keys of the bulk tables for the load (PostgreSQL checks them row by row otherwise)."""
+    db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    dropped = [fk for name in BULK_TABLES for fk in db.metadata.tables[name].foreign_key_constraints]
+    for constraint in dropped:
+        db.session.execute(DropConstraint(constraint))
+    return dropped
+
+
 def _fix_postgres_sequences() -> None:
     for table in db.metadata.sorted_tables:
         if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement is not False:
@@ -347,15 +351,20 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
         if journal_mode == "wal":
             db.session.execute(text("PRAGMA journal_mode = DELETE"))
         db.session.execute(text("PRAGMA synchronous = OFF"))
+        db.session.execute(text("PRAGMA foreign_keys = OFF"))  # the generated keys are consistent by construction
+        db.session.execute(text("PRAGMA cache_size = -262144"))
     try:
         summary.users = write_network(network, history)
         if history is not None:
             rows = history.tickets + len(history.s_office) + len(history.f_ticket)
             connection = db.session.connection()
             raw = connection.connection.driver_connection
+            dropped = _drop_foreign_keys() if dialect == "postgresql" else []
             with tqdm(total=rows, desc="Writing history", unit="row", unit_scale=True, disable=not progress,
                       leave=False) as bar:
                 write_history(history, raw, dialect, bar)
+            for constraint in dropped:  # re-created, and so checked, in one pass each
+                db.session.execute(AddConstraint(constraint))
         if dialect == "postgresql":
             _fix_postgres_sequences()
         db.session.commit()
@@ -365,6 +374,8 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
     finally:
         if dialect == "sqlite":
             db.session.execute(text("PRAGMA synchronous = NORMAL"))
+            db.session.execute(text("PRAGMA foreign_keys = ON"))
+            db.session.execute(text("PRAGMA cache_size = -2000"))
             if journal_mode == "wal":
                 db.session.execute(text("PRAGMA journal_mode = WAL"))
             db.session.commit()

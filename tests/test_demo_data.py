@@ -1,0 +1,142 @@
+"""The demo data: geography, the office network, the simulated history and the seed-demo command."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from booking.dates import iran_weekday, to_tehran
+from booking.extensions import db
+from offices.demo.geography import PROVINCES, TEHRAN_DISTRICTS
+from offices.demo.network import build_network
+from offices.demo.seed import DatabaseNotEmpty, database_is_empty, seed_demo
+
+SMALL = dict(offices=40, seed=7, progress=False)
+# 28 Oct – 10 Nov 2026: two full weeks without a public holiday.
+PLAIN_END, PLAIN_DAYS = dt.date(2026, 11, 10), 14
+# 11 – 17 Nov 2026: Friday 13 Nov and the Fatima holiday on Saturday 14 Nov (23 Aban 1405).
+HOLIDAY_END, HOLIDAY_DAYS, HOLIDAY = dt.date(2026, 11, 17), 7, dt.date(2026, 11, 14)
+
+
+def test_geography_is_complete() -> None:
+    assert len(PROVINCES) == 31
+    assert len({p.name_fa for p in PROVINCES}) == 31 and len({p.name_en for p in PROVINCES}) == 31
+    assert len({p.code for p in PROVINCES}) == 31
+    assert abs(sum(p.population for p in PROVINCES) - 79_926_270) < 1000  # 2016 census total
+    assert [d.number for d in TEHRAN_DISTRICTS] == list(range(1, 23))
+    assert all(3 <= len(p.cities) <= 6 for p in PROVINCES)
+
+
+def test_network_codes_are_stable_and_dense_in_tehran() -> None:
+    first, again = build_network(600, seed=3), build_network(600, seed=3)
+    assert [o.code for o in first.offices] == [o.code for o in again.offices]
+    assert [(o.lat, o.lon) for o in first.offices] == [(o.lat, o.lon) for o in again.offices]
+    assert len({o.code for o in first.offices}) == 600
+    per_province = Counter(o.province_code for o in first.offices)
+    assert set(per_province) == {p.code for p in PROVINCES}
+    assert per_province.most_common(1)[0][0] == "23"
+    tehran_districts = {o.district_code for o in first.offices if o.city_en == "Tehran"}
+    assert len(tehran_districts) == 22
+    assert all(2 <= o.counters <= 8 for o in first.offices)
+    assert all(o.opens[6] == -1 for o in first.offices)  # Friday closed
+    assert all(o.closes[5] < o.closes[0] for o in first.offices)  # Thursday short
+
+
+def test_seed_writes_the_network(app) -> None:
+    from offices.models import District, Office, Province, User
+
+    assert database_is_empty()
+    summary = seed_demo(days=PLAIN_DAYS, end_day=PLAIN_END, **SMALL)
+    assert not database_is_empty()
+    assert summary.offices == 40 and summary.tickets > 0
+    provinces = db.session.scalars(select(Province)).all()
+    assert len(provinces) == 31 and len({p.name_fa for p in provinces}) == 31
+    counts = dict(db.session.execute(
+        select(Province.code, func.count(Office.id)).join(District, District.province_id == Province.id)
+        .join(Office, Office.district_id == District.id).group_by(Province.code)).all())
+    assert len(counts) == 31 and min(counts.values()) >= 1
+    assert max(counts, key=counts.get) == "23"
+    usernames = set(db.session.scalars(select(User.username)))
+    assert {"admin", "sup-iran", "sup-23"} <= usernames
+    office = db.session.scalars(select(Office).order_by(Office.code)).first()
+    assert f"op-{office.code}" in usernames
+    user = db.session.scalars(select(User).where(User.username == "sup-iran")).one()
+    assert user.check_password("supervisor-1405")
+
+
+def _tickets() -> list[tuple]:
+    from offices.models import QueueTicket as T
+
+    return db.session.execute(select(T.office_id, T.kind, T.arrived_at, T.called_at, T.started_at, T.ended_at,
+                                     T.counter_no, T.outcome)).all()
+
+
+def test_history_shape_and_consistency(app) -> None:
+    seed_demo(days=PLAIN_DAYS, end_day=PLAIN_END, **SMALL)
+    rows = _tickets()
+    assert len(rows) > 5000
+    by_hour: Counter[int] = Counter()
+    per_date: Counter[dt.date] = Counter()
+    for office_id, kind, arrived, called, started, ended, counter, outcome in rows:
+        local = to_tehran(arrived)
+        by_hour[local.hour] += 1
+        per_date[local.date()] += 1
+        assert kind in ("walk_in", "booked")
+        if outcome == "served":
+            assert arrived <= called <= started <= ended and counter is not None
+        elif outcome == "no_show":
+            assert kind == "booked" and arrived <= called and started is None and counter is not None
+        else:
+            assert outcome == "left" and called is None and counter is None and ended >= arrived
+    assert max(by_hour, key=by_hour.get) in (8, 9, 10)  # morning peak
+    assert by_hour[9] + by_hour[10] > 2 * (by_hour[13] + by_hour[14])
+    per_weekday: defaultdict[int, list[int]] = defaultdict(list)
+    for day, count in per_date.items():
+        per_weekday[iran_weekday(day)].append(count)
+    means = {wd: float(np.mean(c)) for wd, c in per_weekday.items()}
+    assert 6 not in means  # nobody is served on a Friday
+    assert max(means, key=means.get) == 0  # Saturday is the busiest day
+    assert min(means, key=means.get) == 5  # Thursday is the shortest
+    outcomes = Counter(r[-1] for r in rows)
+    assert outcomes["served"] / len(rows) > 0.8 and outcomes["left"] > 0 and outcomes["no_show"] > 0
+
+
+def test_no_service_on_holidays_or_closures(app) -> None:
+    from offices.models import Closure, CounterShift
+
+    seed_demo(days=HOLIDAY_DAYS, end_day=HOLIDAY_END, **SMALL)
+    closures = db.session.execute(select(Closure.office_id, Closure.day)).all()
+    assert (None, HOLIDAY) in closures
+    closed = {(office, day) for office, day in closures}
+    for office_id, _, arrived, *_ in _tickets():
+        day = to_tehran(arrived).date()
+        assert iran_weekday(day) != 6 and (None, day) not in closed and (office_id, day) not in closed
+    for office_id, opened in db.session.execute(select(CounterShift.office_id, CounterShift.opened_at)):
+        day = to_tehran(opened).date()
+        assert iran_weekday(day) != 6 and (None, day) not in closed and (office_id, day) not in closed
+
+
+def test_seeding_twice_needs_force(app) -> None:
+    from offices.models import Office
+
+    seed_demo(days=1, **SMALL)
+    codes = db.session.scalars(select(Office.code).order_by(Office.code)).all()
+    with pytest.raises(DatabaseNotEmpty):
+        seed_demo(days=1, **SMALL)
+    seed_demo(days=1, force=True, **SMALL)
+    assert db.session.scalars(select(Office.code).order_by(Office.code)).all() == codes
+
+
+def test_seed_demo_command(app, runner) -> None:
+    result = runner.invoke(args=["seed-demo", "--offices", "35", "--days", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "sup-iran" in result.output and "op-" in result.output
+    again = runner.invoke(args=["seed-demo", "--offices", "35", "--days", "2", "--quiet"])
+    assert again.exit_code != 0
+    assert "--force" in again.output and "Traceback" not in again.output
+    assert len(again.output.strip().splitlines()) == 1
+    forced = runner.invoke(args=["seed-demo", "--offices", "35", "--days", "2", "--quiet", "--force"])
+    assert forced.exit_code == 0, forced.output
