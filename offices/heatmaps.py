@@ -89,7 +89,7 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
     rtl = locale == "fa"
     n_rows, n_cols = len(grid.rows), len(grid.columns)
     top = 46
-    width = label_width + n_cols * cell_w + 16
+    width = max(640, label_width + n_cols * cell_w + 16)
     grid_bottom = top + n_rows * cell_h
     height = grid_bottom + 70
     flat = [v for row in grid.values for v in row if v is not None]
@@ -99,10 +99,11 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
         return (width - label_width - (col + 1) * cell_w) if rtl else (label_width + col * cell_w)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" font-family="Vazirmatn, Tahoma, sans-serif" font-size="12">',
+           f'width="{width}" height="{height}" font-family="Vazirmatn, Tahoma, sans-serif" font-size="12" '
+           f'direction="{"rtl" if rtl else "ltr"}">',
            f"<title>{escape(grid.title)}</title>",
            f'<text x="{width - 8 if rtl else 8}" y="18" font-size="14" font-weight="700" '
-           f'text-anchor="{"end" if rtl else "start"}">{escape(grid.title)}</text>']
+           f'text-anchor="start">{escape(grid.title)}</text>']
     for c, label in enumerate(grid.columns):
         out.append(f'<text x="{x_of(c) + cell_w / 2:.1f}" y="{top - 8}" text-anchor="middle" fill="#5b6675">'
                    f"{escape(label)}</text>")
@@ -110,7 +111,7 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
         y = top + r * cell_h
         short = label if len(label) <= 30 else label[:29] + "…"
         lx = width - 8 if rtl else 8
-        anchor = "end" if rtl else "start"
+        anchor = "start"  # the reading side: the svg carries the page's direction
         text = (f'<text x="{lx}" y="{y + cell_h * 0.68:.1f}" text-anchor="{anchor}"><title>{escape(label)}</title>'
                 f"{escape(short)}</text>")
         link = grid.row_links[r] if grid.row_links else None
@@ -121,7 +122,7 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
                        f'fill="{_colour(value, steps)}"><title>{escape(grid.tooltips[r][c])}</title></rect>')
     # legend
     ly = grid_bottom + 22
-    out.append(f'<text x="{width - 8 if rtl else 8}" y="{ly + 12}" text-anchor="{"end" if rtl else "start"}" '
+    out.append(f'<text x="{width - 8 if rtl else 8}" y="{ly + 12}" text-anchor="start" '
                f'fill="#5b6675">{escape(grid.legend)}</text>')
     labels = [f"< {_num(steps[0], locale, digits)}"]
     labels += [f"{_num(steps[k - 1], locale, digits)}–{_num(steps[k], locale, digits)}" for k in range(1, 4)]
@@ -129,10 +130,10 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
     colours = list(PALETTE) + [EMPTY]
     box = 86
     for k, (label, colour) in enumerate(zip(labels, colours)):
-        x = (width - 8 - (k + 1) * box) if rtl else (8 + k * box)
-        out.append(f'<rect x="{x}" y="{ly + 22}" width="18" height="14" rx="2" fill="{colour}" stroke="#c8ced8"/>')
-        tx = x + 22
-        out.append(f'<text x="{tx}" y="{ly + 33}" fill="#333">{escape(label)}</text>')
+        sx = (width - 8 - k * box - 18) if rtl else (8 + k * box)
+        tx = sx - 4 if rtl else sx + 22  # text-anchor start: on the reading side of the swatch
+        out.append(f'<rect x="{sx}" y="{ly + 22}" width="18" height="14" rx="2" fill="{colour}" stroke="#c8ced8"/>')
+        out.append(f'<text x="{tx}" y="{ly + 33}" fill="#333" text-anchor="start">{escape(label)}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -272,9 +273,10 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
     waiting = waiting_now([o[0] for o in offices])
     title = _("Offices coloured by their load now — %(unit)s", unit=unit.name(locale))
     if not offices:
+        nothing = _("No offices")
         return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="loadmap" viewBox="0 0 {width} 60" '
-                      f'width="{width}" height="60"><title>{escape(title)}</title>'
-                      f'<text x="10" y="30">{escape(_("No offices"))}</text></svg>')
+                      f'width="{width}" height="60" direction="{"rtl" if locale == "fa" else "ltr"}"><title>{escape(title)}</title>'
+                      f'<text x="{width - 10 if locale == "fa" else 10}" y="30">{escape(nothing)}</text></svg>')
     lats = [o.lat for o in offices]
     lons = [o.lon for o in offices]
     pad = 0.05 + 0.05 * max(max(lats) - min(lats), max(lons) - min(lons))
@@ -283,25 +285,25 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
     span_x, span_y = (lon1 - lon0) * kx, (lat1 - lat0)
     margin, legend_h, title_h = 12, 50, 30
     inner_w = width - 2 * margin
-    inner_h = max(200, min(700, inner_w * span_y / span_x)) if span_x > 0 else 400
+    inner_h = max(200, min(560, inner_w * span_y / span_x)) if span_x > 0 else 400
     scale = min(inner_w / span_x if span_x else 1e9, inner_h / span_y if span_y else 1e9)
     height = int(inner_h + 2 * margin + legend_h + title_h)
 
     def project(lat: float, lon: float) -> tuple[float, float]:
         x = margin + (lon - lon0) * kx * scale
-        if locale == "fa":  # keep east on the right: a map is not mirrored in a right-to-left page
-            pass
+        # east stays on the right: a map is not mirrored in a right-to-left page
         y = title_h + margin + (lat1 - lat) * scale
         return x, y
 
     rtl = locale == "fa"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="loadmap" role="img" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" font-family="Vazirmatn, Tahoma, sans-serif" font-size="12">',
+           f'width="{width}" height="{height}" font-family="Vazirmatn, Tahoma, sans-serif" font-size="12" '
+           f'direction="{"rtl" if rtl else "ltr"}">',
            f"<title>{escape(title)}</title>",
            f'<rect x="0" y="{title_h}" width="{width}" height="{inner_h + 2 * margin:.0f}" fill="#f6f8fb" '
            f'stroke="#dde3ea"/>',
            f'<text x="{width - 8 if rtl else 8}" y="20" font-size="14" font-weight="700" '
-           f'text-anchor="{"end" if rtl else "start"}">{escape(title)}</text>']
+           f'text-anchor="start">{escape(title)}</text>']
     radius = 3.5 if len(offices) > 300 else 6
     cities: dict[str, list[tuple[float, float]]] = defaultdict(list)
     order = sorted(offices, key=lambda o: waiting.get(o[0], 0) / max(1, o.counters))  # worst drawn on top
@@ -323,14 +325,16 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
         out.append(f'<text x="{cx:.1f}" y="{max(title_h + 12, cy):.1f}" text-anchor="middle" fill="#1f2a37" '
                    f'stroke="#fff" stroke-width="3" paint-order="stroke">{escape(city)}</text>')
     ly = height - legend_h + 14
-    out.append(f'<text x="{width - 8 if rtl else 8}" y="{ly}" text-anchor="{"end" if rtl else "start"}" '
-               f'fill="#5b6675">{escape(_("People waiting per counter"))}</text>')
+    legend = _("People waiting per counter")
+    out.append(f'<text x="{width - 8 if rtl else 8}" y="{ly}" text-anchor="start" '
+               f'fill="#5b6675">{escape(legend)}</text>')
     labels = [f"< {_num(LOAD_BREAKS[0], locale)}"]
     labels += [f"{_num(LOAD_BREAKS[k - 1], locale)}–{_num(LOAD_BREAKS[k], locale)}" for k in range(1, 4)]
     labels += [f"≥ {_num(LOAD_BREAKS[3], locale)}"]
     for k, (label, colour) in enumerate(zip(labels, PALETTE)):
-        x = (width - 8 - (k + 1) * 90) if rtl else (8 + k * 90)
-        out.append(f'<circle cx="{x + 8}" cy="{ly + 18}" r="6" fill="{colour}" stroke="#5b6675" stroke-width="0.6"/>')
-        out.append(f'<text x="{x + 20}" y="{ly + 22}" fill="#333">{escape(label)}</text>')
+        cx = (width - 16 - k * 90) if rtl else (16 + k * 90)
+        tx = cx - 12 if rtl else cx + 12
+        out.append(f'<circle cx="{cx}" cy="{ly + 18}" r="6" fill="{colour}" stroke="#5b6675" stroke-width="0.6"/>')
+        out.append(f'<text x="{tx}" y="{ly + 22}" fill="#333" text-anchor="start">{escape(label)}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran
@@ -195,11 +196,11 @@ def plan(office: Office, day: dt.date, *, target: float = 20.0, quantile: float 
             the office is not open.
     """
     if change not in CHANGES:
-        raise WhatIfInputError(f"unknown change {change!r}")
+        raise WhatIfInputError(_("unknown change %(change)s", change=change))
     if not (1.0 <= target <= 240.0):
-        raise WhatIfInputError("the wait target must be between 1 and 240 minutes")
+        raise WhatIfInputError(_("the wait target must be between 1 and 240 minutes"))
     if not (0.5 <= quantile <= 0.99):
-        raise WhatIfInputError("the share must be between 50% and 99%")
+        raise WhatIfInputError(_("the share must be between 50 and 99 percent"))
     hours = open_hours(office, day)
     if not hours:
         return StaffingPlan(office.id, day, target, quantile, change, None, None, [], "none", None)
@@ -218,10 +219,10 @@ def plan(office: Office, day: dt.date, *, target: float = 20.0, quantile: float 
         if move_to is None:
             move_to = hours[int(np.argmin(spare))]
         if move_from not in hours or move_to not in hours:
-            raise WhatIfInputError("both hours of a move must be hours the office is open")
+            raise WhatIfInputError(_("both hours of a move must be hours the office is open"))
         i, j = hours.index(move_from), hours.index(move_to)
         if changed[i] < 1:
-            raise WhatIfInputError("there is no counter open to move in that hour")
+            raise WhatIfInputError(_("there is no counter open to move in that hour"))
         changed[i] -= 1
         changed[j] += 1
     model = OfficeModel(counters=max(1, office.counters), service_mean=service_mean, service_cv=service_cv,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 STATUS_LABELS = (("new", _l("New")), ("in_review", _l("In review")), ("resolved", _l("Resolved")))
@@ -17,5 +18,5 @@ class ComplaintForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=STATUS_LABELS)
+    status = SelectField(_l("Status"), choices=[SelectChoice(value, label) for value, label in STATUS_LABELS])
     answer = TextAreaField(_l("Answer to the citizen"), validators=[Optional(), Length(max=4000)])

@@ -188,7 +188,8 @@ def heatmap(level: str, code: Optional[str]):
     pictures = {
         "today": heatmaps.offices_by_hour(unit, day, locale, metric, link=office_link),
         "week": heatmaps.weekday_by_hour(unit, today, days, locale, metric),
-        "map": heatmaps.load_map(unit, locale, link=office_link),
+        # an office's map shows its whole district, so that it can be compared with its neighbours
+        "map": heatmaps.load_map(unit.parent if unit.level == "office" else unit, locale, link=office_link),
     }
     return render_template("dashboard/heatmap.html", unit=unit, metric=metric, days=days, day=day,
                            day_text=jalali_date(day, locale), pictures=pictures)
