@@ -309,11 +309,19 @@ class OfficeModel:
         width = np.concatenate([np.diff(x_start, axis=-1), np.full(x_start.shape[:-1] + (1,), np.inf)], axis=-1)
         live = np.concatenate([dur > 0, np.ones(dur.shape[:-1] + (1,), bool)], axis=-1)
         slope = np.where(live, 1.0 / speed, 0.0)
-        m, v = mean[..., None], var[..., None]
+        m, v = np.broadcast_arrays(mean[..., None], var[..., None], x_start)[:2]
         x_end = x_start + width
-        finite_end = np.isfinite(x_end)
-        pm_start = gamma_partial_mean(m, v, x_start)
-        pm_end = np.where(finite_end, gamma_partial_mean(m, v, np.where(finite_end, x_end, 0.0)), 0.0)
+        # E[(X - x)^+] is 0 to double precision beyond mean + 40 sd, and
+        # mean - x below the lower end: only the pieces in between need the
+        # incomplete gamma function.
+        far = m + 40.0 * np.sqrt(v)
+        pm_start = np.zeros(x_start.shape)
+        inner = (x_start > 0) & (x_start < far)
+        pm_start[inner] = gamma_partial_mean(m[inner], v[inner], x_start[inner])
+        pm_start = np.where(x_start <= 0, m - x_start, pm_start)
+        pm_end = np.zeros(x_end.shape)
+        inner = np.isfinite(x_end) & (x_end < far)
+        pm_end[inner] = gamma_partial_mean(m[inner], v[inner], x_end[inner])
         real_mean = np.sum(slope * (pm_start - pm_end), axis=-1)
         quants = []
         for q in probs:
@@ -560,24 +568,26 @@ class OfficeModel:
                 continue
             K = int(need[g].max())
             states = np.arange(K, dtype=float)
-            p = np.zeros((g.size, K))
-            p[np.arange(g.size), N0[g].astype(int)] = 1.0
+            # Laws kept as (states, offices): each sweep of the solver is then contiguous.
+            p = np.zeros((K, g.size))
+            p[N0[g].astype(int), np.arange(g.size)] = 1.0
             out_p = np.empty((H, g.size, K))
             hi = 0
             while hi < H and horizons[hi] <= 0.0:
-                out_p[hi] = p
+                out_p[hi] = p.T
                 hi += 1
+            col = states[:, None]
             for (lam, c), (t0, dt) in zip(step_rates, steps):
-                birth = np.broadcast_to(lam[g, None], (g.size, K)).copy()
-                birth[:, -1] = 0.0
-                death = np.minimum(states[None, :], c[g, None]) * mu[g, None] + \
-                    np.maximum(states[None, :] - c[g, None], 0.0) * theta[g, None]
+                birth = np.empty((K, g.size))
+                birth[:-1] = lam[None, g]
+                birth[-1] = 0.0
+                death = np.minimum(col, c[None, g]) * mu[None, g] + np.maximum(col - c[None, g], 0.0) * theta[None, g]
                 if method == "uniformisation":
-                    p = _uniformisation_step(p, birth, death, dt)
+                    p = np.ascontiguousarray(_uniformisation_step(p.T, birth.T, death.T, dt).T)
                 else:
                     p = _trbdf2_step(p, birth, death, dt)
                 while hi < H and horizons[hi] <= t0 + dt + 1e-9:
-                    out_p[hi] = p
+                    out_p[hi] = p.T
                     hi += 1
             # Wait of an arrival at each horizon: mixture over N.
             p_pos[:, g], m1[:, g], m2[:, g] = mixture_wait_moments(
@@ -645,54 +655,51 @@ def _uniformisation_step(p: FloatArray, birth: FloatArray, death: FloatArray, dt
 _GAMMA = 2.0 - np.sqrt(2.0)
 
 
-def _trbdf2_step(p: FloatArray, birth: FloatArray, death: FloatArray, dt: float) -> FloatArray:
-    """Advance state laws ``p`` (offices x states) by ``dt`` minutes with TR-BDF2.
+def _trbdf2_step(P: FloatArray, b: FloatArray, d: FloatArray, dt: float) -> FloatArray:
+    """Advance state laws ``P`` (states x offices) by ``dt`` minutes with TR-BDF2.
 
     Forward equations ``p' = A p`` with ``A`` tridiagonal (``A[n, n-1] = b_{n-1}``,
-    ``A[n, n] = -(b_n + d_n)``, ``A[n, n+1] = d_{n+1}``).  With
-    ``gamma = 2 - sqrt(2)`` both stages solve with ``M = I - (gamma dt / 2) A``:
-    a trapezoidal stage to ``gamma dt`` then a BDF2 stage to ``dt`` (Bank,
-    Coughran, Fichtner, Grosse, Rose & Smith 1985; Hosea & Shampine 1996).
-    ``M`` is an M-matrix, so the Thomas algorithm needs no pivoting.
+    ``A[n, n] = -(b_n + d_n)``, ``A[n, n+1] = d_{n+1}``), ``b`` and ``d`` the
+    birth and death rates (states x offices).  With ``gamma = 2 - sqrt(2)``
+    both stages solve with ``M = I - (gamma dt / 2) A``: a trapezoidal stage to
+    ``gamma dt`` then a BDF2 stage to ``dt`` (Bank, Coughran, Fichtner, Grosse,
+    Rose & Smith 1985; Hosea & Shampine 1996).  ``M`` is an M-matrix, so the
+    Thomas algorithm needs no pivoting.
     """
     k = _GAMMA * dt / 2.0
-    # Work in (states, offices) layout so that each sweep step is contiguous.
-    P = p.T
-    b = birth.T
-    d = death.T
     K = P.shape[0]
-    diag = 1.0 + k * (b + d)
+    out_rate = b + d
+    diag = 1.0 + k * out_rate
     lower = np.zeros_like(b)            # M[n, n-1]
     lower[1:] = -k * b[:-1]
     upper = np.zeros_like(d)            # M[n, n+1]
     upper[:-1] = -k * d[1:]
-    # Thomas factorisation.
+    # Thomas factorisation (denominators and the modified upper diagonal).
     cprime = np.empty_like(diag)
-    denom = np.empty_like(diag)
-    denom[0] = diag[0]
-    cprime[0] = upper[0] / denom[0]
+    inv_denom = np.empty_like(diag)
+    inv_denom[0] = 1.0 / diag[0]
+    cprime[0] = upper[0] * inv_denom[0]
     for n in range(1, K):
-        denom[n] = diag[n] - lower[n] * cprime[n - 1]
-        cprime[n] = upper[n] / denom[n]
+        inv_denom[n] = 1.0 / (diag[n] - lower[n] * cprime[n - 1])
+        cprime[n] = upper[n] * inv_denom[n]
 
     def solve(rhs: FloatArray) -> FloatArray:
-        y = np.empty_like(rhs)
-        y[0] = rhs[0] / denom[0]
+        y = rhs
+        y[0] *= inv_denom[0]
         for n in range(1, K):
-            y[n] = (rhs[n] - lower[n] * y[n - 1]) / denom[n]
+            y[n] -= lower[n] * y[n - 1]
+            y[n] *= inv_denom[n]
         for n in range(K - 2, -1, -1):
             y[n] -= cprime[n] * y[n + 1]
         return y
 
-    def apply_a(v: FloatArray) -> FloatArray:
-        out = -(b + d) * v
-        out[1:] += b[:-1] * v[:-1]
-        out[:-1] += d[1:] * v[1:]
-        return out
-
-    stage = solve(P + k * apply_a(P))
+    # Trapezoidal stage: (I + k A) P.
+    rhs = P - k * out_rate * P
+    rhs[1:] += k * b[:-1] * P[:-1]
+    rhs[:-1] += k * d[1:] * P[1:]
+    stage = solve(rhs)
     g = _GAMMA
-    rhs = stage / (g * (2.0 - g)) - ((1.0 - g) ** 2 / (g * (2.0 - g))) * P
+    rhs = stage * (1.0 / (g * (2.0 - g))) - ((1.0 - g) ** 2 / (g * (2.0 - g))) * P
     new = np.maximum(solve(rhs), 0.0)
     new /= np.sum(new, axis=0, keepdims=True)
-    return new.T
+    return new

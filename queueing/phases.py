@@ -105,23 +105,38 @@ def first_departure_moments(counters: ArrayLike, cv: ArrayLike) -> tuple[FloatAr
     c, v = np.broadcast_arrays(np.asarray(counters, float), np.asarray(cv, float))
     v = np.clip(v, 0.0, _CV_MAX)
     pos = v / _CV_STEP
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, int(round(_CV_MAX / _CV_STEP)))
+    top = int(round(_CV_MAX / _CV_STEP))
+    lo = np.minimum(np.floor(pos).astype(np.intp), top - 1)
     w = pos - lo
+    table1, table2 = _residual_table(np.unique(np.concatenate([lo.ravel(), lo.ravel() + 1])))
+    logc_grid = _LOG_C_GRID
     logc = np.log(np.clip(c, 1.0, _C_GRID[-1]))
-    logc_grid = np.log(_C_GRID)
-    f1 = np.zeros(c.shape)
-    g1 = np.zeros(c.shape)
-    for idx in np.unique(np.concatenate([lo.ravel(), hi.ravel()])):
-        m1, m2 = _residual_min_row(int(idx))
-        weight = np.where(lo == idx, 1.0 - w, 0.0) + np.where(hi == idx, w, 0.0)
-        used = weight > 0
-        f1[used] += weight[used] * np.interp(logc[used], logc_grid, m1)
-        g1[used] += weight[used] * np.interp(logc[used], logc_grid, m2)
+    j = np.clip(np.searchsorted(logc_grid, logc, side="right") - 1, 0, logc_grid.size - 2)
+    u = (logc - logc_grid[j]) / (logc_grid[j + 1] - logc_grid[j])
+
+    def bilinear(t: FloatArray) -> FloatArray:
+        return ((1 - w) * ((1 - u) * t[lo, j] + u * t[lo, j + 1])
+                + w * ((1 - u) * t[lo + 1, j] + u * t[lo + 1, j + 1]))
+
+    f1 = bilinear(table1)
+    g1 = bilinear(table2)
     exact = v == 1.0
     f1 = np.where(exact, 1.0, f1)
     g1 = np.where(exact, 2.0, g1)
     return f1, np.maximum(g1, f1**2)
+
+
+_LOG_C_GRID = np.log(_C_GRID)
+_TABLE1 = np.full((int(round(_CV_MAX / _CV_STEP)) + 1, _C_GRID.size), np.nan)
+_TABLE2 = np.full_like(_TABLE1, np.nan)
+
+
+def _residual_table(rows: NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
+    """The ``(f1, g1)`` tables over (CV grid, ``c`` grid), filling the requested rows on first use."""
+    missing = [int(r) for r in rows if np.isnan(_TABLE1[int(r), 0])]
+    for r in missing:
+        _TABLE1[r], _TABLE2[r] = _residual_min_row(r)
+    return _TABLE1, _TABLE2
 
 
 def positive_wait_moments(departures: ArrayLike, counters: ArrayLike, service_rate: ArrayLike,
@@ -152,16 +167,41 @@ def positive_wait_moments(departures: ArrayLike, counters: ArrayLike, service_ra
     f1, g1 = first_departure_moments(np.maximum(np.round(c), 1.0), cv)
     if not np.any(theta > 0):
         return _combine(m, c, rate, cv**2, f1, g1 - f1**2, theta, None, served)
+    shape = np.broadcast_shapes(m.shape, rate.shape, theta.shape, cv.shape)
+    m, c, rate, cv, theta, f1, g1 = (np.broadcast_to(a, shape) for a in (m, c, rate, cv, theta, f1, g1))
+    mean, var = _combine(m, c, rate, cv**2, f1, g1 - f1**2, np.zeros(shape), None, served)
+    mean, var = np.array(mean), np.array(var)
     active = theta > 1e-9 * rate
-    th = np.where(active, theta, 1.0)
-    x = rate / th
+    if not np.any(active):
+        return mean, var
+    ma, ca, ra, cva, tha, f1a, g1a = (a[active] for a in (m, c, rate, cv, theta, f1, g1))
+    x = ra / tha
     # Hypoexponential sums by digamma / trigamma differences (A&S 6.3.6, 6.4.10).
     shift = 1.0 if served else 0.0
-    sums = ((special.digamma(x + m + shift) - special.digamma(x + shift)) / th,
-            (special.polygamma(1, x + shift) - special.polygamma(1, x + m + shift)) / th**2,
-            (special.digamma(x + m) - special.digamma(x)) / th,
-            (special.polygamma(1, x) - special.polygamma(1, x + m)) / th**2)
-    return _combine(m, c, rate, cv**2, f1, g1 - f1**2, theta, sums, served)
+    sums = ((special.digamma(x + ma + shift) - special.digamma(x + shift)) / tha,
+            (_trigamma(x + shift) - _trigamma(x + ma + shift)) / tha**2,
+            (special.digamma(x + ma) - special.digamma(x)) / tha,
+            (_trigamma(x) - _trigamma(x + ma)) / tha**2)
+    mean[active], var[active] = _combine(ma, ca, ra, cva**2, f1a, g1a - f1a**2, tha, sums, served)
+    return mean, var
+
+
+def _trigamma(x: FloatArray) -> FloatArray:
+    """Trigamma function for ``x > 0``: six recurrence steps, then the asymptotic series.
+
+    ``psi1(x) = sum_{k<6} 1/(x+k)^2 + psi1(x+6)`` and, for ``y >= 6``,
+    ``psi1(y) ~ 1/y + 1/(2y^2) + 1/(6y^3) - 1/(30y^5) + 1/(42y^7) - 1/(30y^9)``
+    (Abramowitz & Stegun 6.4.6 and 6.4.12), relative error below 1e-10.
+    """
+    x = np.asarray(x, float)
+    acc = np.zeros(x.shape)
+    for k in range(6):
+        acc += 1.0 / (x + k) ** 2
+    y = x + 6.0
+    iy = 1.0 / y
+    iy2 = iy * iy
+    series = iy + iy2 / 2.0 + iy * iy2 * (1 / 6 - iy2 * (1 / 30 - iy2 * (1 / 42 - iy2 / 30)))
+    return acc + series
 
 
 def state_wait_moments(states: int, counters: ArrayLike, service_rate: ArrayLike, cv: ArrayLike,
