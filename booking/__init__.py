@@ -91,6 +91,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(complaints_bp)
+    from offices.record_pages import bp as records_bp
+
+    app.register_blueprint(records_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

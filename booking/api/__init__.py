@@ -14,3 +14,4 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 from booking.api import routes  # noqa: E402,F401  (registers the routes on the blueprint)
+from booking.api import records  # noqa: E402,F401  (GET /offices/<code>/record)

@@ -1,0 +1,13 @@
+"""Public record pages: each office's record for the last 30 days and a city's league table by median wait.
+
+The figures come from :mod:`offices.records`; these views only parse, look up and render.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("records", __name__)
+
+from offices.record_pages import views  # noqa: E402,F401  (registers the routes)
+
+__all__ = ["bp"]
