@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from booking.dates import WEEKDAY_NAMES_EN, WEEKDAY_NAMES_FA, iran_weekday, jalali_date, persian_digits, to_tehran
 from booking.extensions import db
-from offices.kpis import Unit, _scope_filter, today_bounds, waiting_now
+from offices.kpis import Unit, scope_filter, today_bounds, waiting_now
 from offices.models import District, Office, OfficeHourlyStats
 
 # Sequential palette, light (little) to dark (much); colour-blind safe (ColorBrewer "OrRd").
@@ -164,13 +164,13 @@ def offices_by_hour(unit: Unit, day: dt.date, locale: str, metric: str = "arriva
     s = OfficeHourlyStats
     query = (select(s.office_id, s.hour_start, s.arrivals, s.served, s.wait_sum)
              .join(Office, Office.id == s.office_id).join(District, District.id == Office.district_id)
-             .where(s.hour_start >= start, s.hour_start < end, *_scope_filter(unit)))
+             .where(s.hour_start >= start, s.hour_start < end, *scope_filter(unit)))
     cells: dict[int, dict[int, tuple[float, float, float]]] = defaultdict(dict)
     for office_id, hour_start, arrivals, served, wait_sum in db.session.execute(query):
         cells[office_id][to_tehran(hour_start).hour] = (arrivals or 0, served or 0, wait_sum or 0.0)
     names = {r[0]: (r[1], r[2], r[3]) for r in db.session.execute(
         select(Office.id, Office.code, Office.name_fa, Office.name_en)
-        .join(District, District.id == Office.district_id).where(Office.is_active.is_(True), *_scope_filter(unit)))}
+        .join(District, District.id == Office.district_id).where(Office.is_active.is_(True), *scope_filter(unit)))}
     busiest = sorted(names, key=lambda oid: (-sum(v[0] for v in cells.get(oid, {}).values()), names[oid][0]))[:limit]
     hours = _hour_range([h for oid in busiest for h in cells.get(oid, {})])
     rows, values, tips, links = [], [], [], []
@@ -221,7 +221,7 @@ def weekday_by_hour(unit: Unit, last_day: dt.date, days: int, locale: str, metri
     query = (select(s.hour_start, func.sum(s.arrivals), func.sum(s.served), func.sum(s.wait_sum),
                     func.count(s.office_id))
              .join(Office, Office.id == s.office_id).join(District, District.id == Office.district_id)
-             .where(s.hour_start >= start, s.hour_start < end, *_scope_filter(unit))
+             .where(s.hour_start >= start, s.hour_start < end, *scope_filter(unit))
              .group_by(s.hour_start))
     acc: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for hour_start, arrivals, served, wait_sum, n in db.session.execute(query):
@@ -268,7 +268,7 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
     query = (select(Office.id, Office.code, Office.name_fa, Office.name_en, Office.lat, Office.lon, Office.counters,
                     District.city_fa, District.city_en)
              .join(District, District.id == Office.district_id)
-             .where(Office.is_active.is_(True), *_scope_filter(unit)))
+             .where(Office.is_active.is_(True), *scope_filter(unit)))
     offices = db.session.execute(query).all()
     waiting = waiting_now([o[0] for o in offices])
     title = _("Offices coloured by their load now — %(unit)s", unit=unit.name(locale))

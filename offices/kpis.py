@@ -254,7 +254,7 @@ def find_unit(level: str, code: str | None) -> Unit:
     raise KpiInputError(f"unknown level {level!r}")
 
 
-def _scope_filter(unit: Unit) -> list[Any]:
+def scope_filter(unit: Unit) -> list[Any]:
     if unit.level == "province":
         return [District.province_id == unit.id]
     if unit.level == "district":
@@ -290,7 +290,7 @@ def office_map(unit: Unit) -> dict[int, tuple[int, int]]:
     """Office id → (district id, province id) for the active offices under ``unit``."""
     query = (select(Office.id, Office.district_id, District.province_id)
              .join(District, Office.district_id == District.id)
-             .where(Office.is_active.is_(True), *_scope_filter(unit)))
+             .where(Office.is_active.is_(True), *scope_filter(unit)))
     return {r[0]: (r[1], r[2]) for r in db.session.execute(query)}
 
 
@@ -303,7 +303,7 @@ def period_sums(unit: Unit, child: str | None, start: dt.datetime, end: dt.datet
              .select_from(s)
              .join(Office, Office.id == s.office_id)
              .join(District, District.id == Office.district_id)
-             .where(s.hour_start >= start, s.hour_start < end, *_scope_filter(unit))
+             .where(s.hour_start >= start, s.hour_start < end, *scope_filter(unit))
              .group_by(key))
     out: dict[int, Totals] = {}
     for row in db.session.execute(query):
@@ -343,7 +343,7 @@ def booked_to_come(unit: Unit, now: dt.datetime) -> dict[int, int]:
              .join(Office, Office.id == TimeSlot.office_id)
              .join(District, District.id == Office.district_id)
              .where(Appointment.status == "booked", TimeSlot.starts_at >= now, TimeSlot.starts_at < midnight,
-                    *_scope_filter(unit))
+                    *scope_filter(unit))
              .group_by(TimeSlot.office_id))
     return {r[0]: int(r[1]) for r in db.session.execute(query)}
 
@@ -355,7 +355,7 @@ def lead_days(unit: Unit, now: dt.datetime) -> dict[int, float]:
     query = (select(TimeSlot.office_id, func.min(TimeSlot.starts_at))
              .join(Office, Office.id == TimeSlot.office_id)
              .join(District, District.id == Office.district_id)
-             .where(TimeSlot.starts_at >= now, TimeSlot.booked < TimeSlot.capacity, *_scope_filter(unit))
+             .where(TimeSlot.starts_at >= now, TimeSlot.booked < TimeSlot.capacity, *scope_filter(unit))
              .group_by(TimeSlot.office_id))
     out = {}
     for office_id, first in db.session.execute(query):
@@ -372,7 +372,7 @@ def open_complaints(unit: Unit) -> dict[int, int]:
     query = (select(Complaint.office_id, func.count())
              .join(Office, Office.id == Complaint.office_id)
              .join(District, District.id == Office.district_id)
-             .where(Complaint.status != ComplaintStatus.RESOLVED.value, *_scope_filter(unit))
+             .where(Complaint.status != ComplaintStatus.RESOLVED.value, *scope_filter(unit))
              .group_by(Complaint.office_id))
     return {r[0]: int(r[1]) for r in db.session.execute(query)}
 
@@ -442,7 +442,7 @@ def kpi_page(unit: Unit, period: str, now: dt.datetime | None = None, *, by_offi
 def _offices_under(unit: Unit) -> dict[int, Unit]:
     query = (select(Office.id, Office.code, Office.name_fa, Office.name_en)
              .join(District, District.id == Office.district_id)
-             .where(Office.is_active.is_(True), *_scope_filter(unit)))
+             .where(Office.is_active.is_(True), *scope_filter(unit)))
     return {r[0]: Unit("office", r[0], r[1], r[2], r[3], unit) for r in db.session.execute(query)}
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 
 from booking.dates import ascii_digits, utcnow
 from booking.extensions import db
-from offices.kpis import Unit, _scope_filter
+from offices.kpis import Unit, scope_filter
 from offices.models import Complaint, ComplaintStatus, District, Office, User
 
 # Unambiguous characters for a code people read aloud or type (no 0/O, 1/I).
@@ -55,7 +55,7 @@ def find_complaint(code: str) -> Optional[Complaint]:
 def complaints_query(unit: Unit, status: Optional[str] = None) -> Select[tuple[Complaint]]:
     """The complaints about the offices under ``unit``, newest first, optionally of one status."""
     query = (select(Complaint).join(Office, Office.id == Complaint.office_id)
-             .join(District, District.id == Office.district_id).where(*_scope_filter(unit))
+             .join(District, District.id == Office.district_id).where(*scope_filter(unit))
              .order_by(Complaint.created_at.desc(), Complaint.id.desc()))
     if status:
         query = query.where(Complaint.status == status)

@@ -195,3 +195,9 @@ def test_complaint_journey(client, staff, login, network):
     assert "The counter hours were corrected." in page
     lookup = client.get(f"/complaints/status?code={code[2:].lower()}")
     assert lookup.status_code == 302 and lookup.headers["Location"].endswith(code)
+
+
+def test_english_page(client, staff, login):
+    login("sup-iran")
+    html = client.get("/dashboard/?lang=en&period=7").get_data(as_text=True)
+    assert 'dir="ltr"' in html and "Average wait (min)" in html and "Tehran" in html
