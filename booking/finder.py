@@ -3,29 +3,42 @@
 The active offices' positions and services are kept in a small in-process index (NumPy arrays, rebuilt
 at most every ``INDEX_TTL`` seconds) so that "near me" and the recommendation over thousands of offices
 need no scan of the offices table. Live loads come from ``offices.live`` (Redis); the ranking is the
-engine's :func:`queueing.recommend.recommend` on the offices' live state.
+engine's :func:`queueing.recommend.recommend` on the offices' live state and the citizens already on their
+way (:mod:`booking.en_route`).
+
+Two more per-process caches, kept as long as the index, keep the recommendation free of database queries
+once warm: each office's public card (:class:`OfficeCard`: what the pages and the API show of it) and its
+engine parameters for the current hour. An office's public load is served from a ready JSON document in
+Redis (:func:`public_load_document`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from booking import en_route
 from booking.dates import to_tehran, utcnow
 from booking.extensions import db
-from offices.live import LiveLoad, read_live_loads
+from booking.redis_conn import get_redis
+from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_live_loads
+from offices.live import TTL as LIVE_TTL
 from offices.models import District, Office, Province, ServiceType, office_services
-from queueing.recommend import OfficeState, Recommendation, recommend, travel_minutes
+from queueing.recommend import EnRoute, OfficeState, Recommendation, recommend, travel_minutes
 
 INDEX_TTL = 60.0  # seconds
 CANDIDATES = 40  # nearest offices offering the service that the recommendation weighs
 _EXTENSION_KEY = "safnama.office_index"
+_CARDS_KEY = "safnama.office_cards"
+_PARAMS_KEY = "safnama.engine_params"
 
 
 @dataclass
@@ -40,8 +53,14 @@ class OfficeIndex:
     district: np.ndarray
     services: dict[str, np.ndarray]  # service code -> boolean mask over the offices
     built_at: float = field(default_factory=time.monotonic)
+    id_by_code: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.id_by_code:
+            self.id_by_code = dict(zip(self.codes, self.ids.tolist()))
 
     def position(self) -> dict[str, int]:
+        """Office code -> position in the arrays."""
         return {code: i for i, code in enumerate(self.codes)}
 
 
@@ -136,11 +155,150 @@ def live_loads(office_ids: list[int]) -> dict[int, LiveLoad]:
     return read_live_loads(office_ids)
 
 
+def public_load_document(code: str) -> bytes | None:
+    """The JSON document ``GET /api/offices/<code>/load`` answers (``LiveLoad.as_dict``), or None for an
+    unknown or inactive office.
+
+    Read as one Redis ``GET`` of the document :mod:`offices.live` writes with each live load; only ``stale``
+    is decided here, from the reading's time. Missing (or Redis away), it is computed as for the pages.
+    """
+    office_id = office_index().id_by_code.get(code)
+    if office_id is None:
+        return None
+    try:
+        raw = get_redis().get(PUBLIC_KEY.format(office_id))
+    except REDIS_ERRORS:
+        raw = None
+    if raw is not None:
+        stamp, _, document = raw.partition(b"|")
+        if time.time() - float(stamp) > STALE_AFTER:
+            document = document.replace(b'"stale":false', b'"stale":true', 1)
+        return document
+    load = read_live_loads([office_id])[office_id]
+    if not load.stale:  # a load kept by an older writer: add its document
+        try:
+            get_redis().set(PUBLIC_KEY.format(office_id), load.public_document(), ex=LIVE_TTL)
+        except REDIS_ERRORS:
+            pass
+    return json.dumps(load.as_dict(), sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class OfficeCard:
+    """What the pages and the API show of an office (a snapshot of its row, kept in the process).
+
+    Attributes mirror :class:`offices.models.Office` where pages use them (``code``, ``name_fa``, ``lat``…).
+    """
+
+    id: int
+    code: str
+    name_fa: str
+    name_en: str
+    address_fa: str
+    address_en: str
+    lat: float
+    lon: float
+    province: str
+    district: str
+    city_fa: str
+    city_en: str
+    counters: int
+    slot_minutes: int
+    services: tuple[dict[str, Any], ...]
+    hours: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def of(cls, office: Office) -> OfficeCard:
+        district = office.district
+        return cls(id=office.id, code=office.code, name_fa=office.name_fa, name_en=office.name_en,
+                   address_fa=office.address_fa, address_en=office.address_en, lat=office.lat, lon=office.lon,
+                   province=district.province.code, district=district.code, city_fa=district.city_fa,
+                   city_en=district.city_en, counters=office.counters, slot_minutes=office.slot_minutes,
+                   services=tuple({"code": s.code, "name_fa": s.name_fa, "name_en": s.name_en,
+                                   "typical_minutes": s.typical_minutes} for s in office.services),
+                   hours=tuple({"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"),
+                                "closes": h.closes.strftime("%H:%M")} for h in office.hours))
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_fa
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's office fields (``OfficeSchema``) but ``travel_minutes`` and ``load``."""
+        return {"code": self.code, "name_fa": self.name_fa, "name_en": self.name_en,
+                "address_fa": self.address_fa, "address_en": self.address_en, "lat": self.lat, "lon": self.lon,
+                "province": self.province, "district": self.district, "city_fa": self.city_fa,
+                "city_en": self.city_en, "counters": self.counters, "slot_minutes": self.slot_minutes,
+                "services": [dict(s) for s in self.services], "hours": [dict(h) for h in self.hours]}
+
+
+def _app_cache(key: str) -> tuple[dict, float]:
+    """A per-application dict kept in ``app.extensions`` and the time (seconds) its entries are kept."""
+    app = current_app._get_current_object()
+    return app.extensions.setdefault(key, {}), float(app.config.get("OFFICE_INDEX_TTL", INDEX_TTL))
+
+
+def office_cards(ids: list[int]) -> dict[int, OfficeCard]:
+    """Offices' cards by id, from the process cache (loaded from the database when missing or old)."""
+    cache, ttl = _app_cache(_CARDS_KEY)
+    now = time.monotonic()
+    found: dict[int, OfficeCard] = {}
+    missing = []
+    for office_id in ids:
+        kept = cache.get(office_id)
+        if kept is not None and now - kept[0] <= ttl:
+            found[office_id] = kept[1]
+        else:
+            missing.append(office_id)
+    for office in load_offices(missing):
+        card = OfficeCard.of(office)
+        cache[office.id] = (now, card)
+        found[office.id] = card
+    return found
+
+
+@dataclass(frozen=True)
+class _EngineParams:
+    """An office's engine parameters for one local hour: counters installed, service time, walk-ins."""
+
+    installed: float
+    service_mean: float
+    service_cv: float
+    walkins_per_hour: float
+
+
+def _engine_params(ids: list[int], at: dt.datetime) -> list[_EngineParams]:
+    """Each office's engine parameters for the hour of ``at``, cached in the process like the index."""
+    from offices.estimates import office_models
+
+    cache, ttl = _app_cache(_PARAMS_KEY)
+    local = to_tehran(at)
+    hour = (local.date(), local.hour)
+    now = time.monotonic()
+
+    def fresh(office_id: int) -> bool:
+        kept = cache.get(office_id)
+        return kept is not None and kept[1] == hour and now - kept[0] <= ttl
+
+    missing = [i for i in ids if not fresh(i)]
+    if missing:
+        model, where = office_models(missing, at=at)
+        n = len(missing)
+        installed = np.broadcast_to(np.asarray(model.timetable_counts[..., 0], dtype=float).reshape(-1), (n,))
+        mean = np.broadcast_to(model.service_mean, (n,))
+        cv = np.broadcast_to(model.service_cv, (n,))
+        walkins = np.broadcast_to(np.asarray(model.arrivals_per_hour[..., 0], dtype=float).reshape(-1), (n,))
+        for office_id in missing:
+            k = where[office_id]
+            cache[office_id] = (now, hour, _EngineParams(float(installed[k]), float(mean[k]), float(cv[k]),
+                                                         float(walkins[k])))
+    return [cache[i][2] for i in ids]
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """One recommended office and why, in minutes."""
 
-    office: Office
+    office: OfficeCard
     travel_min: float
     wait_mean: float
     wait_p50: float
@@ -164,38 +322,45 @@ class RecommendationResult:
 def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray,
                   at: dt.datetime) -> tuple[OfficeState, dict[int, LiveLoad]]:
     """The engine's view of the offices: live line and counters, service times and walk-in rates."""
-    from offices.estimates import office_models
-
-    model, where = office_models(ids, at=at)
+    params = _engine_params(ids, at)
     loads = read_live_loads(ids)
     n = len(ids)
     counters = np.empty(n)
     waiting = np.zeros(n)
     busy = np.zeros(n)
     age = np.zeros(n)
-    installed = np.asarray(model.timetable_counts[..., 0], dtype=float).reshape(-1)
     for k, office_id in enumerate(ids):
         load = loads.get(office_id)
+        installed = params[k].installed
         if load is not None:
             waiting[k], busy[k] = load.waiting, load.in_service
-            counters[k] = load.counters_open or installed[where[office_id]]
+            counters[k] = load.counters_open or installed
             age[k] = max(0.0, (at - load.updated_at).total_seconds() / 60.0)
         else:
-            counters[k] = installed[where[office_id]]
-    order = [where[i] for i in ids]
+            counters[k] = installed
     state = OfficeState(
         lat=lat, lon=lon, counters=np.maximum(counters, 1.0), waiting=waiting,
         busy=np.minimum(busy, np.maximum(counters, 1.0)),
-        service_mean=np.broadcast_to(model.service_mean, (n,))[order],
-        service_cv=np.broadcast_to(model.service_cv, (n,))[order],
-        walkin_rate=np.asarray(model.arrivals_per_hour[..., 0], dtype=float).reshape(-1)[order] / 60.0,
+        service_mean=np.array([p.service_mean for p in params]),
+        service_cv=np.array([p.service_cv for p in params]),
+        walkin_rate=np.array([p.walkins_per_hour for p in params]) / 60.0,
         state_age=age)
     return state, loads
 
 
+def _en_route(ids: list[int], at: dt.datetime) -> EnRoute:
+    """The citizens on their way to the offices, as the engine takes them (office index, ETA minutes from
+    ``at``; negative for those already there but perhaps not yet in the office's reading)."""
+    etas = en_route.en_route_etas(ids, at)
+    offices = [k for k, office_id in enumerate(ids) for _ in etas.get(office_id, ())]
+    minutes = [(eta - at.timestamp()) / 60.0 for office_id in ids for eta in etas.get(office_id, ())]
+    return EnRoute(office=np.array(offices, dtype=np.int64), eta=np.array(minutes, dtype=float))
+
+
 def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt.datetime | None = None,
                       k: int = 5, spread: bool = True) -> RecommendationResult:
-    """The ``k`` best offices for a citizen at ``(lat, lon)``: travel plus the wait predicted on arrival.
+    """The ``k`` best offices for a citizen at ``(lat, lon)``: travel plus the wait predicted on arrival,
+    counting the citizens already on their way to each.
 
     Only the ``CANDIDATES`` nearest offices offering the service are weighed (a farther office cannot win
     on travel plus wait in a city; it keeps the answer fast over thousands of offices).
@@ -208,21 +373,26 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     if chosen.size == 0:
         return RecommendationResult([], None, at)
     minutes = travel_minutes(lat, lon, index.lat[chosen], index.lon[chosen])
-    near = chosen[np.argsort(minutes, kind="stable")[:CANDIDATES]]
+    if chosen.size > CANDIDATES:
+        part = np.argpartition(minutes, CANDIDATES - 1)[:CANDIDATES]
+        near = chosen[part[np.argsort(minutes[part], kind="stable")]]
+    else:
+        near = chosen[np.argsort(minutes, kind="stable")]
     ids = [int(i) for i in index.ids[near]]
     state, loads = _office_state(ids, index.lat[near], index.lon[near], at)
-    rec: Recommendation = recommend(lat, lon, state, None, k=min(k, len(ids)), spread=spread)
+    rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at), k=min(k, len(ids)), spread=spread)
     nearest_k = int(np.argmin(rec.travel))
     picks = [int(i) for i in rec.order[:k]]
-    offices = {o.id: o for o in load_offices(sorted({ids[i] for i in picks + [nearest_k]}))}
+    cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}))
 
     def suggestion(i: int) -> Suggestion:
-        return Suggestion(office=offices[ids[i]], travel_min=float(rec.travel[i]),
+        return Suggestion(office=cards[ids[i]], travel_min=float(rec.travel[i]),
                           wait_mean=float(np.asarray(rec.wait.mean)[i]), wait_p50=float(np.asarray(rec.wait.p50)[i]),
                           wait_p90=float(np.asarray(rec.wait.p90)[i]), en_route=int(rec.en_route[i]),
                           load=loads.get(ids[i]), is_nearest=i == nearest_k)
 
-    return RecommendationResult([suggestion(i) for i in picks], suggestion(nearest_k), at)
+    nearest = suggestion(nearest_k) if ids[nearest_k] in cards else None
+    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at)
 
 
 def local_day(moment: dt.datetime) -> dt.date:

@@ -33,6 +33,8 @@ from offices.models import CounterShift, Office, QueueTicket, ServiceType, Ticke
 log = logging.getLogger(__name__)
 
 KEY = "live:{}"
+# The public JSON of a load (``as_dict`` but ``stale``), prefixed by its time: served as is by the API.
+PUBLIC_KEY = "live-public:{}"
 # A load older than this (seconds) is shown as stale: the jobs that refresh it are not running.
 STALE_AFTER = 300
 # How long Redis keeps a load (seconds); the minute job rewrites every office well before.
@@ -91,6 +93,11 @@ class LiveLoad:
                 "wait_mean": round(self.wait_mean, 1), "wait_p50": round(self.wait_p50, 1),
                 "wait_p90": round(self.wait_p90, 1), "level": self.level,
                 "updated_at": self.updated_at.isoformat(), "stale": self.stale}
+
+    def public_document(self) -> bytes:
+        """``<Unix time of the reading>|<as_dict() as compact JSON, sorted keys, "stale":false>``."""
+        body = json.dumps(dict(self.as_dict(), stale=False), sort_keys=True, separators=(",", ":"))
+        return f"{self.updated_at.timestamp()}|{body}".encode()
 
 
 def today_start_utc(now: dt.datetime | None = None) -> dt.datetime:
@@ -156,6 +163,7 @@ def _write(loads: Iterable[LiveLoad]) -> None:
     pipe = get_redis().pipeline(transaction=False)
     for load in loads:
         pipe.set(KEY.format(load.office_id), load.to_json(), ex=TTL)
+        pipe.set(PUBLIC_KEY.format(load.office_id), load.public_document(), ex=TTL)
     pipe.execute()
 
 

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from booking import appointments, finder, otp, slots
+from booking import appointments, en_route, finder, otp, slots
 from booking.api import bp
-from booking.api.schemas import BookingRequestSchema, OtpRequestSchema
+from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema
 from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
 from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query
 from booking.dates import ascii_digits, utcnow
@@ -22,6 +22,7 @@ from booking.extensions import db
 from booking.identity import mask_mobile
 from booking.redis_conn import get_redis
 from booking.service_errors import InvalidInput, NotFound, ServiceError
+from offices.live import REDIS_ERRORS
 
 IDEMPOTENCY_TTL = 24 * 3600  # seconds a stored answer to an Idempotency-Key is replayed
 
@@ -112,11 +113,30 @@ def get_office(code: str):
             responses={"200": json_response("People waiting, counters open, predicted wait", "Load"),
                        "404": problem_response("No such office")})
 def office_load(code: str):
-    office_id = finder.office_index().position().get(code)
-    if office_id is None:
+    document = finder.public_load_document(code)
+    if document is None:
         raise NotFound("office_not_found", _l("No office has this code."), field="code")
-    office_id = int(finder.office_index().ids[office_id])
-    return jsonify(finder.live_loads([office_id])[office_id].as_dict())
+    return current_app.response_class(document, mimetype="application/json")
+
+
+@bp.post("/offices/<code>/going")
+@documented(summary="I'm going: count me on my way to this office", tags=["offices"],
+            parameters=[path_param("code", "office code")],
+            requestBody={"required": True, "content": {"application/json": {"schema": "GoingRequest"}}},
+            responses={"201": json_response("Recorded until the expected arrival (plus a few minutes)", "Going"),
+                       "404": problem_response("No such office"), "422": problem_response("Bad position"),
+                       "503": problem_response("Cannot be recorded now")})
+def going(code: str):
+    data = GoingRequestSchema().load(_json_body())
+    office = _office_or_404(code)
+    try:
+        record = en_route.record_going(office.id, office.lat, office.lon, (data["lat"], data["lon"]))
+    except REDIS_ERRORS:
+        return problem(503, _("The service is briefly unavailable; please try again in a minute."),
+                       code="en_route_unavailable")
+    return jsonify({"office": office.code, "travel_minutes": round(record.travel_minutes, 1),
+                    "eta": record.eta.isoformat(), "expires_at": record.expires_at.isoformat(),
+                    "en_route": record.en_route}), 201
 
 
 @bp.get("/offices/<code>/slots")
@@ -244,6 +264,7 @@ def _book():
 
     confirm_booking(appointment)
     db.session.commit()
+    en_route.sync_appointment(appointment)
     return jsonify(appointment_json(appointment)), 201
 
 
@@ -265,6 +286,7 @@ def get_appointment(tracking_code: str):
 def cancel_appointment(tracking_code: str):
     appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="api")
     db.session.commit()
+    en_route.sync_appointment(appointment)
     return jsonify(appointment_json(appointment))
 
 

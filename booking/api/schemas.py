@@ -100,6 +100,21 @@ class RecommendationSchema(Schema):
     offices = fields.List(fields.Nested(SuggestionSchema), required=True)
 
 
+class GoingRequestSchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90), metadata={"description": "degrees"})
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180), metadata={"description": "degrees"})
+
+
+class GoingSchema(Schema):
+    office = fields.String(required=True, metadata={"description": "office code"})
+    travel_minutes = fields.Float(required=True, metadata={"description": "expected travel from lat, lon"})
+    eta = fields.String(required=True, metadata={"format": "date-time", "description": "expected arrival"})
+    expires_at = fields.String(required=True, metadata={
+        "format": "date-time", "description": "when the record stops counting: the ETA plus the largest age "
+                                              "of an office's live reading"})
+    en_route = fields.Integer(required=True, metadata={"description": "people on their way, this one included"})
+
+
 class OtpRequestSchema(Schema):
     mobile = fields.String(required=True, metadata={"example": "09123456789"})
     purpose = fields.String(load_default="booking", validate=validate.OneOf(["booking", "my_appointments"]))

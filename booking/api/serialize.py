@@ -5,8 +5,9 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from booking.finder import Suggestion
+from booking.finder import OfficeCard, Suggestion
 from booking.identity import mask_mobile, mask_national_id
 from booking.models import Appointment
 from booking.slots import SlotView
@@ -14,20 +15,12 @@ from offices.live import LiveLoad
 from offices.models import Office
 
 
-def office_json(office: Office, load: LiveLoad | None = None, travel: float | None = None) -> dict[str, Any]:
-    district = office.district
-    return {
-        "code": office.code, "name_fa": office.name_fa, "name_en": office.name_en,
-        "address_fa": office.address_fa, "address_en": office.address_en, "lat": office.lat, "lon": office.lon,
-        "province": district.province.code, "district": district.code, "city_fa": district.city_fa,
-        "city_en": district.city_en, "counters": office.counters, "slot_minutes": office.slot_minutes,
-        "services": [{"code": s.code, "name_fa": s.name_fa, "name_en": s.name_en,
-                      "typical_minutes": s.typical_minutes} for s in office.services],
-        "hours": [{"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"), "closes": h.closes.strftime("%H:%M")}
-                  for h in office.hours],
-        "travel_minutes": round(travel, 1) if travel is not None else None,
-        "load": load.as_dict() if load is not None else None,
-    }
+def office_json(office: Office | OfficeCard, load: LiveLoad | None = None,
+                travel: float | None = None) -> dict[str, Any]:
+    """An office as the API shows it (``OfficeSchema``), from its row or its cached card."""
+    card = office if isinstance(office, OfficeCard) else OfficeCard.of(office)
+    return {**card.as_json(), "travel_minutes": round(travel, 1) if travel is not None else None,
+            "load": load.as_dict() if load is not None else None}
 
 
 def slot_json(view: SlotView) -> dict[str, Any]:
@@ -60,11 +53,13 @@ def appointment_json(appointment: Appointment, with_status: bool = False) -> dic
 
 
 def reason_text(suggestion: Suggestion, nearest: Suggestion | None) -> str:
-    """One line, e.g. "9 min away, ~6 min wait; the nearest office has ~40 min" (translated)."""
+    """One line, e.g. "12 min away, ~8 min wait when you arrive (4 people are already on their way); the
+    nearest office has ~40 min" (translated)."""
     head = _("%(travel)s min away, ~%(wait)s min wait when you arrive",
              travel=round(suggestion.travel_min), wait=round(suggestion.wait_mean))
     if suggestion.en_route:
-        head += _(" (%(n)s people already on their way)", n=suggestion.en_route)
+        head += ngettext(" (%(num)s person is already on their way)", " (%(num)s people are already on their way)",
+                         suggestion.en_route)
     if suggestion.is_nearest or nearest is None:
         return head + _("; this is the nearest office")
     return head + _("; the nearest office has ~%(wait)s min", wait=round(nearest.wait_mean))

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from booking import appointments, finder, otp, slots
+from booking import appointments, en_route, finder, otp, slots
 from booking.api.serialize import reason_text
 from booking.citizen import bp
 from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
@@ -19,15 +20,18 @@ from booking.identity import normalise_mobile, normalise_national_id
 from booking.models import TimeSlot
 from booking.notifications import confirm_booking, confirm_cancellation
 from booking.service_errors import InvalidInput, ServiceError
+from offices.live import REDIS_ERRORS
 from offices.models import District, Province, ServiceType
 
 OWNER_SESSION_MINUTES = 15
 
 
-def _position() -> tuple[float, float] | None:
+def _position(values: Mapping[str, str] | None = None) -> tuple[float, float] | None:
+    """``lat`` and ``lon`` from the query string (or the form values given), or None."""
+    values = request.args if values is None else values
     try:
-        lat = float(ascii_digits(request.args.get("lat", "")))
-        lon = float(ascii_digits(request.args.get("lon", "")))
+        lat = float(ascii_digits(values.get("lat", "")))
+        lon = float(ascii_digits(values.get("lon", "")))
     except ValueError:
         return None
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
@@ -48,7 +52,8 @@ def find_office():
                                             district=None if here else district_code, limit=20)
     loads = finder.live_loads([o.id for o in offices])
     recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
-    best = recommendation.suggestions[0].office if recommendation and recommendation.suggestions else None
+    best = finder.office_by_code(recommendation.suggestions[0].office.code) \
+        if recommendation and recommendation.suggestions else None
     best_days = []
     if best is not None:
         for day in slots.open_days(best, slots.today_tehran(), 2):
@@ -87,6 +92,7 @@ def office_page(code: str):
     if office is None:
         abort(404)
     load = finder.live_loads([office.id]).get(office.id)
+    on_the_way = en_route.en_route_count(office.id)
     now = utcnow()
     today = slots.today_tehran(now)
     views = slots.day_slots(office, today, now)
@@ -97,9 +103,31 @@ def office_page(code: str):
     free = slots.next_free_slots(office, now, limit=6)
     db.session.commit()
     return render_template("citizen/office.html", office=office, load=load, chart=chart, today_views=views,
-                           free=free, now=now,
+                           free=free, now=now, here=_position(), on_the_way=on_the_way,
                            office_map=office_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
                                                  _("Where the office is")))
+
+
+@bp.post("/offices/<code>/going")
+def going(code: str):
+    """"I'm going": count the citizen on their way (ETA from the position sent with the form, if any); a
+    second press from the same browser replaces the first."""
+    office = finder.office_by_code(code)
+    if office is None:
+        abort(404)
+    here = _position(request.form)
+    previous = session.get("going")
+    try:
+        record = en_route.record_going(office.id, office.lat, office.lon, here,
+                                       replaces=(previous["office_id"], previous["record"]) if previous else None)
+    except REDIS_ERRORS:
+        flash(_("The service is briefly unavailable; please try again in a minute."), "error")
+        return redirect(url_for("citizen.office_page", code=office.code))
+    session["going"] = {"office_id": office.id, "record": record.record}
+    flash(_("Thank you: the office expects you at about %(time)s. Others are told you are on your way.",
+            time=clock(record.eta, _locale())), "ok")
+    return redirect(url_for("citizen.office_page", code=office.code,
+                            **({"lat": here[0], "lon": here[1]} if here else {})))
 
 
 @bp.route("/offices/<code>/book", methods=["GET", "POST"])
@@ -126,6 +154,7 @@ def book(code: str):
                 appointment = appointments.book(office, service, slot, form.get("national_id"), mobile)
                 confirm_booking(appointment)
                 db.session.commit()
+                en_route.sync_appointment(appointment)
                 return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
             normalise_national_id(form.get("national_id"))
             normalise_mobile(form.get("mobile"))
@@ -185,6 +214,7 @@ def cancel(tracking_code: str):
         appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="web")
         confirm_cancellation(appointment)
         db.session.commit()
+        en_route.sync_appointment(appointment)
         flash(_("Your appointment is cancelled; the place is free for others."), "ok")
     except ServiceError as error:
         db.session.rollback()
@@ -217,6 +247,7 @@ def reschedule(tracking_code: str):
                 raise InvalidInput("slot_unknown", _("Choose a time slot."), field="slot")
             appointments.reschedule(appointment, slot)
             db.session.commit()
+            en_route.sync_appointment(appointment)
             flash(_("Your appointment is moved."), "ok")
             return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code))
         except (ServiceError, ValueError) as error:

@@ -1,0 +1,151 @@
+"""Citizens on their way to an office: "I'm going" presses and bookings whose slot starts within the hour.
+
+The recommender (:func:`queueing.recommend.recommend`) predicts the wait *on arrival*, so it must count the
+citizens Safnama has already sent to an office and who are not yet in its line. They are held in Redis, one
+sorted set per office (``enroute:<office id>``): the member is a record id (``going:<random>`` for a press,
+``appt:<appointment id>`` for a booking), the score its expected arrival (ETA, Unix seconds).
+
+A record counts until its ETA plus :data:`ALLOWANCE`, the largest age of an office's live reading
+(:data:`offices.live.STALE_AFTER`): a citizen who arrived after the office's load was read is not yet in its
+``waiting`` count, which is why :class:`queueing.recommend.EnRoute` accepts negative ETAs. The key itself
+expires with its last record.
+
+Redis errors never fail a booking: the record is then missing, and the recommendation counts one citizen less.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from booking.dates import utcnow
+from booking.redis_conn import get_redis
+from offices.live import REDIS_ERRORS, STALE_AFTER
+from queueing.recommend import travel_minutes
+
+log = logging.getLogger(__name__)
+
+KEY = "enroute:{}"
+#: Seconds a record is kept after its ETA: the largest age of a live reading.
+ALLOWANCE = float(STALE_AFTER)
+#: A booking counts as "on the way" when its slot starts within this time.
+BOOKING_HORIZON = dt.timedelta(hours=1)
+#: Travel time assumed when a citizen presses "I'm going" without giving a position (minutes).
+DEFAULT_TRAVEL_MINUTES = 20.0
+
+
+@dataclass(frozen=True)
+class Going:
+    """A citizen recorded on the way to an office.
+
+    Attributes:
+        record: the record id (to replace it if the same citizen presses again).
+        office_id: the office.
+        travel_minutes: expected travel time from where the citizen is (minutes).
+        eta: expected arrival (UTC).
+        expires_at: when the record stops counting (UTC): ETA plus :data:`ALLOWANCE`.
+        en_route: citizens now on their way to the office, this one included.
+    """
+
+    record: str
+    office_id: int
+    travel_minutes: float
+    eta: dt.datetime
+    expires_at: dt.datetime
+    en_route: int
+
+
+def _add(office_id: int, record: str, eta: dt.datetime, now: dt.datetime) -> int:
+    """Store a record, drop those that no longer count, keep the key until its last record expires.
+
+    Returns:
+        Records whose ETA is still ahead of ``now``.
+    """
+    redis = get_redis()
+    key = KEY.format(office_id)
+    pipe = redis.pipeline(transaction=True)
+    pipe.zremrangebyscore(key, "-inf", f"({now.timestamp() - ALLOWANCE}")
+    pipe.zadd(key, {record: eta.timestamp()})
+    pipe.zrange(key, -1, -1, withscores=True)
+    pipe.zcount(key, f"({now.timestamp()}", "+inf")
+    *_, last, ahead = pipe.execute()
+    redis.expireat(key, int(last[0][1] + ALLOWANCE) + 1)
+    return int(ahead)
+
+
+def forget(office_id: int, record: str) -> None:
+    """Remove a record (the citizen changed their mind, cancelled, or pressed again elsewhere)."""
+    get_redis().zrem(KEY.format(office_id), record)
+
+
+def record_going(office_id: int, office_lat: float, office_lon: float, origin: tuple[float, float] | None,
+                 now: dt.datetime | None = None, replaces: tuple[int, str] | None = None) -> Going:
+    """Record a citizen who pressed "I'm going": ETA = now + travel from ``origin`` to the office.
+
+    Args:
+        office_id, office_lat, office_lon: the office and its position (degrees).
+        origin: where the citizen is (degrees), or None: :data:`DEFAULT_TRAVEL_MINUTES` is assumed.
+        now: the moment of the press (UTC; default now).
+        replaces: ``(office_id, record)`` of the same citizen's previous press, removed first.
+
+    Raises:
+        redis.RedisError, OSError: Redis is unreachable (the caller answers "try again").
+    """
+    now = now or utcnow()
+    minutes = DEFAULT_TRAVEL_MINUTES if origin is None else float(
+        travel_minutes(origin[0], origin[1], office_lat, office_lon))
+    eta = now + dt.timedelta(minutes=minutes)
+    if replaces is not None:
+        forget(*replaces)
+    record = f"going:{secrets.token_hex(8)}"
+    ahead = _add(office_id, record, eta, now)
+    return Going(record=record, office_id=office_id, travel_minutes=minutes, eta=eta,
+                 expires_at=eta + dt.timedelta(seconds=ALLOWANCE), en_route=ahead)
+
+
+def sync_appointment(appointment, now: dt.datetime | None = None) -> None:
+    """Count a booked appointment whose slot starts within :data:`BOOKING_HORIZON` as on its way (ETA: the
+    slot's start); remove it otherwise (cancelled, moved later, checked in). A Redis error is logged only.
+
+    Args:
+        appointment: a :class:`booking.models.Appointment` with its slot.
+        now: the moment (UTC; default now).
+    """
+    now = now or utcnow()
+    starts = appointment.slot.starts_at
+    record = f"appt:{appointment.id}"
+    counts = appointment.status == "booked" and \
+        now - dt.timedelta(seconds=ALLOWANCE) < starts <= now + BOOKING_HORIZON
+    try:
+        if counts:
+            _add(appointment.office_id, record, starts, now)
+        else:
+            forget(appointment.office_id, record)
+    except REDIS_ERRORS as exc:
+        log.warning("en-route record of appointment %s not written (%s)", appointment.id, exc)
+
+
+def en_route_etas(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, list[float]]:
+    """The ETAs of the records that still count, per office, as Unix seconds (one pipelined round trip).
+
+    Offices with none are left out; when Redis is unreachable the answer is empty (logged).
+    """
+    now = now or utcnow()
+    low = now.timestamp() - ALLOWANCE
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        for office_id in office_ids:
+            pipe.zrangebyscore(KEY.format(office_id), low, "+inf", withscores=True)
+        found = pipe.execute()
+    except REDIS_ERRORS as exc:
+        log.warning("en-route records not read (%s)", exc)
+        return {}
+    return {office_id: [score for _, score in rows] for office_id, rows in zip(office_ids, found) if rows}
+
+
+def en_route_count(office_id: int, now: dt.datetime | None = None) -> int:
+    """Citizens on their way to an office whose ETA is still ahead."""
+    now = now or utcnow()
+    return sum(eta > now.timestamp() for eta in en_route_etas([office_id], now).get(office_id, []))
