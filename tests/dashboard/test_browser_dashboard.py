@@ -51,7 +51,7 @@ def test_province_supervisor_journey(live_server, desktop_page, network, make_us
     worst = page.locator(".extremes-table").first.locator("tbody tr").first
     worst_name = worst.locator("a").inner_text()
     worst.locator("a").click()
-    page.wait_for_url("**/dashboard/office/**")
+    page.wait_for_url("**/dashboard/office/**period=30**")
     assert worst_name in page.get_by_role("heading", level=1).inner_text()
     page.screenshot(path=str(SHOTS / "dashboard-office.png"), full_page=True)
     page.get_by_role("link", name="نقشه‌های حرارتی و نقشه").click()
