@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from queueing import OfficeModel, fit_office, simulate_office  # noqa: E402
+from queueing import OfficeModel, fit_office, simulate_office
 
 TRAIN_DAYS = 30
 TEST_DAYS = 10
@@ -48,26 +48,26 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("M/M/c", dict(counters=4, arrivals_per_hour=24.0, service_mean=9.0)),
-    Scenario("M/G/c cv0.5", dict(counters=4, arrivals_per_hour=24.0, service_mean=9.0, service_cv=0.5)),
-    Scenario("M/G/c cv1.5", dict(counters=4, arrivals_per_hour=24.0, service_mean=9.0, service_cv=1.5)),
-    Scenario("peak+timetable", dict(counters=[(0, 120, 3), (120, 300, 5), (300, 480, 4)],
-                                    arrivals_per_hour=[30, 42, 30, 22, 20, 22, 16, 10],
-                                    service_mean=9.0, service_cv=0.8)),
-    Scenario("overload+abandon", dict(counters=3, arrivals_per_hour=30.0, service_mean=8.0,
-                                      patience_mean=15.0)),
-    Scenario("bookings+walk-ins", dict(counters=3, arrivals_per_hour=12.0, service_mean=10.0, service_cv=0.7,
-                                       bookings=list(np.arange(0.0, 480.0, 10.0)), no_show=0.15)),
+    Scenario("M/M/c", {"counters": 4, "arrivals_per_hour": 24.0, "service_mean": 9.0}),
+    Scenario("M/G/c cv0.5", {"counters": 4, "arrivals_per_hour": 24.0, "service_mean": 9.0, "service_cv": 0.5}),
+    Scenario("M/G/c cv1.5", {"counters": 4, "arrivals_per_hour": 24.0, "service_mean": 9.0, "service_cv": 1.5}),
+    Scenario("peak+timetable", {"counters": [(0, 120, 3), (120, 300, 5), (300, 480, 4)],
+                                    "arrivals_per_hour": [30, 42, 30, 22, 20, 22, 16, 10],
+                                    "service_mean": 9.0, "service_cv": 0.8}),
+    Scenario("overload+abandon", {"counters": 3, "arrivals_per_hour": 30.0, "service_mean": 8.0,
+                                      "patience_mean": 15.0}),
+    Scenario("bookings+walk-ins", {"counters": 3, "arrivals_per_hour": 12.0, "service_mean": 10.0, "service_cv": 0.7,
+                                       "bookings": list(np.arange(0.0, 480.0, 10.0)), "no_show": 0.15}),
     # held-out scenarios
-    Scenario("1 counter cv0.7", dict(counters=1, arrivals_per_hour=5.0, service_mean=10.0, service_cv=0.7),
+    Scenario("1 counter cv0.7", {"counters": 1, "arrivals_per_hour": 5.0, "service_mean": 10.0, "service_cv": 0.7},
              held_out=True),
-    Scenario("10 counters cv1.2", dict(counters=10, arrivals_per_hour=55.0, service_mean=10.0, service_cv=1.2),
+    Scenario("10 counters cv1.2", {"counters": 10, "arrivals_per_hour": 55.0, "service_mean": 10.0, "service_cv": 1.2},
              held_out=True),
-    Scenario("lunch gap+patience", dict(counters=[(0, 180, 2), (180, 240, 1), (240, 420, 2)],
-                                        arrivals_per_hour=[8, 12, 14, 12, 10, 9, 6], open_minutes=420.0,
-                                        service_mean=12.0, service_cv=0.6, patience_mean=25.0), held_out=True),
-    Scenario("6 counters overload cv1.3", dict(counters=6, arrivals_per_hour=45.0, service_mean=9.6,
-                                               service_cv=1.3, patience_mean=30.0), held_out=True),
+    Scenario("lunch gap+patience", {"counters": [(0, 180, 2), (180, 240, 1), (240, 420, 2)],
+                                        "arrivals_per_hour": [8, 12, 14, 12, 10, 9, 6], "open_minutes": 420.0,
+                                        "service_mean": 12.0, "service_cv": 0.6, "patience_mean": 25.0}, held_out=True),
+    Scenario("6 counters overload cv1.3", {"counters": 6, "arrivals_per_hour": 45.0, "service_mean": 9.6,
+                                               "service_cv": 1.3, "patience_mean": 30.0}, held_out=True),
 ]
 
 
@@ -96,10 +96,10 @@ def run(replications: int = REPLICATIONS) -> list[dict]:
         cover = {name: (float(np.mean(np.concatenate([d[name][0] for d in acc["hit"]]))),
                         float(np.mean(np.concatenate([d[name][1] for d in acc["hit"]]))))
                  for name in acc["hit"][0]}
-        rows.append(dict(scenario=sc.name, held_out=sc.held_out, n=int(sum(acc["n"])),
-                         n_busy=int(sum(acc["n_busy"])),
-                         rase={name: float(np.sqrt(np.mean(v))) for name, v in sq.items()}, cover=cover,
-                         fit_ms=float(np.median(acc["fit_ms"]))))
+        rows.append({"scenario": sc.name, "held_out": sc.held_out, "n": int(sum(acc["n"])),
+                         "n_busy": int(sum(acc["n_busy"])),
+                         "rase": {name: float(np.sqrt(np.mean(v))) for name, v in sq.items()}, "cover": cover,
+                         "fit_ms": float(np.median(acc["fit_ms"]))})
     return rows
 
 
@@ -128,7 +128,7 @@ def _replicate(sc: Scenario, seed: int) -> dict:
             sel = served & busy_all
             hits[name] = (s.wait[sel] <= w.p50[sel], s.wait[sel] <= w.p90[sel])
         sq = {name: (p[served] - wait) ** 2 for name, p in preds.items()}
-        return dict(sq=sq, hit=hits, n=int(served.sum()), n_busy=int((served & busy_all).sum()), fit_ms=fit_ms)
+        return {"sq": sq, "hit": hits, "n": int(served.sum()), "n_busy": int((served & busy_all).sum()), "fit_ms": fit_ms}
 
 
 def _status(ok: bool) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from queueing import OfficeModel, fit_office, rank_offices, simulate_office  # noqa: E402
+from queueing import OfficeModel, fit_office, rank_offices, simulate_office
 
 N_OFFICES = 3000
 

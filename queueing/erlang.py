@@ -23,11 +23,11 @@ from scipy import special
 
 __all__ = [
     "SteadyState",
-    "log_erlang_b",
+    "erlang_a",
     "erlang_b",
     "erlang_c",
     "erlang_c_wait_tail",
-    "erlang_a",
+    "log_erlang_b",
     "steady_state",
 ]
 

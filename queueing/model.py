@@ -26,6 +26,7 @@ Sources:
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,9 +35,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from .erlang import SteadyState, steady_state
-from .phases import gamma_partial_mean, gamma_quantile, mixture_wait_moments, positive_wait_moments
+from .phases import (
+    gamma_partial_mean,
+    gamma_quantile,
+    mixture_wait_moments,
+    positive_wait_moments,
+)
 
-__all__ = ["Wait", "OfficeModel", "Timetable"]
+__all__ = ["OfficeModel", "Timetable", "Wait"]
 
 FloatArray = NDArray[np.float64]
 Timetable = Sequence[tuple[float, float, int]]
@@ -379,7 +385,7 @@ class OfficeModel:
         if not np.any(waits):
             return Wait(mean=mean_w, p50=p50, p90=p90)
         # Work only on the citizens who wait (compressed arrays).
-        pick = lambda a: np.broadcast_to(a, shape)[waits]  # noqa: E731
+        pick = lambda a: np.broadcast_to(a, shape)[waits]
         c_use = pick(np.where(c_ref > 0, c_ref, 1.0))
         mean, var = positive_wait_moments(pick(departures), c_use, pick(1.0 / self.service_mean),
                                           pick(self.service_cv), pick(self.abandon_rate), served=served)
@@ -537,7 +543,7 @@ class OfficeModel:
         t_end = float(horizons[-1])
         early = np.concatenate([np.arange(0.0, 20.0, min(step, 2.5)), np.arange(20.0, 60.0, min(step, 5.0))])
         grid = np.unique(np.concatenate([[0.0], horizons, early[early < t_end], np.arange(0.0, t_end, step)]))
-        steps = [(float(t0), float(t1 - t0)) for t0, t1 in zip(grid[:-1], grid[1:])]
+        steps = [(float(t0), float(t1 - t0)) for t0, t1 in itertools.pairwise(grid)]
         step_rates = [rates_at(t0, dt) for t0, dt in steps]
         # Truncation from a fluid bound on N, office by office.
         x = N0.astype(float).copy()
@@ -599,7 +605,7 @@ class OfficeModel:
         p0 = 1.0 - p_pos
         q50 = np.clip((0.5 - p0) / safe, 1e-12, 1 - 1e-12)
         q90 = np.clip((0.9 - p0) / safe, 1e-12, 1 - 1e-12)
-        to_shape = lambda a: np.moveaxis(a.reshape((H,) + shape), 0, -1)  # noqa: E731
+        to_shape = lambda a: np.moveaxis(a.reshape((H,) + shape), 0, -1)
         m1o, varo, c_useo = to_shape(m1), to_shape(var), to_shape(c_use)
         if self.constant_counters:
             mean_pos = m1o

@@ -46,14 +46,20 @@ Units: rates per minute, times in minutes.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["first_departure_moments", "positive_wait_moments", "state_wait_moments", "mixture_wait_moments", "gamma_quantile",
-           "gamma_partial_mean"]
+__all__ = [
+    "first_departure_moments",
+    "gamma_partial_mean",
+    "gamma_quantile",
+    "mixture_wait_moments",
+    "positive_wait_moments",
+    "state_wait_moments",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -63,7 +69,7 @@ _C_GRID = np.unique(np.concatenate([np.arange(1, 33), np.round(np.geomspace(32, 
 _U_GRID = np.concatenate([[0.0], np.geomspace(1e-6, 400.0, 2500)])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _residual_min_row(cv_index: int) -> tuple[FloatArray, FloatArray]:
     """Scaled moments of the minimum of ``c`` equilibrium residual service times.
 
@@ -105,7 +111,7 @@ def first_departure_moments(counters: ArrayLike, cv: ArrayLike) -> tuple[FloatAr
     c, v = np.broadcast_arrays(np.asarray(counters, float), np.asarray(cv, float))
     v = np.clip(v, 0.0, _CV_MAX)
     pos = v / _CV_STEP
-    top = int(round(_CV_MAX / _CV_STEP))
+    top = round(_CV_MAX / _CV_STEP)
     lo = np.minimum(np.floor(pos).astype(np.intp), top - 1)
     w = pos - lo
     table1, table2 = _residual_table(np.unique(np.concatenate([lo.ravel(), lo.ravel() + 1])))
@@ -127,7 +133,7 @@ def first_departure_moments(counters: ArrayLike, cv: ArrayLike) -> tuple[FloatAr
 
 
 _LOG_C_GRID = np.log(_C_GRID)
-_TABLE1 = np.full((int(round(_CV_MAX / _CV_STEP)) + 1, _C_GRID.size), np.nan)
+_TABLE1 = np.full((round(_CV_MAX / _CV_STEP) + 1, _C_GRID.size), np.nan)
 _TABLE2 = np.full_like(_TABLE1, np.nan)
 
 
@@ -237,7 +243,7 @@ def state_wait_moments(states: int, counters: ArrayLike, service_rate: ArrayLike
     n = np.arange(states, dtype=float)
     c_open = c if open_counters is None else np.broadcast_to(np.asarray(open_counters, float), c.shape)
     m = np.maximum(n - c_open[..., None] + 1.0, 1.0)
-    ex = lambda a: a[..., None]  # noqa: E731
+    ex = lambda a: a[..., None]
     if not np.any(theta > 0):
         return _combine(m, ex(c), ex(rate), ex(cv**2), ex(f1), ex(g1 - f1**2), ex(theta), None, served)
     if not np.all(theta > 1e-9 * rate):
@@ -257,7 +263,7 @@ def state_wait_moments(states: int, counters: ArrayLike, service_rate: ArrayLike
     s1 = np.concatenate([np.zeros(inv.shape[:-1] + (1,)), np.cumsum(inv, axis=-1)], axis=-1)
     s2 = np.concatenate([np.zeros(inv.shape[:-1] + (1,)), np.cumsum(inv**2, axis=-1)], axis=-1)
     mi = np.clip(m.astype(np.intp), 1, states + 1)
-    take = lambda arr, idx: np.take_along_axis(arr, idx, axis=-1)  # noqa: E731
+    take = lambda arr, idx: np.take_along_axis(arr, idx, axis=-1)
     # sum_{k=1}^{m} 1/(x+k) = s1[m];  sum_{k=0}^{m-1} 1/(x+k) = 1/x + s1[m-1]
     th_e, x_e = ex(th), ex(x)
     served_sums = (take(s1, mi) / th_e, take(s2, mi) / th_e**2)

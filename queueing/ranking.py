@@ -29,8 +29,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from .model import Wait
 
-__all__ = ["Ranking", "Explanation", "rank_offices", "travel_minutes", "haversine_km",
-           "EARTH_RADIUS_KM", "URBAN_SPEED_KMH", "DETOUR_FACTOR"]
+__all__ = [
+    "DETOUR_FACTOR",
+    "EARTH_RADIUS_KM",
+    "URBAN_SPEED_KMH",
+    "Explanation",
+    "Ranking",
+    "haversine_km",
+    "rank_offices",
+    "travel_minutes",
+]
 
 EARTH_RADIUS_KM = 6371.0088
 URBAN_SPEED_KMH = 20.0

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from scipy import special
 
-from queueing.erlang import erlang_a, erlang_b, erlang_c, erlang_c_wait_tail, steady_state
+from queueing.erlang import (
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    erlang_c_wait_tail,
+    steady_state,
+)
 
 
 def _birth_death_law(c: int, lam: float, mu: float, theta: float, states: int) -> np.ndarray:
@@ -99,9 +105,9 @@ def test_erlang_a_tends_to_erlang_c_without_abandonment() -> None:
     assert float(got["p_wait"]) == pytest.approx(float(erlang_c(5, 4.0)[0]), rel=1e-4)
 
 
-@pytest.mark.parametrize("bad", [dict(arrival_rate=-0.1), dict(service_rate=0.0), dict(counters=0),
-                                 dict(arrival_rate=float("nan")), dict(counters=2.5)])
+@pytest.mark.parametrize("bad", [{"arrival_rate": -0.1}, {"service_rate": 0.0}, {"counters": 0},
+                                 {"arrival_rate": float("nan")}, {"counters": 2.5}])
 def test_bad_input_raises(bad: dict) -> None:
-    args = dict(counters=3, arrival_rate=0.2, service_rate=0.1) | bad
+    args = {"counters": 3, "arrival_rate": 0.2, "service_rate": 0.1} | bad
     with pytest.raises(ValueError):
         steady_state(**args)

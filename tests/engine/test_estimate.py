@@ -67,7 +67,7 @@ def test_thin_data_is_shrunk_toward_the_pooled_profile() -> None:
 
 def test_service_per_type() -> None:
     visits = [Visit(float(i), float(i), float(i) + (4.0 if i % 2 else 12.0), "a" if i % 2 else "b")
-              for i in range(0, 200)]
+              for i in range(200)]
     m = fit_office(visits, [(0.0, 480.0, 3)])
     assert m.fit.service_by_type["a"].mean == pytest.approx(4.0)
     assert m.fit.service_by_type["b"].mean == pytest.approx(12.0)

@@ -58,7 +58,7 @@ def test_conditional_mean_matches_simulation_mmc() -> None:
     s = sim.seen
     m = OfficeModel(counters=3, service_mean=9.0)
     pred = m.wait_now(s.waiting, s.busy, open_counters=s.open)
-    for n in range(0, 6):
+    for n in range(6):
         sel = (s.waiting == n) & (s.busy == 3)
         if sel.sum() < 50:
             continue
@@ -110,8 +110,8 @@ def test_timetable_slows_the_wait_when_counters_close() -> None:
     np.testing.assert_allclose(float(b.p50), 10 + (float(a.p50) - 10) * 4, rtol=1e-9)
 
 
-@pytest.mark.parametrize("kwargs", [dict(waiting=-1, busy=0), dict(waiting=np.nan, busy=0),
-                                    dict(waiting=1, busy=-2), dict(waiting=1, busy=np.inf)])
+@pytest.mark.parametrize("kwargs", [{"waiting": -1, "busy": 0}, {"waiting": np.nan, "busy": 0},
+                                    {"waiting": 1, "busy": -2}, {"waiting": 1, "busy": np.inf}])
 def test_bad_state_raises(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         OfficeModel(counters=2, service_mean=5.0).wait_now(**kwargs)
@@ -122,13 +122,13 @@ def test_zero_counters_with_people_waiting_raises() -> None:
         OfficeModel(counters=0, service_mean=5.0).wait_now(waiting=3, busy=0)
 
 
-@pytest.mark.parametrize("kwargs", [dict(service_mean=-1.0), dict(service_mean=0.0), dict(service_cv=-0.5),
-                                    dict(arrivals_per_hour=-3.0), dict(arrivals_per_hour=[1.0, np.nan]),
-                                    dict(patience_mean=0.0), dict(counters=[(0, 60, 2), (30, 90, 1)]),
-                                    dict(counters=2.5)])
+@pytest.mark.parametrize("kwargs", [{"service_mean": -1.0}, {"service_mean": 0.0}, {"service_cv": -0.5},
+                                    {"arrivals_per_hour": -3.0}, {"arrivals_per_hour": [1.0, np.nan]},
+                                    {"patience_mean": 0.0}, {"counters": [(0, 60, 2), (30, 90, 1)]},
+                                    {"counters": 2.5}])
 def test_bad_parameters_raise(kwargs: dict) -> None:
     with pytest.raises(ValueError):
-        OfficeModel(**(dict(counters=2, service_mean=5.0) | kwargs))
+        OfficeModel(**({"counters": 2, "service_mean": 5.0} | kwargs))
 
 
 def test_wait_at_matches_uniformisation_and_wait_now() -> None:

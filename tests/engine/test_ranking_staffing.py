@@ -45,10 +45,10 @@ def test_ranking_3000_offices_is_fast() -> None:
     assert (time.perf_counter() - t0) / 20 < 0.01  # target 2 ms; generous on a shared machine
 
 
-@pytest.mark.parametrize("kwargs", [dict(lats=[np.nan]), dict(waits=[-1.0]), dict(lats=[1.0, 2.0]),
-                                    dict(lats=[], lons=[], waits=[])])
+@pytest.mark.parametrize("kwargs", [{"lats": [np.nan]}, {"waits": [-1.0]}, {"lats": [1.0, 2.0]},
+                                    {"lats": [], "lons": [], "waits": []}])
 def test_ranking_bad_input(kwargs: dict) -> None:
-    args = dict(lats=[35.7], lons=[51.4], waits=[5.0]) | kwargs
+    args = {"lats": [35.7], "lons": [51.4], "waits": [5.0]} | kwargs
     with pytest.raises(ValueError):
         rank_offices(35.7, 51.4, args["lats"], args["lons"], args["waits"])
 
