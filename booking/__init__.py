@@ -44,10 +44,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from booking import i18n, redis_conn, sqlite_pragmas
+    from booking import i18n, limits, redis_conn, security, sqlite_pragmas
     from booking.extensions import csrf, db, login_manager, migrate, render_migration_item
 
     import booking.models  # noqa: F401  (registers the tables with the metadata)
+    import booking.audit  # noqa: F401
     import offices.models  # noqa: F401
 
     db.init_app(app)
@@ -58,6 +59,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     i18n.init_app(app)
     redis_conn.init_app(app)
+    limits.init_app(app)
+    security.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -94,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
     from offices.record_pages import bp as records_bp
 
     app.register_blueprint(records_bp)
+    from offices.planning import bp as planning_bp
+
+    app.register_blueprint(planning_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

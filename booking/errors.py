@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -67,6 +69,14 @@ def init_app(app: Flask) -> None:
             return error_response(503, _title_for(503))
         app.logger.exception("database error")
         return error_response(500, _title_for(500))
+
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    def handle_redis_down(error: Exception):
+        app.logger.warning("Redis unavailable: %s", error)
+        response = app.make_response(error_response(503, _title_for(503)))
+        response.headers["Retry-After"] = "60"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -1,0 +1,159 @@
+"""Abuse limits (Flask-Limiter, counted in the application's Redis).
+
+Bots that grab slots to resell them, or guess one-time codes and passwords, are slowed down per client
+address and per person:
+
+| what                         | endpoints                                        | limit per key                       |
+|------------------------------|--------------------------------------------------|-------------------------------------|
+| one-time code sends          | ``POST /api/otp``, the booking and "my" forms    | 5 a minute, 20 an hour per address  |
+| bookings                     | ``POST /api/appointments``, booking, reschedule  | 10 a minute, 60 an hour per address |
+| bookings per national ID     | the same                                         | 10 an hour, 20 a day per national ID|
+| staff logins                 | ``POST /login``                                  | 10 a minute per address, 30 an hour |
+|                              |                                                  | per username (plus the lockout)     |
+
+These sit on top of the rules in the services themselves: at most 3 code sends per mobile per hour and
+5 tries per code (:mod:`booking.otp`), 3 active appointments per national ID (:mod:`booking.appointments`),
+the account lockout after 5 wrong passwords (:mod:`offices.auth`).
+
+A refused request gets HTTP 429 with ``Retry-After`` (seconds) and a message saying when to try again, as
+a page or, under ``/api/``, as problem details. When Redis is away the limits are skipped (logged) rather
+than refusing everybody: the services' own checks in the database still hold.
+
+Settings: ``RATELIMIT_ENABLED`` (default on), ``RATELIMIT_STORAGE_URI`` (default: the application's Redis;
+the embedded one through its Unix socket, ``redis+unix://…``).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from booking.dates import ascii_digits
+
+OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments"})
+BOOKING_ENDPOINTS = frozenset({"api.create_appointment", "citizen.book", "citizen.reschedule"})
+LOGIN_ENDPOINTS = frozenset({"auth.login"})
+
+OTP_PER_ADDRESS = "5/minute;20/hour"
+BOOKINGS_PER_ADDRESS = "10/minute;60/hour"
+BOOKINGS_PER_NATIONAL_ID = "10/hour;20/day"
+LOGINS_PER_ADDRESS = "10/minute"
+LOGINS_PER_USERNAME = "30/hour"
+
+
+def _field(name: str) -> str:
+    """A field of the request body (JSON object or form), stripped, Persian digits made ASCII."""
+    value: object = None
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            value = body.get(name)
+    else:
+        value = request.form.get(name)
+    return ascii_digits(str(value or "")).strip()[:64]
+
+
+def _by_national_id() -> str:
+    national_id = "".join(ch for ch in _field("national_id") if ch.isdigit())
+    return f"nid:{national_id}" if national_id else f"addr:{get_remote_address()}"
+
+
+def _by_username() -> str:
+    username = _field("username").lower()
+    return f"user:{username}" if username else f"addr:{get_remote_address()}"
+
+
+def _sends_code() -> bool:
+    """Whether this form post asks for a one-time code (the booking forms post twice: ask, then confirm)."""
+    if request.endpoint == "api.send_otp":
+        return True
+    return request.form.get("action") != "confirm"
+
+
+def _unless(endpoints: frozenset[str], extra: Callable[[], bool] | None = None) -> Callable[[], bool]:
+    """An ``exempt_when`` for a limit that applies to POSTs to these endpoints only."""
+
+    def exempt() -> bool:
+        if request.method != "POST" or request.endpoint not in endpoints:
+            return True
+        return extra is not None and not extra()
+
+    return exempt
+
+
+def _booking_post() -> bool:
+    """A booking form post that books (``action=confirm``; reschedule posts always do), or an API booking."""
+    if request.endpoint == "citizen.book":
+        return request.form.get("action") == "confirm"
+    return True
+
+
+def _limits() -> list[ApplicationLimit]:
+    return [
+        ApplicationLimit(OTP_PER_ADDRESS, scope="otp-send", exempt_when=_unless(OTP_ENDPOINTS, _sends_code)),
+        ApplicationLimit(BOOKINGS_PER_ADDRESS, scope="booking",
+                         exempt_when=_unless(BOOKING_ENDPOINTS, _booking_post)),
+        ApplicationLimit(BOOKINGS_PER_NATIONAL_ID, scope="booking-nid", key_function=_by_national_id,
+                         exempt_when=_unless(BOOKING_ENDPOINTS, _booking_post)),
+        ApplicationLimit(LOGINS_PER_ADDRESS, scope="login", exempt_when=_unless(LOGIN_ENDPOINTS)),
+        ApplicationLimit(LOGINS_PER_USERNAME, scope="login-user", key_function=_by_username,
+                         exempt_when=_unless(LOGIN_ENDPOINTS)),
+    ]
+
+
+limiter = Limiter(key_func=get_remote_address, application_limits=_limits(), headers_enabled=False,
+                  swallow_errors=True, strategy="fixed-window", key_prefix="safnama-limits")
+
+
+def storage_uri(app: Flask) -> str:
+    """The ``limits`` storage URI for the application's Redis (embedded: its Unix socket)."""
+    from booking.redis_conn import redis_handle
+
+    handle = redis_handle(app)
+    if handle.url is not None:
+        return handle.url
+    return "redis+unix://" + handle.client().socket_file
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit that refused this request lets it through again (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def when_to_retry(seconds: int) -> str:
+    """'Try again in N seconds/minutes' in the request's language."""
+    if seconds < 90:
+        return _("Too many tries. Please try again in %(n)s seconds.", n=seconds)
+    return _("Too many tries. Please try again in %(n)s minutes.", n=math.ceil(seconds / 60))
+
+
+def init_app(app: Flask) -> None:
+    """Count requests in the application's Redis and answer 429 with ``Retry-After`` when over a limit."""
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    if app.config["RATELIMIT_ENABLED"] and not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app)
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        from booking.errors import problem, wants_json
+
+        seconds = retry_after_seconds()
+        title = _("Too many requests; please wait and try again.")
+        if wants_json():
+            response = problem(429, title, when_to_retry(seconds), code="rate_limited", retry_after=seconds)
+        else:
+            from flask import render_template
+
+            response = app.make_response((render_template("error.html", status=429, title=title,
+                                                          detail=when_to_retry(seconds)), 429))
+        response.headers["Retry-After"] = str(seconds)
+        return response
