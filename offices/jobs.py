@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from flask import Flask, current_app, has_app_context, url_for
-from rq import Retry
+from rq import Retry, Worker
 from sqlalchemy import select
 
 from booking.dates import clock, iran_weekday, tehran_to_utc, to_tehran, utcnow
@@ -35,6 +35,19 @@ TICK_SECONDS = 60
 TURN_NEAR_AHEAD = 3
 _app: Flask | None = None
 _last_lease_check = 0.0
+
+
+class AppWorker(Worker):
+    """An RQ worker that builds the application once, before it forks a work horse per job, so that each
+    job starts without re-creating it: ``rq worker --with-scheduler -w offices.jobs.AppWorker``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        global _app
+        super().__init__(*args, **kwargs)
+        if _app is None and not has_app_context():
+            from booking import create_app
+
+            _app = create_app()
 
 
 def retry_policy() -> Retry:
@@ -90,8 +103,11 @@ def after_queue_event(office_id: int, event_kind: str | None = None, ticket_id: 
     finished service. A Redis failure is logged and ignored (the minute job catches up)."""
     try:
         queue = _queue()
-        queue.enqueue(recompute_office, office_id, job_id=f"recompute-{office_id}-{time.time_ns()}",
-                      retry=retry_policy(), result_ttl=60, at_front=True)
+        # One pending recompute per office: a burst of actions is coalesced (the request already refreshed
+        # the live load; the job adds what depends on it, such as the "your turn is near" messages).
+        if queue.connection.set(f"safnama:recompute-pending:{office_id}", 1, nx=True, ex=30):
+            queue.enqueue(recompute_office, office_id, job_id=f"recompute-{office_id}-{time.time_ns()}",
+                          retry=retry_policy(), result_ttl=60, at_front=True)
         if event_kind == "finish" and ticket_id is not None:
             queue.enqueue(send_survey, ticket_id, job_id=f"survey-{ticket_id}", retry=retry_policy(),
                           result_ttl=3600)
@@ -103,8 +119,10 @@ def after_queue_event(office_id: int, event_kind: str | None = None, ticket_id: 
 def recompute_office(office_id: int) -> dict:
     """Recompute one office's live load and tell the booked citizens whose turn is near."""
     with job_context():
+        from booking.redis_conn import get_redis
         from offices.live import refresh_live_load
 
+        get_redis().delete(f"safnama:recompute-pending:{office_id}")
         load = refresh_live_load(office_id)[office_id]
         notify_turn_near(office_id)
         db.session.commit()

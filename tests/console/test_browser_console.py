@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from booking.dates import utcnow
 from booking.extensions import db
@@ -93,4 +94,4 @@ def test_operator_journey_reaches_the_public_load(live_server, desktop_page, mak
     assert lobby.locator("#serving .ticket-no").first.inner_text() in ("A-002", "A-۰۰۲")
     shoot(lobby, "lobby")
     page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
-    lobby.wait_for_function("document.querySelectorAll('#serving .ticket-no').length === 0", timeout=9000)
+    expect(lobby.locator("#serving .ticket-no")).to_have_count(0, timeout=9000)  # the lobby refreshes itself
