@@ -551,8 +551,14 @@ class OfficeModel:
         for (lam, c), (_, dt) in zip(step_rates, steps):
             x = np.maximum(x + dt * (lam - np.minimum(x, c) * mu - np.maximum(x - c, 0) * theta), 0.0)
             peak = np.maximum(peak, x)
-        need = np.minimum(np.ceil(peak + 6.0 * np.sqrt(peak + 1.0) + 10.0), 5000.0) + 1.0
-        need = np.maximum(need, N0 + 2.0).astype(int)
+        # Service variability: without abandonment the line is carried in units
+        # of kappa = (1 + cv^2)/2 people (see the docstring).
+        kappa = np.where(theta > 0, 1.0, np.maximum((1.0 + cv**2) / 2.0, 0.05))
+        c_now = np.broadcast_to(self.counters_at(t_now_f.reshape(shape)), shape).reshape(flat)
+        start = np.where(N0 > c_now, c_now + (N0 - c_now) / kappa, N0)
+        need = np.ceil(peak + 6.0 * np.sqrt(peak + 1.0) + 10.0) / np.minimum(kappa, 1.0)
+        need = np.minimum(need, 5000.0) + 1.0
+        need = np.maximum(need, np.ceil(start) + 2.0).astype(int)
 
         # Counters at each horizon, and the counters the wait moments use.
         H = len(horizons)
@@ -576,7 +582,10 @@ class OfficeModel:
             states = np.arange(K, dtype=float)
             # Laws kept as (states, offices): each sweep of the solver is then contiguous.
             p = np.zeros((K, g.size))
-            p[N0[g].astype(int), np.arange(g.size)] = 1.0
+            lo_state = np.floor(start[g]).astype(int)
+            frac = start[g] - lo_state
+            p[lo_state, np.arange(g.size)] = 1.0 - frac
+            p[np.minimum(lo_state + 1, K - 1), np.arange(g.size)] += frac
             out_p = np.empty((H, g.size, K))
             hi = 0
             while hi < H and horizons[hi] <= 0.0:
@@ -585,9 +594,13 @@ class OfficeModel:
             col = states[:, None]
             for (lam, c), (t0, dt) in zip(step_rates, steps):
                 birth = np.empty((K, g.size))
+                in_line = col >= c[None, g]
                 birth[:-1] = lam[None, g]
                 birth[-1] = 0.0
                 death = np.minimum(col, c[None, g]) * mu[None, g] + np.maximum(col - c[None, g], 0.0) * theta[None, g]
+                if np.any(kappa[g] != 1.0):
+                    birth = np.where(in_line, birth / kappa[None, g], birth)
+                    death = np.where(col > c[None, g], death / kappa[None, g], death)
                 if method == "uniformisation":
                     p = np.ascontiguousarray(_uniformisation_step(p.T, birth.T, death.T, dt).T)
                 else:
@@ -597,7 +610,8 @@ class OfficeModel:
                     hi += 1
             # Wait of an arrival at each horizon: mixture over N.
             p_pos[:, g], m1[:, g], m2[:, g] = mixture_wait_moments(
-                out_p, c_arr[:, g], c_use[:, g], mu[None, g], cv[None, g], theta[None, g], served=served)
+                out_p, c_arr[:, g], c_use[:, g], mu[None, g], cv[None, g], theta[None, g], served=served,
+                queue_unit=kappa[None, g])
 
         safe = np.maximum(p_pos, 1e-300)
         var = np.maximum(m2 - m1**2, 1e-9 * m1**2 + 1e-12)

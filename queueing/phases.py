@@ -377,8 +377,8 @@ def gamma_partial_mean(mean: ArrayLike, var: ArrayLike, x: ArrayLike) -> FloatAr
 
 
 def mixture_wait_moments(law: FloatArray, open_counters: FloatArray, counters: FloatArray, service_rate: FloatArray,
-                         cv: FloatArray, abandon_rate: FloatArray, served: bool = True
-                         ) -> tuple[FloatArray, FloatArray, FloatArray]:
+                         cv: FloatArray, abandon_rate: FloatArray, served: bool = True,
+                         queue_unit: ArrayLike = 1.0) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Moments of the wait of an arrival who finds ``N`` people with law ``law``.
 
     Args:
@@ -389,7 +389,13 @@ def mixture_wait_moments(law: FloatArray, open_counters: FloatArray, counters: F
         service_rate: ``mu`` per minute, broadcast to ``law.shape[:-1]``.
         cv: service CV, broadcast likewise.
         abandon_rate: ``theta`` per minute, broadcast likewise.
-        served: as in :func:`positive_wait_moments`.
+        served: as in :func:`positive_wait_moments`; with abandonment the law
+            of ``N`` is also weighted by the chance of being served,
+            ``P(served | N) = c mu / (c mu + m theta)`` (the product of the
+            hypoexponential phases' ratios telescopes), so that the forecast
+            describes those who will be served, as ``wait_now`` does.
+        queue_unit: people per state above ``open`` (only without
+            abandonment; 1 = one person per state).
 
     Returns:
         ``(p_wait, mean, second_moment)``: the probability of waiting
@@ -402,10 +408,16 @@ def mixture_wait_moments(law: FloatArray, open_counters: FloatArray, counters: F
     K = law.shape[-1]
     c_open = np.broadcast_to(open_counters, lead)
     c = np.broadcast_to(counters, lead)
-    mu, cv, theta = (np.broadcast_to(np.asarray(v, float), lead) for v in (service_rate, cv, abandon_rate))
+    mu, cv, theta, unit = (np.broadcast_to(np.asarray(v, float), lead)
+                           for v in (service_rate, cv, abandon_rate, queue_unit))
     n = np.arange(K, dtype=float)
     k = n - c_open[..., None]
     w = np.where(k >= 0.0, law, 0.0)
+    if served and np.any(theta > 0):
+        rate = (c * mu)[..., None]
+        w = w * (rate / (rate + (np.maximum(k, 0.0) + 1.0) * theta[..., None]))
+        total = (law.sum(axis=-1) - np.where(k >= 0.0, law, 0.0).sum(axis=-1)) + w.sum(axis=-1)
+        w = w / np.maximum(total, 1e-300)[..., None]
     s0 = w.sum(axis=-1)
     safe = np.maximum(s0, 1e-300)
     mean = np.empty(lead)
@@ -413,7 +425,7 @@ def mixture_wait_moments(law: FloatArray, open_counters: FloatArray, counters: F
     ab = theta > 0
     if np.any(~ab):
         sel = ~ab
-        ws, ks, cs = w[sel], np.maximum(k[sel], 0.0), c[sel]
+        ws, ks, cs = w[sel], np.maximum(k[sel], 0.0) * unit[sel][:, None], c[sel]
         rate = cs * mu[sel]
         f1, g1 = first_departure_moments(np.maximum(np.round(cs), 1.0), cv[sel])
         var1 = g1 - f1**2
