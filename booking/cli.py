@@ -55,13 +55,18 @@ def check_services(app: Flask) -> None:
             raise ConfigError(f"{variable}: cannot connect to Redis: {exc}") from None
 
 
+# Builds the application once per worker process instead of once per job.
+WORKER_CLASS = "offices.jobs.AppWorker"
+
+
 def start_worker(app: Flask) -> subprocess.Popen:
     """Start an RQ worker (with RQ's scheduler) in a child process on the application's Redis."""
     env = dict(os.environ, REDIS_URL=redis_handle(app).worker_url())
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
     queues = list(app.config["RQ_QUEUES"])
-    command = [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--url", env["REDIS_URL"], *queues]
+    command = [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", WORKER_CLASS,
+               "--url", env["REDIS_URL"], *queues]
     return subprocess.Popen(command, env=env)
 
 
