@@ -20,6 +20,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from redis.client import Pipeline
+
 from booking.dates import utcnow
 from booking.redis_conn import get_redis
 from offices.live import REDIS_ERRORS, STALE_AFTER
@@ -127,22 +129,32 @@ def sync_appointment(appointment, now: dt.datetime | None = None) -> None:
         log.warning("en-route record of appointment %s not written (%s)", appointment.id, exc)
 
 
+def queue_reads(pipe: Pipeline, office_ids: Sequence[int], now: dt.datetime) -> None:
+    """Add the reads of :func:`en_route_etas` to a Redis pipeline (one command per office, in order)."""
+    low = now.timestamp() - ALLOWANCE
+    for office_id in office_ids:
+        pipe.zrangebyscore(KEY.format(office_id), low, "+inf", withscores=True)
+
+
+def etas_from(office_ids: Sequence[int], replies: Sequence[list]) -> dict[int, list[float]]:
+    """The answer of :func:`en_route_etas` from the replies to :func:`queue_reads`."""
+    return {office_id: [score for _, score in rows] for office_id, rows in zip(office_ids, replies) if rows}
+
+
 def en_route_etas(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, list[float]]:
     """The ETAs of the records that still count, per office, as Unix seconds (one pipelined round trip).
 
     Offices with none are left out; when Redis is unreachable the answer is empty (logged).
     """
     now = now or utcnow()
-    low = now.timestamp() - ALLOWANCE
     try:
         pipe = get_redis().pipeline(transaction=False)
-        for office_id in office_ids:
-            pipe.zrangebyscore(KEY.format(office_id), low, "+inf", withscores=True)
-        found = pipe.execute()
+        queue_reads(pipe, office_ids, now)
+        replies = pipe.execute()
     except REDIS_ERRORS as exc:
         log.warning("en-route records not read (%s)", exc)
         return {}
-    return {office_id: [score for _, score in rows] for office_id, rows in zip(office_ids, found) if rows}
+    return etas_from(office_ids, replies)
 
 
 def en_route_count(office_id: int, now: dt.datetime | None = None) -> int:

@@ -28,10 +28,12 @@ from sqlalchemy.orm import selectinload
 from booking import en_route
 from booking.dates import to_tehran, utcnow
 from booking.extensions import db
+from booking.public_load import PublicLoadCache
 from booking.redis_conn import get_redis
 from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_live_loads
+from offices.live import KEY as LIVE_KEY
 from offices.live import TTL as LIVE_TTL
-from offices.models import District, Office, Province, ServiceType, office_services
+from offices.models import District, Office, OpeningHours, Province, ServiceType, office_services
 from queueing.recommend import EnRoute, OfficeState, Recommendation, recommend, travel_minutes
 
 INDEX_TTL = 60.0  # seconds
@@ -39,6 +41,7 @@ CANDIDATES = 40  # nearest offices offering the service that the recommendation 
 _EXTENSION_KEY = "safnama.office_index"
 _CARDS_KEY = "safnama.office_cards"
 _PARAMS_KEY = "safnama.engine_params"
+_PUBLIC_LOAD_KEY = "safnama.public_load_cache"
 
 
 @dataclass
@@ -159,16 +162,17 @@ def public_load_document(code: str) -> bytes | None:
     """The JSON document ``GET /api/offices/<code>/load`` answers (``LiveLoad.as_dict``), or None for an
     unknown or inactive office.
 
-    Read as one Redis ``GET`` of the document :mod:`offices.live` writes with each live load; only ``stale``
-    is decided here, from the reading's time. Missing (or Redis away), it is computed as for the pages.
+    The document :mod:`offices.live` writes with each live load, as kept by the process
+    (:mod:`booking.public_load`, exact through Redis announcements; config ``PUBLIC_LOAD_CACHE``, on unless
+    testing) or read with one Redis ``GET``; only ``stale`` is decided here, from the reading's time. Missing
+    (or Redis away), it is computed as for the pages.
     """
     office_id = office_index().id_by_code.get(code)
     if office_id is None:
         return None
-    try:
-        raw = get_redis().get(PUBLIC_KEY.format(office_id))
-    except REDIS_ERRORS:
-        raw = None
+    cache = _public_load_cache()
+    raw = cache.get(office_id, lambda: _read_public_load(office_id)) if cache is not None else \
+        _read_public_load(office_id)
     if raw is not None:
         stamp, _, document = raw.partition(b"|")
         if time.time() - float(stamp) > STALE_AFTER:
@@ -181,6 +185,27 @@ def public_load_document(code: str) -> bytes | None:
         except REDIS_ERRORS:
             pass
     return json.dumps(load.as_dict(), sort_keys=True, separators=(",", ":")).encode()
+
+
+def _read_public_load(office_id: int) -> bytes | None:
+    try:
+        return get_redis().get(PUBLIC_KEY.format(office_id))
+    except REDIS_ERRORS:
+        return None
+
+
+def _public_load_cache() -> PublicLoadCache | None:
+    """The application's :class:`PublicLoadCache`, or None when ``PUBLIC_LOAD_CACHE`` is off."""
+    app = current_app._get_current_object()
+    if not app.config.get("PUBLIC_LOAD_CACHE", not app.testing):
+        return None
+    cache = app.extensions.get(_PUBLIC_LOAD_KEY)
+    if cache is None:
+        with _index_lock:
+            cache = app.extensions.get(_PUBLIC_LOAD_KEY)
+            if cache is None:
+                cache = app.extensions[_PUBLIC_LOAD_KEY] = PublicLoadCache(get_redis())
+    return cache
 
 
 @dataclass(frozen=True)
@@ -237,22 +262,49 @@ def _app_cache(key: str) -> tuple[dict, float]:
     return app.extensions.setdefault(key, {}), float(app.config.get("OFFICE_INDEX_TTL", INDEX_TTL))
 
 
-def office_cards(ids: list[int]) -> dict[int, OfficeCard]:
-    """Offices' cards by id, from the process cache (loaded from the database when missing or old)."""
+def _load_cards(ids: list[int]) -> list[OfficeCard]:
+    """Offices' cards from the database: three plain queries (no ORM objects)."""
+    services: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for office_id, code, name_fa, name_en, minutes in db.session.execute(
+            select(office_services.c.office_id, ServiceType.code, ServiceType.name_fa, ServiceType.name_en,
+                   ServiceType.typical_minutes)
+            .join(ServiceType, ServiceType.id == office_services.c.service_type_id)
+            .where(office_services.c.office_id.in_(ids)).order_by(ServiceType.letter)):
+        services[office_id].append({"code": code, "name_fa": name_fa, "name_en": name_en,
+                                    "typical_minutes": minutes})
+    hours: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for office_id, weekday, opens, closes in db.session.execute(
+            select(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
+            .where(OpeningHours.office_id.in_(ids)).order_by(OpeningHours.weekday)):
+        hours[office_id].append({"weekday": weekday, "opens": opens.strftime("%H:%M"),
+                                 "closes": closes.strftime("%H:%M")})
+    rows = db.session.execute(
+        select(Office.id, Office.code, Office.name_fa, Office.name_en, Office.address_fa, Office.address_en,
+               Office.lat, Office.lon, Province.code, District.code, District.city_fa, District.city_en,
+               Office.counters, Office.slot_minutes)
+        .join(District, Office.district_id == District.id).join(Province, District.province_id == Province.id)
+        .where(Office.id.in_(ids)))
+    return [OfficeCard(*row[:14], services=tuple(services[row[0]]), hours=tuple(hours[row[0]])) for row in rows]
+
+
+def office_cards(ids: list[int], prefetch: list[int] | None = None) -> dict[int, OfficeCard]:
+    """Offices' cards by id, from the process cache; when one is missing (or old), those of ``prefetch``
+    that are missing too are loaded with it (the candidates of a recommendation, likely shown next)."""
     cache, ttl = _app_cache(_CARDS_KEY)
     now = time.monotonic()
-    found: dict[int, OfficeCard] = {}
-    missing = []
-    for office_id in ids:
-        kept = cache.get(office_id)
-        if kept is not None and now - kept[0] <= ttl:
-            found[office_id] = kept[1]
-        else:
-            missing.append(office_id)
-    for office in load_offices(missing):
-        card = OfficeCard.of(office)
-        cache[office.id] = (now, card)
-        found[office.id] = card
+
+    def kept(office_id: int) -> OfficeCard | None:
+        entry = cache.get(office_id)
+        return entry[1] if entry is not None and now - entry[0] <= ttl else None
+
+    found = {i: card for i in ids if (card := kept(i)) is not None}
+    if len(found) < len(set(ids)):
+        wanted = list(dict.fromkeys([i for i in ids if i not in found] +
+                                    [i for i in prefetch or () if kept(i) is None]))
+        for card in _load_cards(wanted):
+            cache[card.id] = (now, card)
+            if card.id in ids:
+                found[card.id] = card
     return found
 
 
@@ -319,11 +371,26 @@ class RecommendationResult:
     at: dt.datetime
 
 
-def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray,
-                  at: dt.datetime) -> tuple[OfficeState, dict[int, LiveLoad]]:
+def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], dict[int, list[float]]]:
+    """The offices' live loads and the ETAs of the citizens on their way (Unix seconds), read in one Redis
+    round trip; loads missing from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.mget([LIVE_KEY.format(i) for i in ids])
+        en_route.queue_reads(pipe, ids, at)
+        raws, *replies = pipe.execute()
+    except REDIS_ERRORS:
+        return read_live_loads(ids), {}
+    loads = {office_id: LiveLoad.from_json(raw) for office_id, raw in zip(ids, raws) if raw is not None}
+    if len(loads) < len(ids):
+        loads.update(read_live_loads([i for i in ids if i not in loads]))
+    return loads, en_route.etas_from(ids, replies)
+
+
+def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datetime,
+                  loads: dict[int, LiveLoad]) -> OfficeState:
     """The engine's view of the offices: live line and counters, service times and walk-in rates."""
     params = _engine_params(ids, at)
-    loads = read_live_loads(ids)
     n = len(ids)
     counters = np.empty(n)
     waiting = np.zeros(n)
@@ -345,13 +412,12 @@ def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray,
         service_cv=np.array([p.service_cv for p in params]),
         walkin_rate=np.array([p.walkins_per_hour for p in params]) / 60.0,
         state_age=age)
-    return state, loads
+    return state
 
 
-def _en_route(ids: list[int], at: dt.datetime) -> EnRoute:
+def _en_route(ids: list[int], at: dt.datetime, etas: dict[int, list[float]]) -> EnRoute:
     """The citizens on their way to the offices, as the engine takes them (office index, ETA minutes from
     ``at``; negative for those already there but perhaps not yet in the office's reading)."""
-    etas = en_route.en_route_etas(ids, at)
     offices = [k for k, office_id in enumerate(ids) for _ in etas.get(office_id, ())]
     minutes = [(eta - at.timestamp()) / 60.0 for office_id in ids for eta in etas.get(office_id, ())]
     return EnRoute(office=np.array(offices, dtype=np.int64), eta=np.array(minutes, dtype=float))
@@ -379,11 +445,12 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     else:
         near = chosen[np.argsort(minutes, kind="stable")]
     ids = [int(i) for i in index.ids[near]]
-    state, loads = _office_state(ids, index.lat[near], index.lon[near], at)
-    rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at), k=min(k, len(ids)), spread=spread)
+    loads, etas = _live_and_en_route(ids, at)
+    state = _office_state(ids, index.lat[near], index.lon[near], at, loads)
+    rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at, etas), k=min(k, len(ids)), spread=spread)
     nearest_k = int(np.argmin(rec.travel))
     picks = [int(i) for i in rec.order[:k]]
-    cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}))
+    cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}), prefetch=ids)
 
     def suggestion(i: int) -> Suggestion:
         return Suggestion(office=cards[ids[i]], travel_min=float(rec.travel[i]),

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 KEY = "live:{}"
 # The public JSON of a load (``as_dict`` but ``stale``), prefixed by its time: served as is by the API.
 PUBLIC_KEY = "live-public:{}"
+# Channel announcing the offices (comma-separated ids) whose public load was just written.
+PUBLIC_CHANNEL = "live-public"
 # A load older than this (seconds) is shown as stale: the jobs that refresh it are not running.
 STALE_AFTER = 300
 # How long Redis keeps a load (seconds); the minute job rewrites every office well before.
@@ -161,9 +163,13 @@ def _apply_waits(loads: dict[int, LiveLoad], ids: list[int], now: dt.datetime) -
 
 def _write(loads: Iterable[LiveLoad]) -> None:
     pipe = get_redis().pipeline(transaction=False)
+    ids = []
     for load in loads:
         pipe.set(KEY.format(load.office_id), load.to_json(), ex=TTL)
         pipe.set(PUBLIC_KEY.format(load.office_id), load.public_document(), ex=TTL)
+        ids.append(str(load.office_id))
+    if ids:
+        pipe.publish(PUBLIC_CHANNEL, ",".join(ids))
     pipe.execute()
 
 

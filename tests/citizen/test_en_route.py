@@ -111,3 +111,34 @@ def test_a_booking_within_the_hour_is_on_its_way_until_cancelled(app, make_offic
     db.session.commit()
     en_route.sync_appointment(appointment, now=soon)
     assert en_route.en_route_etas([office.id], soon) == {}
+
+
+def test_public_load_kept_in_the_process_follows_every_change(app, client, make_office, make_service) -> None:
+    """With the process copy on (as in production), a walk-in shows in the next reads at once."""
+    import time
+
+    from booking.finder import _public_load_cache
+    from offices.live import refresh_live_load
+    from offices.queue_ops import add_walk_in
+
+    office = _offices(make_office, make_service)[0]
+    app.config["PUBLIC_LOAD_CACHE"] = True
+    cache = _public_load_cache()
+    try:
+        assert client.get("/api/offices/T001/load").get_json()["waiting"] == 0
+        deadline = time.monotonic() + 5
+        while not cache.subscribed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert cache.subscribed
+        for expected in (1, 2, 3):
+            assert client.get("/api/offices/T001/load").get_json()["waiting"] == expected - 1
+            assert office.id in cache  # kept: the next read costs no Redis round trip
+            add_walk_in(office, "SANA", None)
+            db.session.commit()
+            refresh_live_load(office.id)  # as the console does after each queue action
+            deadline = time.monotonic() + 2
+            while client.get("/api/offices/T001/load").get_json()["waiting"] != expected:
+                assert time.monotonic() < deadline, "the announcement did not drop the kept copy"
+                time.sleep(0.005)
+    finally:
+        cache.stop()
