@@ -23,7 +23,7 @@ def _num(value: float | None, locale: str, digits: int = 1) -> str:
     if value is None:
         return "—"
     text = f"{value:.{digits}f}"
-    return persian_digits(text).replace(".", "٫") if locale == "fa" else text
+    return persian_digits(text).replace(".", "٫") if locale == "fa" else text  # Persian decimal separator
 
 
 def _drop_colour(drop: float | None, top: float) -> str:
@@ -43,7 +43,7 @@ def plan_map(result: dict[str, Any], locale: str, *, width: int = 860) -> Markup
     lat0, lat1, lon0, lon1 = min(lats) - pad, max(lats) + pad, min(lons) - pad, max(lons) + pad
     kx = math.cos(math.radians((lat0 + lat1) / 2))
     span_x, span_y = (lon1 - lon0) * kx, lat1 - lat0
-    margin, legend_h = 10, 64
+    margin, legend_h = 10, 72
     inner_w = width - 2 * margin
     inner_h = max(260.0, min(620.0, inner_w * span_y / span_x))
     scale = min(inner_w / span_x, inner_h / span_y)
@@ -95,13 +95,14 @@ def plan_map(result: dict[str, Any], locale: str, *, width: int = 860) -> Markup
                    f'stroke="#fff" stroke-width="1.5"/>'
                    f'<text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle" fill="#fff" font-weight="700" '
                    f'font-size="13">{_num(c["rank"], locale, 0)}</text></g>')
-    # legend (one row of marks with labels, from the reading side)
-    ly = inner_h + 2 * margin + 22
+    # legend: two rows of two, from the reading side
+    ly0 = inner_h + 2 * margin + 20
     items = [("chosen", _("New office (order chosen)")), ("site", _("Candidate site: greener saves more")),
              ("office", _("Existing office (size: counters)")), ("ring", _("Needs one more counter"))]
-    step = (width - 20) / len(items)
+    step = (width - 20) / 2
     for k, (kind, label) in enumerate(items):
-        cx = (width - 16 - k * step) if rtl else (16 + k * step)
+        ly = ly0 + 24 * (k // 2)
+        cx = (width - 16 - (k % 2) * step) if rtl else (16 + (k % 2) * step)
         tx = cx - 14 if rtl else cx + 14
         if kind == "chosen":
             out.append(f'<rect x="{cx - 8}" y="{ly - 8}" width="16" height="16" rx="3" fill="{CHOSEN_COLOUR}"/>')

@@ -1,0 +1,72 @@
+"""The public record pages and the planning page in a real headless Chromium. Screenshots go to
+docs/screenshots/record-*.png and docs/screenshots/planning-*.png."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from booking.extensions import db
+from tests.records.test_planning import run_queued_jobs
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def test_citizen_reads_office_records(live_server, phone_page, desktop_page, city_data):
+    slow, fast, middle, quiet = city_data.offices
+    page = phone_page
+    page.goto(live_server + "/records")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.get_by_role("link", name="تهران", exact=True).click()
+    page.wait_for_url("**/records/THR/Tehran")
+    rows = page.locator("#league-table tbody tr[data-office]")
+    assert rows.evaluate_all("rows => rows.map(r => r.dataset.office)") == [fast.code, middle.code, slow.code,
+                                                                            quiet.code]
+    assert "۱" in rows.first.locator("td.rank").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1 or page.locator(".table-scroll").count()
+    page.screenshot(path=str(SHOTS / "record-league-phone.png"), full_page=True)
+    rows.first.locator("a").click()
+    page.wait_for_url(f"**/offices/{fast.code}/record")
+    assert page.locator("#record .record-card").count() == 6
+    assert "رتبهٔ ۱ از ۳" in page.locator("#rank").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.screenshot(path=str(SHOTS / "record-office-phone.png"), full_page=True)
+    page.goto(live_server + f"/offices/{quiet.code}/record")
+    assert page.locator("#not-enough").is_visible() and page.locator("#record").count() == 0
+    page.screenshot(path=str(SHOTS / "record-not-enough-phone.png"), full_page=True)
+    desktop_page.goto(live_server + "/records/THR/Tehran")
+    desktop_page.screenshot(path=str(SHOTS / "record-league.png"), full_page=True)
+    desktop_page.goto(live_server + f"/offices/{slow.code}/record?lang=en")
+    assert "Median wait" in desktop_page.locator("#record").inner_text()
+    desktop_page.screenshot(path=str(SHOTS / "record-office-en.png"), full_page=True)
+
+
+def test_supervisor_plans_new_offices(live_server, desktop_page, city_data, make_user):
+    make_user("sup-thr", scope="province", province_id=city_data.province.id)
+    db.session.commit()
+    page = desktop_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server + "/login")
+    page.fill("#username", "sup-thr")
+    page.fill("#password", "secret-pass")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(live_server + "/planning/")
+    page.get_by_role("link", name="تهران", exact=True).click()
+    page.wait_for_url("**/planning/THR/Tehran")
+    assert page.locator("#no-plan").is_visible()
+    page.fill("input[name=new_offices]", "2")
+    page.fill("input[name=days]", "1")
+    page.locator("#plan-form button[type=submit]").click()
+    page.wait_for_url("**/planning/THR/Tehran")
+    assert page.locator("#plan-progress progress").is_visible()
+    page.screenshot(path=str(SHOTS / "planning-progress.png"), full_page=True)
+    run_queued_jobs()  # what the RQ worker does in the background
+    page.wait_for_selector("#plan-result", timeout=15_000)  # the page refreshes itself
+    assert page.locator("svg.planmap g.chosen").count() == 2
+    assert page.locator("svg.planmap rect.site").count() >= 1
+    assert page.locator("#chosen-table tbody tr").count() == 2
+    assert page.locator("#counter-table tbody tr").count() + page.locator("#no-counter-gain").count() >= 1
+    page.screenshot(path=str(SHOTS / "planning-city.png"), full_page=True)
