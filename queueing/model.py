@@ -53,6 +53,10 @@ Timetable = Sequence[tuple[float, float, int]]
 _CLOSED = 1e-6
 # Padding for timetables of different lengths (minutes; beyond any day).
 _FAR = 1e7
+# Largest state space of a forecast, and the probability the top 5% of the
+# states may hold before the space is doubled.
+_MAX_STATES = 5000
+_TOP_MASS = 1e-7
 # Points per time step at which rates and counters are averaged.
 _SUBSAMPLES = 6
 # Probability mass left out of each uniformisation step's Poisson sum.
@@ -455,9 +459,11 @@ class OfficeModel:
         plus booked arrivals) and death rate ``min(N, c(t)) mu + (N - c(t))^+ theta``,
         started at ``N = waiting + busy``.  Its law (the Kolmogorov forward
         equations ``p' = p Q(t)``) is advanced over steps of at most ``step``
-        minutes with rates frozen at each step's midpoint, on a state space
-        truncated above the fluid peak plus six standard deviations
-        (reflecting), either by the L-stable second-order TR-BDF2 scheme
+        minutes with rates averaged over each step, on a state space
+        truncated (reflecting) above the fluid peak plus the smaller of a
+        geometric tail allowance and three standard deviations, doubled for
+        the offices whose top states come to hold more than 1e-7 of the
+        probability, either by the L-stable second-order TR-BDF2 scheme
         (``method="ode"``, default: Bank et al. 1985, Hosea & Shampine 1996;
         both stages share one tridiagonal matrix, solved by the Thomas
         algorithm vectorised over offices) or exactly for the frozen rates by
@@ -546,18 +552,29 @@ class OfficeModel:
         steps = [(float(t0), float(t1 - t0)) for t0, t1 in itertools.pairwise(grid)]
         step_rates = [rates_at(t0, dt) for t0, dt in steps]
         # Truncation from a fluid bound on N, office by office.
+        # Truncation: the fluid path's peak plus the stochastic excess above it,
+        # the smaller of a geometric tail (ratio rho, to 1e-4) and three standard
+        # deviations of the events up to the horizon; checked afterwards (the
+        # top 5% of the states must hold less than _TOP_MASS at every step).
         x = N0.astype(float).copy()
         peak = x.copy()
+        rho_max = np.zeros(flat)
+        events = np.zeros(flat)
         for (lam, c), (_, dt) in zip(step_rates, steps):
             x = np.maximum(x + dt * (lam - np.minimum(x, c) * mu - np.maximum(x - c, 0) * theta), 0.0)
             peak = np.maximum(peak, x)
+            rho_max = np.maximum(rho_max, lam / np.maximum(c * mu + np.maximum(x - c, 0) * theta, 1e-12))
+            events += dt * (lam + c * mu)
+        with np.errstate(divide="ignore"):
+            geometric = np.where(rho_max < 1.0, np.log(1e-4) / np.log(np.minimum(rho_max, 1.0 - 1e-12)), np.inf)
+        excess = np.minimum(geometric, 3.0 * np.sqrt(events + 1.0))
         # Service variability: without abandonment the line is carried in units
         # of kappa = (1 + cv^2)/2 people (see the docstring).
         kappa = np.where(theta > 0, 1.0, np.maximum((1.0 + cv**2) / 2.0, 0.05))
         c_now = np.broadcast_to(self.counters_at(t_now_f.reshape(shape)), shape).reshape(flat)
         start = np.where(N0 > c_now, c_now + (N0 - c_now) / kappa, N0)
-        need = np.ceil(peak + 6.0 * np.sqrt(peak + 1.0) + 10.0) / np.minimum(kappa, 1.0)
-        need = np.minimum(need, 5000.0) + 1.0
+        need = np.ceil(peak + excess + 10.0) / np.minimum(kappa, 1.0)
+        need = np.minimum(need, float(_MAX_STATES)) + 1.0
         need = np.maximum(need, np.ceil(start) + 2.0).astype(int)
 
         # Counters at each horizon, and the counters the wait moments use.
@@ -569,16 +586,14 @@ class OfficeModel:
         c_use = np.where(c_ref_o > 0, c_ref_o, 1.0).reshape(flat, H).T
 
         # Offices grouped by abandonment and state-space size (a few groups,
-        # each vectorised over its offices).
-        n_groups = int(min(4, flat))
-        order = np.lexsort((need, theta > 0))
+        # each vectorised over its offices).  A group whose top states end up
+        # holding more than _TOP_MASS of probability at some step is solved
+        # again with twice the states, for the offices concerned.
         p_pos = np.empty((H, flat))
         m1 = np.empty((H, flat))
         m2 = np.empty((H, flat))
-        for g in np.array_split(order, n_groups):
-            if g.size == 0:
-                continue
-            K = int(need[g].max())
+
+        def run(g: NDArray[np.intp], K: int) -> NDArray[np.bool_]:
             states = np.arange(K, dtype=float)
             # Laws kept as (states, offices): each sweep of the solver is then contiguous.
             p = np.zeros((K, g.size))
@@ -592,26 +607,41 @@ class OfficeModel:
                 out_p[hi] = p.T
                 hi += 1
             col = states[:, None]
+            top = max(1, K // 20)
+            spill = np.zeros(g.size, dtype=bool)
             for (lam, c), (t0, dt) in zip(step_rates, steps):
                 birth = np.empty((K, g.size))
-                in_line = col >= c[None, g]
                 birth[:-1] = lam[None, g]
                 birth[-1] = 0.0
                 death = np.minimum(col, c[None, g]) * mu[None, g] + np.maximum(col - c[None, g], 0.0) * theta[None, g]
                 if np.any(kappa[g] != 1.0):
-                    birth = np.where(in_line, birth / kappa[None, g], birth)
+                    birth = np.where(col >= c[None, g], birth / kappa[None, g], birth)
                     death = np.where(col > c[None, g], death / kappa[None, g], death)
                 if method == "uniformisation":
                     p = np.ascontiguousarray(_uniformisation_step(p.T, birth.T, death.T, dt).T)
                 else:
                     p = _trbdf2_step(p, birth, death, dt)
+                spill |= p[K - top:].sum(axis=0) > _TOP_MASS
                 while hi < H and horizons[hi] <= t0 + dt + 1e-9:
                     out_p[hi] = p.T
                     hi += 1
-            # Wait of an arrival at each horizon: mixture over N.
+            # Wait of an arrival at each horizon: mixture over N (states that
+            # never hold more than 1e-13 of probability are left out).
+            held = np.flatnonzero(np.max(out_p, axis=(0, 1)) > 1e-13)
+            k_eff = int(held[-1]) + 1 if held.size else 1
             p_pos[:, g], m1[:, g], m2[:, g] = mixture_wait_moments(
-                out_p, c_arr[:, g], c_use[:, g], mu[None, g], cv[None, g], theta[None, g], served=served,
+                out_p[..., :k_eff], c_arr[:, g], c_use[:, g], mu[None, g], cv[None, g], theta[None, g], served=served,
                 queue_unit=kappa[None, g])
+            return spill & (K < _MAX_STATES)
+
+        order = np.lexsort((need, theta > 0))
+        for g in np.array_split(order, int(min(8, flat))):
+            if g.size == 0:
+                continue
+            K = int(need[g].max())
+            while g.size:
+                spill = run(g, K)
+                g, K = g[spill], min(2 * K, _MAX_STATES)
 
         safe = np.maximum(p_pos, 1e-300)
         var = np.maximum(m2 - m1**2, 1e-9 * m1**2 + 1e-12)

@@ -410,45 +410,74 @@ def mixture_wait_moments(law: FloatArray, open_counters: FloatArray, counters: F
     c = np.broadcast_to(counters, lead)
     mu, cv, theta, unit = (np.broadcast_to(np.asarray(v, float), lead)
                            for v in (service_rate, cv, abandon_rate, queue_unit))
-    n = np.arange(K, dtype=float)
-    k = n - c_open[..., None]
-    w = np.where(k >= 0.0, law, 0.0)
-    if served and np.any(theta > 0):
-        rate = (c * mu)[..., None]
-        w = w * (rate / (rate + (np.maximum(k, 0.0) + 1.0) * theta[..., None]))
-        total = (law.sum(axis=-1) - np.where(k >= 0.0, law, 0.0).sum(axis=-1)) + w.sum(axis=-1)
-        w = w / np.maximum(total, 1e-300)[..., None]
-    s0 = w.sum(axis=-1)
-    safe = np.maximum(s0, 1e-300)
+    p_wait = np.empty(lead)
     mean = np.empty(lead)
     second = np.empty(lead)
     ab = theta > 0
     if np.any(~ab):
+        # Without abandonment: k = unit (N - open) people ahead beyond the
+        # counters; the moments are polynomials in k, so prefix sums of
+        # L, L n and L n^2 over N give every sum needed.
         sel = ~ab
-        ws, ks, cs = w[sel], np.maximum(k[sel], 0.0) * unit[sel][:, None], c[sel]
+        lw = law[sel]
+        co = np.clip(c_open[sel], 0, K).astype(np.intp)
+        cs, u = c[sel], unit[sel]
+        n = np.arange(K, dtype=float)
+        zeros = np.zeros((lw.shape[0], 1))
+        a0 = np.concatenate([zeros, np.cumsum(lw, axis=-1)], axis=-1)
+        a1 = np.concatenate([zeros, np.cumsum(lw * n, axis=-1)], axis=-1)
+        a2 = np.concatenate([zeros, np.cumsum(lw * n**2, axis=-1)], axis=-1)
+
+        def between(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> tuple[FloatArray, FloatArray, FloatArray]:
+            """Sums of L (N - open)^j, j = 0, 1, 2, over lo <= N < hi."""
+            lo2, hi2 = lo[:, None], hi[:, None]
+            t0 = (np.take_along_axis(a0, hi2, -1) - np.take_along_axis(a0, lo2, -1))[:, 0]
+            t1 = (np.take_along_axis(a1, hi2, -1) - np.take_along_axis(a1, lo2, -1))[:, 0]
+            t2 = (np.take_along_axis(a2, hi2, -1) - np.take_along_axis(a2, lo2, -1))[:, 0]
+            cf = co.astype(float)
+            return t0, t1 - cf * t0, t2 - 2.0 * cf * t1 + cf**2 * t0
+
+        z, s1, s2 = between(co, np.full(co.shape, K, dtype=np.intp))
+        s1, s2 = s1 * u, s2 * u**2
+        # States with k < c (Poisson-like part of the interval variance).
+        cap = np.maximum(cs, 1.0)
+        upto = np.minimum(co + np.ceil(cap / u - 1e-12).astype(np.intp), K)
+        _, t1, t2 = between(co, upto)
+        t1, t2 = t1 * u, t2 * u**2
         rate = cs * mu[sel]
         f1, g1 = first_departure_moments(np.maximum(np.round(cs), 1.0), cv[sel])
         var1 = g1 - f1**2
         cv2 = cv[sel] ** 2
-        s1 = (ws * ks).sum(axis=-1)
-        s2 = (ws * ks**2).sum(axis=-1)
-        below = ks < np.maximum(cs, 1.0)[:, None]
-        t1 = np.where(below, ws * ks, 0.0).sum(axis=-1)
-        t2 = np.where(below, ws * ks**2, 0.0).sum(axis=-1)
-        z = s0[sel]
         sum_mean = (f1 * z + s1) / rate
         sum_mean_sq = (f1**2 * z + 2.0 * f1 * s1 + s2) / rate**2
-        sum_var = (var1 * z + cv2 * s1 + (1.0 - cv2) * (t1 - t2 / np.maximum(cs, 1.0))) / rate**2
-        mean[sel] = sum_mean / safe[sel]
-        second[sel] = (sum_var + sum_mean_sq) / safe[sel]
+        sum_var = (var1 * z + cv2 * s1 + (1.0 - cv2) * (t1 - t2 / cap)) / rate**2
+        # Differences of prefix sums carry rounding noise of order 1e-16:
+        # below 1e-10 the chance of waiting is taken as 0 (moments of k = 0).
+        tiny = z < 1e-10
+        safe = np.where(tiny, 1.0, z)
+        p_wait[sel] = np.where(tiny, 0.0, z)
+        mean[sel] = np.where(tiny, f1 / rate, sum_mean / safe)
+        second[sel] = np.where(tiny, (var1 + f1**2) / rate**2, np.maximum((sum_var + sum_mean_sq) / safe, 0.0))
     if np.any(ab):
-        wa = w[ab]
+        lw = law[ab]
+        co = c_open[ab]
+        n = np.arange(K, dtype=float)
+        k = n - co[:, None]
+        w = np.where(k >= 0.0, lw, 0.0)
+        if served:
+            rate = (c[ab] * mu[ab])[:, None]
+            w_all = w.sum(axis=-1)
+            w = w * (rate / (rate + (np.maximum(k, 0.0) + 1.0) * theta[ab][:, None]))
+            total = lw.sum(axis=-1) - w_all + w.sum(axis=-1)
+            w = w / np.maximum(total, 1e-300)[:, None]
         # Only the states that carry probability (the line is short when people give up).
-        used = np.flatnonzero(np.any(wa > 1e-12, axis=0))
+        used = np.flatnonzero(np.any(w > 1e-12, axis=0))
         k_eff = int(used[-1]) + 1 if used.size else 1
-        wa = wa[:, :k_eff]
-        m_n, v_n = state_wait_moments(k_eff, c[ab], mu[ab], cv[ab], theta[ab], served=served,
-                                      open_counters=c_open[ab])
-        mean[ab] = (wa * m_n).sum(axis=-1) / safe[ab]
-        second[ab] = (wa * (v_n + m_n**2)).sum(axis=-1) / safe[ab]
-    return s0, mean, second
+        w = w[:, :k_eff]
+        z = w.sum(axis=-1)
+        safe = np.maximum(z, 1e-300)
+        m_n, v_n = state_wait_moments(k_eff, c[ab], mu[ab], cv[ab], theta[ab], served=served, open_counters=co)
+        p_wait[ab] = z
+        mean[ab] = (w * m_n).sum(axis=-1) / safe
+        second[ab] = (w * (v_n + m_n**2)).sum(axis=-1) / safe
+    return p_wait, mean, second
