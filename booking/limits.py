@@ -115,9 +115,11 @@ def storage_uri(app: Flask) -> str:
     from booking.redis_conn import redis_handle
 
     handle = redis_handle(app)
-    if handle.url is not None:
-        return handle.url
-    return "redis+unix://" + handle.client().socket_file
+    if handle.url is None:
+        return "redis+unix://" + handle.client().socket_file
+    if handle.url.startswith("unix://"):  # redis-py's spelling of a socket; the limits library's is redis+unix
+        return "redis+" + handle.url
+    return handle.url
 
 
 def retry_after_seconds() -> int:

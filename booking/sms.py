@@ -14,6 +14,7 @@ Choose with ``SMS_BACKEND=outbox|http``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -166,10 +167,16 @@ def deliver_sms(message_id: int) -> str:
         return deliver(message_id)
 
 
-def deliver_queued(limit: int = 500) -> int:
-    """Deliver messages left queued (e.g. written while Redis was away); returns how many were sent."""
-    ids = list(db.session.scalars(select(SmsMessage.id).where(SmsMessage.status == "queued")
-                                  .order_by(SmsMessage.id).limit(limit)))
+def deliver_queued(limit: int = 500, older_than: dt.timedelta | None = None) -> int:
+    """Deliver messages left queued (e.g. written while Redis was away); returns how many were sent.
+
+    Args:
+        older_than: only messages written at least this long ago (their own job has had its chance).
+    """
+    query = select(SmsMessage.id).where(SmsMessage.status == "queued")
+    if older_than is not None:
+        query = query.where(SmsMessage.created_at <= utcnow() - older_than)
+    ids = list(db.session.scalars(query.order_by(SmsMessage.id).limit(limit)))
     return sum(1 for message_id in ids if deliver(message_id) == "sent")
 
 

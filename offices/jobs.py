@@ -217,6 +217,9 @@ def minute_tick(schedule_next: bool = True) -> dict:
         no_shows = mark_no_shows()
         reminders = send_reminders()
         db.session.commit()
+        from booking.sms import deliver_queued
+
+        delivered = deliver_queued(older_than=dt.timedelta(minutes=1))  # written while Redis was away
         quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
         _enqueue_once(f"forecast-{quarter:%Y%m%d%H%M}", forecast_rest_of_day)
         _enqueue_once(f"aggregate-{local:%Y%m%d%H}", aggregate_recent_hours)
@@ -233,7 +236,7 @@ def minute_tick(schedule_next: bool = True) -> dict:
                 Job.fetch(job_id, connection=queue.connection)
             except NoSuchJobError:
                 queue.enqueue_at(next_at, minute_tick, job_id=job_id, retry=retry_policy(), result_ttl=600)
-        return {"offices": offices, "no_shows": no_shows, "reminders": reminders}
+        return {"offices": offices, "no_shows": no_shows, "reminders": reminders, "sms_caught_up": delivered}
 
 
 def mark_no_shows(now: dt.datetime | None = None) -> int:

@@ -246,6 +246,9 @@ def create_appointment():
         response = service_error(error)
     except ValidationError as error:
         response = validation_error(error)
+    except Exception:  # e.g. the database is away (answered 503): a retry with the same key must run again
+        redis.delete(redis_key)
+        raise
     if response.status_code < 500:
         redis.set(redis_key, json.dumps({"fingerprint": fingerprint, "status": response.status_code,
                                          "mimetype": response.mimetype, "body": response.get_data(as_text=True)}),
