@@ -1,8 +1,9 @@
 """Court-administration KPIs for the supervisors' dashboard, from office to nation.
 
-Every figure of a period comes from the pre-aggregated :class:`offices.models.OfficeHourlyStats` table
-(filled from the tickets by the hourly aggregation job) in ONE grouped query per page, whatever the number
-of offices; the "now" figures (people waiting, booked citizens still to come today, days to the first free
+Every figure of a period comes from the pre-aggregated tables -- today's hours from
+:class:`offices.models.OfficeHourlyStats` (filled from the tickets by the hourly aggregation job), whole past
+days from its daily roll-up :class:`offices.models.OfficeDailyStats` (made here, on first use of a finished
+day) -- in two grouped queries per page, whatever the number of offices; the "now" figures (people waiting, booked citizens still to come today, days to the first free
 slot, open complaints) come from a few more grouped queries and the live state, again never one query per
 office.
 
@@ -24,11 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, delete, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
 
-from booking.dates import TEHRAN, tehran_to_utc, to_tehran, utcnow
+from booking.dates import TEHRAN, tehran_to_utc, to_tehran, utcnow  # noqa: F401  (TEHRAN re-exported)
 from booking.extensions import db
-from offices.models import Complaint, ComplaintStatus, District, Office, OfficeHourlyStats, Province, TicketOutcome
+from offices.models import (Complaint, ComplaintStatus, DailyRollup, District, Office, OfficeDailyStats, OfficeHourlyStats,
+                            Province, TicketOutcome)
 
 LEVELS = ("nation", "province", "district", "office")
 CHILD_LEVEL = {"nation": "province", "province": "district", "district": "office", "office": None}
@@ -294,16 +297,14 @@ def office_map(unit: Unit) -> dict[int, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in db.session.execute(query)}
 
 
-def period_sums(unit: Unit, child: str | None, start: dt.datetime, end: dt.datetime) -> dict[int, Totals]:
-    """ONE grouped query over the hourly table: the period's sums for each child unit of ``unit``."""
-    key = _child_column(child).label("key")
-    s = OfficeHourlyStats
-    columns = [func.sum(getattr(s, name)) for name in _SUMS] + [func.max(s.wait_max)]
+def _grouped(table: Any, key_level: str | None, unit: Unit, *where: Any) -> dict[int, Totals]:
+    key = _child_column(key_level).label("key")
+    columns = [func.sum(getattr(table, name)) for name in _SUMS] + [func.max(table.wait_max)]
     query = (select(key, *columns)
-             .select_from(s)
-             .join(Office, Office.id == s.office_id)
+             .select_from(table)
+             .join(Office, Office.id == table.office_id)
              .join(District, District.id == Office.district_id)
-             .where(s.hour_start >= start, s.hour_start < end, *scope_filter(unit))
+             .where(*where, *scope_filter(unit))
              .group_by(key))
     out: dict[int, Totals] = {}
     for row in db.session.execute(query):
@@ -311,6 +312,82 @@ def period_sums(unit: Unit, child: str | None, start: dt.datetime, end: dt.datet
         t.wait_max = float(row[-1] or 0)
         out[row[0]] = t
     return out
+
+
+def period_sums(unit: Unit, child: str | None, start: dt.datetime, end: dt.datetime) -> dict[int, Totals]:
+    """The period's sums for each child unit of ``unit``: whole past days from the daily roll-up, today's
+    hours from the hourly table -- two grouped queries whatever the number of offices.
+
+    ``start`` must be a Tehran midnight (as :func:`period_bounds` gives).
+    """
+    today_start, _ = today_bounds(end)
+    out = _grouped(OfficeHourlyStats, child, unit, OfficeHourlyStats.hour_start >= max(start, today_start),
+                   OfficeHourlyStats.hour_start < end)
+    if start < today_start:
+        first = to_tehran(start).date()
+        last = to_tehran(today_start).date() - dt.timedelta(days=1)
+        ensure_rolled_up(first, last, end)
+        daily = _grouped(OfficeDailyStats, child, unit, OfficeDailyStats.day >= first, OfficeDailyStats.day <= last)
+        for key, totals in daily.items():
+            if key in out:
+                out[key].add(totals)
+            else:
+                out[key] = totals
+    return out
+
+
+# A day's roll-up counts as final when it was made this long after the day ended (late hourly
+# aggregations of the day's last hours are then in); earlier roll-ups are redone on the next request.
+ROLLUP_SETTLE = dt.timedelta(hours=2)
+
+
+def rollup_days(days: Iterable[dt.date]) -> int:
+    """(Re)compute :class:`OfficeDailyStats` of these Tehran days from the hourly table; returns the rows written.
+
+    Idempotent; call it after re-aggregating a past day's hours. Adds and flushes; the caller commits.
+    """
+    s = OfficeHourlyStats
+    written = 0
+    now = utcnow()
+    for day in sorted(set(days)):
+        start = tehran_to_utc(dt.datetime.combine(day, dt.time()))
+        end = tehran_to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+        db.session.execute(delete(OfficeDailyStats).where(OfficeDailyStats.day == day))
+        rows = (select(s.office_id, literal(day, Date), *[func.sum(getattr(s, n)) for n in _SUMS], func.max(s.wait_max))
+                .where(s.hour_start >= start, s.hour_start < end).group_by(s.office_id))
+        result = db.session.execute(insert(OfficeDailyStats).from_select(["office_id", "day", *_SUMS, "wait_max"], rows))
+        written += max(0, result.rowcount or 0)
+        marker = db.session.get(DailyRollup, day)
+        if marker is None:
+            db.session.add(DailyRollup(day=day, rolled_at=now))
+        else:
+            marker.rolled_at = now
+    db.session.flush()
+    return written
+
+
+def ensure_rolled_up(first: dt.date, last: dt.date, now: dt.datetime) -> None:
+    """Roll up the days of ``[first, last]`` that have no final roll-up yet (a savepoint: when two requests do
+    it at once, the loser keeps the winner's rows)."""
+    if last < first:
+        return
+    rolled = dict(db.session.execute(select(DailyRollup.day, DailyRollup.rolled_at)
+                                     .where(DailyRollup.day >= first, DailyRollup.day <= last)).all())
+    missing = []
+    day = first
+    while day <= last:
+        end = tehran_to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+        at = rolled.get(day)
+        if at is None or (at < end + ROLLUP_SETTLE and now >= end + ROLLUP_SETTLE):
+            missing.append(day)
+        day += dt.timedelta(days=1)
+    if not missing:
+        return
+    try:
+        with db.session.begin_nested():
+            rollup_days(missing)
+    except IntegrityError:
+        pass
 
 
 def waiting_now(office_ids: Iterable[int]) -> dict[int, int]:

@@ -379,3 +379,34 @@ class PlanRun(db.Model):
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="plan_status_known"),
         Index("ix_plan_runs_city", "province_id", "city_en", "created_at"),
     )
+
+
+class OfficeDailyStats(db.Model):
+    """One office's figures for one whole Tehran day: the sum of its :class:`OfficeHourlyStats` rows
+    (``wait_max`` their maximum), rolled up for the dashboard's multi-day periods."""
+
+    __tablename__ = "office_daily_stats"
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # Tehran
+    arrivals: Mapped[int] = mapped_column(Integer, default=0)
+    booked_arrivals: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    left_unserved: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    wait_max: Mapped[float] = mapped_column(Float, default=0.0)
+    waits_over_15: Mapped[int] = mapped_column(Integer, default=0)
+    service_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    counter_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_office_daily_stats_day", "day"),)
+
+
+class DailyRollup(db.Model):
+    """A Tehran day whose :class:`OfficeDailyStats` rows have been rolled up from the hourly table, and when."""
+
+    __tablename__ = "daily_rollups"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rolled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

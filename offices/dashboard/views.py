@@ -144,6 +144,7 @@ def _unit_page(unit: kpis.Unit):
     rows_of = arg_choice("rows", ("children", "offices"), "children")
     fmt = arg_choice("format", ("html", "csv"), "html")
     page = kpis.kpi_page(unit, period, by_office=(rows_of == "offices" or rank is not None) and unit.level != "office")
+    db.session.commit()  # keeps the daily roll-up of finished days that the page may have made
     if fmt == "csv":
         return _page_csv(page, sort, direction, rank)
     highest, lowest = page.extremes(rank) if rank else ([], [])

@@ -136,3 +136,30 @@ def test_empty_unit_has_dashes_not_errors(app, make_office):
     assert kpis.format_value("avg_wait", None) == "—"
     assert kpis.format_value("utilisation", 0.5) == "50%"
     assert not math.isnan(page.total["backlog"])
+
+
+def test_daily_rollup_is_made_once_and_redone_when_hours_change(network):
+    from offices.models import DailyRollup, OfficeDailyStats, OfficeHourlyStats
+    from offices.stats import aggregate_hours
+
+    now = network.now
+    unit = kpis.find_unit("nation", None)
+    first = kpis.kpi_page(unit, "7", now).total
+    days = db.session.scalars(select(DailyRollup.day)).all()
+    assert len(days) == 6  # the six whole days before today
+    rows = db.session.scalar(select(db.func.count()).select_from(OfficeDailyStats))
+    hourly_days = {(r.office_id, kpis.to_tehran(r.hour_start).date()) for r in db.session.scalars(select(OfficeHourlyStats))
+                   if kpis.to_tehran(r.hour_start).date() in days}
+    assert rows == len(hourly_days)
+    assert kpis.kpi_page(unit, "7", now).total == first  # the second page reads the roll-up as it is
+    # a past day re-aggregated (here: emptied) and rolled up again
+    yesterday = max(days)
+    start = kpis.tehran_to_utc(dt.datetime.combine(yesterday, dt.time()))
+    from offices.models import QueueTicket
+    for t in db.session.scalars(select(QueueTicket).where(QueueTicket.arrived_at >= start,
+                                                         QueueTicket.arrived_at < start + dt.timedelta(days=1))):
+        t.arrived_at = t.arrived_at - dt.timedelta(days=30)
+    aggregate_hours(start, start + dt.timedelta(days=1))
+    kpis.rollup_days([yesterday])
+    again = kpis.kpi_page(unit, "7", now).total
+    assert again["arrivals"] < first["arrivals"]
