@@ -20,6 +20,7 @@ from booking.dates import ascii_digits, utcnow
 from booking.errors import problem
 from booking.extensions import db
 from booking.identity import mask_mobile
+from booking.limits import limiter
 from booking.redis_conn import get_redis
 from booking.service_errors import InvalidInput, NotFound, ServiceError
 from offices.live import REDIS_ERRORS
@@ -106,6 +107,12 @@ def list_offices():
 def get_office(code: str):
     office = _office_or_404(code)
     return jsonify(office_json(office, finder.live_loads([office.id]).get(office.id)))
+
+
+@limiter.request_filter
+def _unlimited() -> bool:
+    """No abuse limit applies to the live load (the most polled path): skip weighing them there at all."""
+    return request.endpoint == "api.office_load"
 
 
 @bp.get("/offices/<code>/load")
