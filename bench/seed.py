@@ -94,7 +94,7 @@ def main() -> None:
                     Path(target.removeprefix("sqlite:///")).unlink(missing_ok=True)
     out = ROOT / "bench" / "results" / "seed.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    out.write_text(json.dumps({"measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
                                "load_average": os.getloadavg(), "results": results}, indent=2) + "\n")
     print(f"written to {out.relative_to(ROOT)}")

@@ -14,7 +14,7 @@ from offices.demo.geography import PROVINCES, TEHRAN_DISTRICTS
 from offices.demo.network import build_network
 from offices.demo.seed import DatabaseNotEmpty, database_is_empty, seed_demo
 
-SMALL = dict(offices=40, seed=7, progress=False)
+SMALL = {"offices": 40, "seed": 7, "progress": False}
 # 28 Oct – 10 Nov 2026: two full weeks without a public holiday.
 PLAIN_END, PLAIN_DAYS = dt.date(2026, 11, 10), 14
 # 11 – 17 Nov 2026: Friday 13 Nov and the Fatima holiday on Saturday 14 Nov (23 Aban 1405).

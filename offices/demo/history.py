@@ -63,8 +63,8 @@ patience rule (someone who leaves does not occupy a counter).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import jdatetime
 import numpy as np
@@ -247,8 +247,8 @@ def _day_midnight_utc(day: dt.date) -> int:
     return int(dt.datetime.combine(day, dt.time(0), tzinfo=TEHRAN).timestamp())
 
 
-def generate_history(network: OfficeNetwork, days: int = 60, seed: int = 1405, end_day: Optional[dt.date] = None,
-                     on_step: Optional[Callable[[int, int], None]] = None) -> History:
+def generate_history(network: OfficeNetwork, days: int = 60, seed: int = 1405, end_day: dt.date | None = None,
+                     on_step: Callable[[int, int], None] | None = None) -> History:
     """Simulate ``days`` days ending ``end_day`` (default: yesterday in Tehran) for every office of ``network``.
 
     ``on_step(done, total)`` is called as the lockstep simulation advances (for a progress bar).

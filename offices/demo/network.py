@@ -19,7 +19,8 @@
   size of the city (30 a day in a small town up to 125 in Tehran) times the office's relative catchment and
   a local factor, so a busy Tehran office sees 100–250 people a day and a small-town office 20–60
   whatever the total number of offices.
-* **Counters** (2–8) cover the morning peak hour's workload at about 85% utilisation.
+* **Counters** (2–8) cover the expected Saturday peak hour at about 85% utilisation; they are sized without
+  the office's local factor, so some offices are busier than their counters and some are idle.
 * **Services**: the core services everywhere, the specialised ones (Administrative Justice Court, Armed
   Forces Judicial Organisation, certified copies) at most offices.
 * **Opening hours** (minutes after midnight, Tehran time; 0 = Saturday … 6 = Friday): Saturday–Wednesday
@@ -33,8 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from offices.demo.geography import (PERSIAN_DIGITS, PROVINCES, TEHRAN_DISTRICTS, TEHRAN_PROVINCE_CODE, City,
-                                    ProvinceInfo)
+from offices.demo.geography import (
+    PERSIAN_DIGITS,
+    PROVINCES,
+    TEHRAN_DISTRICTS,
+    TEHRAN_PROVINCE_CODE,
+    City,
+    ProvinceInfo,
+)
 from offices.service_catalogue import SERVICE_CATALOGUE, mean_service_minutes
 
 DEFAULT_OFFICES = 600
@@ -275,7 +282,7 @@ def build_network(n_offices: int = DEFAULT_OFFICES, seed: int = 1405) -> OfficeN
                         f"{floor_fa}"),
             address_en=f"No. {plate[i]}, Alley {alley[i]}, {street_en}, {where_en} ({floor_en})",
             city_fa=city.name_fa, city_en=city.name_en, lat=round(float(lat), 6), lon=round(float(lon), 6),
-            counters=counters, catchment=int(round(catchment[i])), weekday_demand=round(demand, 2),
+            counters=counters, catchment=round(catchment[i]), weekday_demand=round(demand, 2),
             services=services, opens=opens, closes=closes, slot_minutes=15,
             walkin_reserve=float(reserve[i]), afternoon=bool(afternoon)))
     offices.sort(key=lambda o: o.code)

@@ -13,20 +13,25 @@ hashed once per role.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Integer, func, insert, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint
 from werkzeug.security import generate_password_hash
 
 from booking.extensions import db
 from offices.demo.geography import TEHRAN_PROVINCE_CODE
 from offices.demo.history import FEEDBACK_COMMENTS, OUTCOMES, History, generate_history
-from offices.demo.network import DEFAULT_OFFICES, OfficeNetwork, build_network, fa_digits
+from offices.demo.network import (
+    DEFAULT_OFFICES,
+    OfficeNetwork,
+    build_network,
+    fa_digits,
+)
 from offices.service_catalogue import SERVICE_CATALOGUE
 
 DEFAULT_SEED = 1405
@@ -52,8 +57,8 @@ class SeedSummary:
     counter_shifts: int = 0
     feedback: int = 0
     closures: int = 0
-    first_day: Optional[dt.date] = None
-    last_day: Optional[dt.date] = None
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -63,8 +68,8 @@ class SeedSummary:
     def report(self) -> str:
         """A few lines for the console: what was written, and how to log in."""
         lines = [
-            f"Seeded {self.provinces} provinces, {self.districts} judicial districts, {self.offices} offices, "
-            f"{self.users} staff users in {self.seconds:.1f} s.",
+            (f"Seeded {self.provinces} provinces, {self.districts} judicial districts, {self.offices} offices, "
+            f"{self.users} staff users in {self.seconds:.1f} s."),
         ]
         if self.first_day:
             lines.append(f"History {self.first_day} .. {self.last_day}: {self.tickets:,} queue tickets, "
@@ -128,7 +133,7 @@ class DatetimeText:
     is much faster than formatting tens of millions of values one by one.
     """
 
-    def __init__(self, arrays: Iterable[np.ndarray], suffix: str, null: Optional[str] = None) -> None:
+    def __init__(self, arrays: Iterable[np.ndarray], suffix: str, null: str | None = None) -> None:
         valid = np.concatenate([a[a >= 0] for a in arrays])
         if len(valid) == 0:
             valid = np.zeros(1, dtype=np.int64)
@@ -148,7 +153,7 @@ class DatetimeText:
         index = (day - self.first_day) * self.width + (second - self.first_second)
         return self.table[np.where(epoch < 0, len(self.table) - 1, index)]
 
-    def strings(self, epoch: np.ndarray) -> list[Optional[str]]:
+    def strings(self, epoch: np.ndarray) -> list[str | None]:
         return self.objects(epoch).tolist()
 
 
@@ -176,13 +181,16 @@ def _bulk_write(raw: Any, dialect: str, table: str, columns: Sequence[str], valu
     cursor.close()
 
 
-def _ticket_numbers(history: History) -> np.ndarray:
-    letters = np.array([s.letter for s in SERVICE_CATALOGUE])[history.t_service]
-    seq = np.char.zfill(history.t_seq.astype(str), 3)
-    return np.strings.add(np.strings.add(letters, "-"), seq)
+def _ticket_numbers(history: History) -> list[str]:
+    """Ticket numbers such as ``A-042`` (letter of the service, number of the day), through a lookup table."""
+    top = int(history.t_seq.max()) if history.tickets else 0
+    per_letter = [f"{s.letter}-{k:03d}" for s in SERVICE_CATALOGUE for k in range(top + 1)]
+    table = np.empty(len(per_letter), dtype=object)
+    table[:] = per_letter
+    return table[history.t_service.astype(np.int64) * (top + 1) + history.t_seq].tolist()
 
 
-def _strings_lookup(values: np.ndarray, labels: Sequence[Optional[str]]) -> list[Optional[str]]:
+def _strings_lookup(values: np.ndarray, labels: Sequence[str | None]) -> list[str | None]:
     """Small integer codes as their labels, through an object array (one Python string per label)."""
     table = np.empty(len(labels), dtype=object)
     table[:] = list(labels)
@@ -210,7 +218,7 @@ def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> 
     arrived, called, started, ended = (text_of.strings(t) for t in times)
     _bulk_write(raw, dialect, "queue_tickets", TICKET_COLUMNS, [
         ints(np.arange(1, n + 1)), ints(history.t_office + 1), ints(history.t_service + 1),
-        _ticket_numbers(history).tolist(), kinds, arrived, called, optional_ints(history.t_counter), started,
+        _ticket_numbers(history), kinds, arrived, called, optional_ints(history.t_counter), started,
         ended, outcomes], bar=bar)
 
     m = len(history.s_office)
@@ -229,63 +237,71 @@ def _minutes_to_time(minutes: int) -> dt.time:
     return dt.time(minutes // 60, minutes % 60)
 
 
-def write_network(network: OfficeNetwork, history: Optional[History]) -> int:
+def write_network(network: OfficeNetwork, history: History | None) -> int:
     """Write provinces, districts, services, offices, hours, closures and staff with Core; returns users."""
-    from offices.models import (Closure, District, OpeningHours, Office, Province, ServiceType, User,
-                                office_services)
+    from offices.models import (
+        Closure,
+        District,
+        Office,
+        OpeningHours,
+        Province,
+        ServiceType,
+        User,
+        office_services,
+    )
 
     session = db.session
     province_id = {p.code: i + 1 for i, p in enumerate(network.provinces)}
-    session.execute(insert(Province), [dict(
-        id=province_id[p.code], code=p.code, name_fa=p.name_fa, name_en=p.name_en, capital_fa=p.capital.name_fa,
-        capital_en=p.capital.name_en, lat=p.capital.lat, lon=p.capital.lon, population=p.population)
+    session.execute(insert(Province), [{
+        "id": province_id[p.code], "code": p.code, "name_fa": p.name_fa, "name_en": p.name_en, "capital_fa": p.capital.name_fa,
+        "capital_en": p.capital.name_en, "lat": p.capital.lat, "lon": p.capital.lon, "population": p.population}
         for p in network.provinces])
     district_id = {d.code: i + 1 for i, d in enumerate(network.districts)}
-    session.execute(insert(District), [dict(
-        id=district_id[d.code], province_id=province_id[d.province_code], code=d.code, name_fa=d.name_fa,
-        name_en=d.name_en, city_fa=d.city_fa, city_en=d.city_en, lat=d.lat, lon=d.lon)
+    session.execute(insert(District), [{
+        "id": district_id[d.code], "province_id": province_id[d.province_code], "code": d.code, "name_fa": d.name_fa,
+        "name_en": d.name_en, "city_fa": d.city_fa, "city_en": d.city_en, "lat": d.lat, "lon": d.lon}
         for d in network.districts])
     service_id = {s.code: i + 1 for i, s in enumerate(SERVICE_CATALOGUE)}
-    session.execute(insert(ServiceType), [dict(
-        id=service_id[s.code], code=s.code, letter=s.letter, name_fa=s.name_fa, name_en=s.name_en,
-        typical_minutes=s.typical_minutes) for s in SERVICE_CATALOGUE])
-    session.execute(insert(Office), [dict(
-        id=i + 1, code=o.code, name_fa=o.name_fa, name_en=o.name_en, address_fa=o.address_fa,
-        address_en=o.address_en, lat=o.lat, lon=o.lon, district_id=district_id[o.district_code],
-        counters=o.counters, slot_minutes=o.slot_minutes, walkin_reserve=o.walkin_reserve, is_active=True)
+    session.execute(insert(ServiceType), [{
+        "id": service_id[s.code], "code": s.code, "letter": s.letter, "name_fa": s.name_fa, "name_en": s.name_en,
+        "typical_minutes": s.typical_minutes} for s in SERVICE_CATALOGUE])
+    session.execute(insert(Office), [{
+        "id": i + 1, "code": o.code, "name_fa": o.name_fa, "name_en": o.name_en, "address_fa": o.address_fa,
+        "address_en": o.address_en, "lat": o.lat, "lon": o.lon, "district_id": district_id[o.district_code],
+        "counters": o.counters, "slot_minutes": o.slot_minutes, "walkin_reserve": o.walkin_reserve, "is_active": True}
         for i, o in enumerate(network.offices)])
-    session.execute(insert(office_services), [dict(office_id=i + 1, service_type_id=service_id[code])
+    session.execute(insert(office_services), [{"office_id": i + 1, "service_type_id": service_id[code]}
                                               for i, o in enumerate(network.offices) for code in o.services])
-    hours = [dict(office_id=i + 1, weekday=wd, opens=_minutes_to_time(o.opens[wd]),
-                  closes=_minutes_to_time(o.closes[wd]))
+    hours = [{"office_id": i + 1, "weekday": wd, "opens": _minutes_to_time(o.opens[wd]),
+                  "closes": _minutes_to_time(o.closes[wd])}
              for i, o in enumerate(network.offices) for wd in range(7) if o.opens[wd] >= 0]
     session.execute(insert(OpeningHours), [dict(id=k + 1, **row) for k, row in enumerate(hours)])
     if history is not None:
-        closures = [dict(office_id=None, day=h.day, reason_fa=h.reason_fa, reason_en=h.reason_en)
+        closures = [{"office_id": None, "day": h.day, "reason_fa": h.reason_fa, "reason_en": h.reason_en}
                     for h in history.holidays]
-        closures += [dict(office_id=office + 1, day=day, reason_fa=fa, reason_en=en)
+        closures += [{"office_id": office + 1, "day": day, "reason_fa": fa, "reason_en": en}
                      for office, day, fa, en in history.office_closures]
         if closures:
             session.execute(insert(Closure), [dict(id=k + 1, **row) for k, row in enumerate(closures)])
 
     hashes = {role: generate_password_hash(password) for role, password in DEMO_PASSWORDS.items()}
     users: list[dict[str, Any]] = [
-        dict(username="admin", password_hash=hashes["admin"], full_name="مدیر سامانه", role="admin"),
-        dict(username="sup-iran", password_hash=hashes["supervisor"], full_name="ناظر کشوری",
-             role="supervisor", scope="nation"),
+        {"username": "admin", "password_hash": hashes["admin"], "full_name": "مدیر سامانه", "role": "admin"},
+        {"username": "sup-iran", "password_hash": hashes["supervisor"], "full_name": "ناظر کشوری",
+             "role": "supervisor", "scope": "nation"},
     ]
-    users += [dict(username=f"sup-{p.code}", password_hash=hashes["supervisor"],
-                   full_name=f"ناظر استان {p.name_fa}", role="supervisor", scope="province",
-                   province_id=province_id[p.code]) for p in network.provinces]
-    users += [dict(username=f"sup-{d.code}", password_hash=hashes["supervisor"], full_name=f"ناظر {d.name_fa}",
-                   role="supervisor", scope="district", province_id=province_id[d.province_code],
-                   district_id=district_id[d.code])
+    users += [{"username": f"sup-{p.code}", "password_hash": hashes["supervisor"],
+                   "full_name": f"ناظر استان {p.name_fa}", "role": "supervisor", "scope": "province",
+                   "province_id": province_id[p.code]} for p in network.provinces]
+    users += [{"username": f"sup-{d.code}", "password_hash": hashes["supervisor"], "full_name": f"ناظر {d.name_fa}",
+                   "role": "supervisor", "scope": "district", "province_id": province_id[d.province_code],
+                   "district_id": district_id[d.code]}
               for d in network.districts
               if d.province_code == TEHRAN_PROVINCE_CODE and d.city_en == "Tehran"]
-    users += [dict(username=f"op-{o.code}", password_hash=hashes["operator"],
-                   full_name=f"اپراتور دفتر {fa_digits(o.code)}", role="operator", office_id=i + 1)
+    users += [{"username": f"op-{o.code}", "password_hash": hashes["operator"],
+                   "full_name": f"اپراتور دفتر {fa_digits(o.code)}", "role": "operator", "office_id": i + 1}
               for i, o in enumerate(network.offices)]
-    defaults = dict(office_id=None, scope=None, province_id=None, district_id=None, active=True, failed_logins=0)
+    defaults = {"office_id": None, "scope": None, "province_id": None, "district_id": None, "active": True, "failed_logins": 0}
     session.execute(insert(User), [dict(defaults, id=k + 1, **row) for k, row in enumerate(users)])
     return len(users)
 
@@ -304,14 +320,14 @@ def _drop_foreign_keys() -> list[Any]:
 
 def _fix_postgres_sequences() -> None:
     for table in db.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement is not False:
+        if "id" in table.c and table.c.id.primary_key and isinstance(table.c.id.type, Integer):
             db.session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
 def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAULT_SEED, force: bool = False,
-              progress: bool = True, end_day: Optional[dt.date] = None) -> SeedSummary:
+              progress: bool = True, end_day: dt.date | None = None) -> SeedSummary:
     """Seed the demo network, staff and ``days`` days of history ending ``end_day`` (default: yesterday).
 
     Raises:
@@ -329,7 +345,7 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
     summary.timings["network"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    history: Optional[History] = None
+    history: History | None = None
     if days > 0:
         with tqdm(total=1, desc="Simulating history", unit="step", disable=not progress, leave=False) as bar:
             def step(done: int, total: int) -> None:
