@@ -21,7 +21,7 @@ the oracle (target <= 1.10), LES and naive (target <= 0.75).
 The ``held-out`` scenarios were not used while building the models.
 
 A second table checks ``wait_at``: from an empty office at the opening, the
-forecast for each half hour of the day against the simulated waits of 200
+forecast for each half hour of the day against the simulated waits of 1000
 days (true parameters; MAE and relative error of the half-hourly means, and
 coverage of the forecast median and 90th percentile).
 
@@ -136,7 +136,7 @@ def _replicate(sc: Scenario, seed: int) -> dict:
         return {"sq": sq, "hit": hits, "n": int(served.sum()), "n_busy": int((served & busy_all).sum()), "fit_ms": fit_ms}
 
 
-FORECAST_DAYS = 200
+FORECAST_DAYS = 1000
 
 
 def forecast_check() -> list[dict]:
