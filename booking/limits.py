@@ -151,7 +151,7 @@ def init_app(app: Flask) -> None:
         seconds = retry_after_seconds()
         title = _("Too many requests; please wait and try again.")
         if wants_json():
-            response = problem(429, title, when_to_retry(seconds), code="rate_limited", retry_after=seconds)
+            response = problem(429, title, when_to_retry(seconds), code="rate_limited")
         else:
             from flask import render_template
 

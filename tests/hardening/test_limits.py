@@ -32,7 +32,7 @@ def test_otp_sends_per_address_then_429_with_retry_after(client):
     wait = int(refused.headers["Retry-After"])
     assert 1 <= wait <= 61
     body = refused.get_json()
-    assert body["code"] == "rate_limited" and body["retry_after"] == wait
+    assert body["code"] == "rate_limited"
     assert f"try again in {wait} seconds" in body["detail"]
     other = client.post("/api/otp", json={"mobile": "09120000009", "purpose": "booking"},
                         environ_base=_from("10.0.0.2"))
