@@ -461,7 +461,7 @@ class OfficeModel:
         equations ``p' = p Q(t)``) is advanced over steps of at most ``step``
         minutes with rates averaged over each step, on a state space
         truncated (reflecting) above the fluid peak plus the smaller of a
-        geometric tail allowance and three standard deviations, doubled for
+        geometric tail allowance and two standard deviations, doubled for
         the offices whose top states come to hold more than 1e-7 of the
         probability, either by the L-stable second-order TR-BDF2 scheme
         (``method="ode"``, default: Bank et al. 1985, Hosea & Shampine 1996;
@@ -553,7 +553,7 @@ class OfficeModel:
         step_rates = [rates_at(t0, dt) for t0, dt in steps]
         # Truncation from a fluid bound on N, office by office.
         # Truncation: the fluid path's peak plus the stochastic excess above it,
-        # the smaller of a geometric tail (ratio rho, to 1e-4) and three standard
+        # the smaller of a geometric tail (ratio rho, to 1e-3) and two standard
         # deviations of the events up to the horizon; checked afterwards (the
         # top 5% of the states must hold less than _TOP_MASS at every step).
         x = N0.astype(float).copy()
@@ -566,8 +566,8 @@ class OfficeModel:
             rho_max = np.maximum(rho_max, lam / np.maximum(c * mu + np.maximum(x - c, 0) * theta, 1e-12))
             events += dt * (lam + c * mu)
         with np.errstate(divide="ignore"):
-            geometric = np.where(rho_max < 1.0, np.log(1e-4) / np.log(np.minimum(rho_max, 1.0 - 1e-12)), np.inf)
-        excess = np.minimum(geometric, 3.0 * np.sqrt(events + 1.0))
+            geometric = np.where(rho_max < 1.0, np.log(1e-3) / np.log(np.minimum(rho_max, 1.0 - 1e-12)), np.inf)
+        excess = np.minimum(geometric, 2.0 * np.sqrt(events + 1.0))
         # Service variability: without abandonment the line is carried in units
         # of kappa = (1 + cv^2)/2 people (see the docstring).
         kappa = np.where(theta > 0, 1.0, np.maximum((1.0 + cv**2) / 2.0, 0.05))
