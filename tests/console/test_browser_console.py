@@ -50,6 +50,7 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=False)
 
 
+@pytest.mark.production
 def test_operator_journey_reaches_the_public_load(live_server, desktop_page, make_office, make_service, make_user):
     sana = make_service(code="sana-reg", letter="A", name_fa="ثبت‌نام ثنا", name_en="SANA registration")
     petition = make_service(code="petition", letter="B", name_fa="ثبت دادخواست", name_en="Filing a petition")

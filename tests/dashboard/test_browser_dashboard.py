@@ -24,6 +24,7 @@ def _as_number(text: str) -> float:
     return float(text) if text not in ("", "—") else float("-inf")
 
 
+@pytest.mark.production
 def test_province_supervisor_journey(live_server, desktop_page, network, make_user):
     make_user("sup-thr", scope="province", province_id=network.provinces[0].id)
     db.session.commit()
