@@ -36,6 +36,9 @@ ALLOWANCE = float(STALE_AFTER)
 BOOKING_HORIZON = dt.timedelta(hours=1)
 #: Travel time assumed when a citizen presses "I'm going" without giving a position (minutes).
 DEFAULT_TRAVEL_MINUTES = 20.0
+#: Presses accepted per client address (generous: many phones share an address behind a carrier's NAT; it
+#: bounds how far one machine can bend the recommendations).
+GOING_PER_ADDRESS = "60/minute;600/hour"
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from queueing.recommend import EnRoute, OfficeState, Recommendation, recommend, 
 
 INDEX_TTL = 60.0  # seconds
 CANDIDATES = 40  # nearest offices offering the service that the recommendation weighs
+NEIGHBOURHOOD = 200  # nearest offices whose cards and engine parameters are loaded together on a cache miss
 _EXTENSION_KEY = "safnama.office_index"
 _CARDS_KEY = "safnama.office_cards"
 _PARAMS_KEY = "safnama.engine_params"
@@ -318,8 +319,9 @@ class _EngineParams:
     walkins_per_hour: float
 
 
-def _engine_params(ids: list[int], at: dt.datetime) -> list[_EngineParams]:
-    """Each office's engine parameters for the hour of ``at``, cached in the process like the index."""
+def _engine_params(ids: list[int], at: dt.datetime, prefetch: list[int] | None = None) -> list[_EngineParams]:
+    """Each office's engine parameters for the hour of ``at``, cached in the process like the index; when one
+    is missing (or old), those of ``prefetch`` that are missing too are loaded with it."""
     from offices.estimates import office_models
 
     cache, ttl = _app_cache(_PARAMS_KEY)
@@ -333,6 +335,7 @@ def _engine_params(ids: list[int], at: dt.datetime) -> list[_EngineParams]:
 
     missing = [i for i in ids if not fresh(i)]
     if missing:
+        missing = list(dict.fromkeys(missing + [i for i in prefetch or () if not fresh(i)]))
         model, where = office_models(missing, at=at)
         n = len(missing)
         installed = np.broadcast_to(np.asarray(model.timetable_counts[..., 0], dtype=float).reshape(-1), (n,))
@@ -388,9 +391,9 @@ def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveL
 
 
 def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datetime,
-                  loads: dict[int, LiveLoad]) -> OfficeState:
+                  loads: dict[int, LiveLoad], prefetch: list[int] | None = None) -> OfficeState:
     """The engine's view of the offices: live line and counters, service times and walk-in rates."""
-    params = _engine_params(ids, at)
+    params = _engine_params(ids, at, prefetch)
     n = len(ids)
     counters = np.empty(n)
     waiting = np.zeros(n)
@@ -429,7 +432,9 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     counting the citizens already on their way to each.
 
     Only the ``CANDIDATES`` nearest offices offering the service are weighed (a farther office cannot win
-    on travel plus wait in a city; it keeps the answer fast over thousands of offices).
+    on travel plus wait in a city; it keeps the answer fast over thousands of offices). Once the process
+    caches are warm (office cards, engine parameters: loaded ``NEIGHBOURHOOD`` offices at a time), the
+    answer needs no database query and one Redis round trip.
     """
     at = at or utcnow()
     index = office_index()
@@ -439,6 +444,10 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     if chosen.size == 0:
         return RecommendationResult([], None, at)
     minutes = travel_minutes(lat, lon, index.lat[chosen], index.lon[chosen])
+    if chosen.size > NEIGHBOURHOOD:
+        wide = np.argpartition(minutes, NEIGHBOURHOOD - 1)[:NEIGHBOURHOOD]
+        chosen, minutes = chosen[wide], minutes[wide]
+    neighbourhood = [int(i) for i in index.ids[chosen]]
     if chosen.size > CANDIDATES:
         part = np.argpartition(minutes, CANDIDATES - 1)[:CANDIDATES]
         near = chosen[part[np.argsort(minutes[part], kind="stable")]]
@@ -446,11 +455,11 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
         near = chosen[np.argsort(minutes, kind="stable")]
     ids = [int(i) for i in index.ids[near]]
     loads, etas = _live_and_en_route(ids, at)
-    state = _office_state(ids, index.lat[near], index.lon[near], at, loads)
+    state = _office_state(ids, index.lat[near], index.lon[near], at, loads, prefetch=neighbourhood)
     rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at, etas), k=min(k, len(ids)), spread=spread)
     nearest_k = int(np.argmin(rec.travel))
     picks = [int(i) for i in rec.order[:k]]
-    cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}), prefetch=ids)
+    cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}), prefetch=neighbourhood)
 
     def suggestion(i: int) -> Suggestion:
         return Suggestion(office=cards[ids[i]], travel_min=float(rec.travel[i]),

@@ -132,7 +132,9 @@ def office_load(code: str):
             requestBody={"required": True, "content": {"application/json": {"schema": "GoingRequest"}}},
             responses={"201": json_response("Recorded until the expected arrival (plus a few minutes)", "Going"),
                        "404": problem_response("No such office"), "422": problem_response("Bad position"),
+                       "429": problem_response("Too many presses from this address"),
                        "503": problem_response("Cannot be recorded now")})
+@limiter.limit(en_route.GOING_PER_ADDRESS)
 def going(code: str):
     data = GoingRequestSchema().load(_json_body())
     office = _office_or_404(code)

@@ -17,6 +17,7 @@ from booking.citizen.ics import appointment_ics
 from booking.dates import ascii_digits, clock, to_tehran, utcnow
 from booking.extensions import db
 from booking.identity import normalise_mobile, normalise_national_id
+from booking.limits import limiter
 from booking.models import TimeSlot
 from booking.notifications import confirm_booking, confirm_cancellation
 from booking.service_errors import InvalidInput, ServiceError
@@ -109,6 +110,7 @@ def office_page(code: str):
 
 
 @bp.post("/offices/<code>/going")
+@limiter.limit(en_route.GOING_PER_ADDRESS)
 def going(code: str):
     """"I'm going": count the citizen on their way (ETA from the position sent with the form, if any); a
     second press from the same browser replaces the first."""

@@ -142,3 +142,10 @@ def test_public_load_kept_in_the_process_follows_every_change(app, client, make_
                 time.sleep(0.005)
     finally:
         cache.stop()
+
+
+def test_one_address_cannot_flood_the_offices_with_presses(client, make_office, make_service) -> None:
+    _offices(make_office, make_service)
+    answers = [client.post("/api/offices/T001/going", json={"lat": SPOT[0], "lon": SPOT[1]}).status_code
+               for _ in range(61)]
+    assert answers[:60] == [201] * 60 and answers[60] == 429
