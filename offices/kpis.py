@@ -100,9 +100,20 @@ class Totals:
 
     def add(self, other: "Totals") -> None:
         """Fold another unit's figures into this one (sums, and the maximum of the maxima)."""
-        for name in _SUMS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.wait_max = max(self.wait_max, other.wait_max)
+        # spelled out: this runs once per office on the national pages
+        self.arrivals += other.arrivals
+        self.booked_arrivals += other.booked_arrivals
+        self.served += other.served
+        self.left_unserved += other.left_unserved
+        self.no_shows += other.no_shows
+        self.wait_sum += other.wait_sum
+        self.waits_over_15 += other.waits_over_15
+        self.service_sum += other.service_sum
+        self.counter_minutes += other.counter_minutes
+        self.rating_sum += other.rating_sum
+        self.ratings += other.ratings
+        if other.wait_max > self.wait_max:
+            self.wait_max = other.wait_max
         self.waiting += other.waiting
         self.booked_to_come += other.booked_to_come
         self.lead_days.extend(other.lead_days)
@@ -426,16 +437,24 @@ def booked_to_come(unit: Unit, now: dt.datetime) -> dict[int, int]:
 
 
 def lead_days(unit: Unit, now: dt.datetime) -> dict[int, float]:
-    """Days from ``now`` to each office's first free slot (offices with no free slot are left out)."""
+    """Days from ``now`` to each office's first free slot (offices with no free slot are left out).
+
+    One statement: per office a correlated ``min`` that the ``(office_id, starts_at)`` index answers by
+    reading that office's slots from ``now`` up to the first free one, instead of scanning every future slot.
+    """
     from booking.models import TimeSlot
 
-    query = (select(TimeSlot.office_id, func.min(TimeSlot.starts_at))
-             .join(Office, Office.id == TimeSlot.office_id)
+    first_free = (select(func.min(TimeSlot.starts_at))
+                  .where(TimeSlot.office_id == Office.id, TimeSlot.starts_at >= now,
+                         TimeSlot.booked < TimeSlot.capacity)
+                  .correlate(Office).scalar_subquery())
+    query = (select(Office.id, first_free)
              .join(District, District.id == Office.district_id)
-             .where(TimeSlot.starts_at >= now, TimeSlot.booked < TimeSlot.capacity, *scope_filter(unit))
-             .group_by(TimeSlot.office_id))
+             .where(Office.is_active.is_(True), *scope_filter(unit)))
     out = {}
     for office_id, first in db.session.execute(query):
+        if first is None:
+            continue
         if isinstance(first, str):  # SQLite returns the aggregate as text, bypassing the column type
             first = dt.datetime.fromisoformat(first)
         if first.tzinfo is None:
@@ -485,11 +504,16 @@ def kpi_page(unit: Unit, period: str, now: dt.datetime | None = None, *, by_offi
             return None
         return per_child.setdefault(child_of(office_id), Totals())
 
+    for key, totals in sums.items():
+        key = key if child else unit.id  # type: ignore[assignment]
+        known = per_child.get(key)
+        if known is None:
+            per_child[key] = totals
+        else:
+            known.add(totals)
     for office_id in offices:
         bucket(office_id).offices += 1  # type: ignore[union-attr]
-    for key, totals in sums.items():
-        per_child.setdefault(key if child else unit.id, Totals()).add(totals)  # type: ignore[arg-type]
-    # Period sums were added with offices=0; the now-figures per office follow.
+    # The now-figures, per office.
     for office_id, n in waiting_now(offices).items():
         if (b := bucket(office_id)) is not None:
             b.waiting += n
