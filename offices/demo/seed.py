@@ -159,42 +159,57 @@ class DatetimeText:
 
 # --- bulk writing ---
 
-def _bulk_write(raw: Any, dialect: str, table: str, columns: Sequence[str], values: list[list[Any]],
+ROWS_PER_STATEMENT = 100  # SQLite: multi-row INSERT … VALUES (…), (…) cuts the per-row cost by about a quarter
+
+
+def _bulk_write(raw: Any, dialect: str, table: str, columns: Sequence[str], values: list[np.ndarray],
                 bar: Any = None) -> None:
-    """Write columns of values: ``executemany`` on SQLite; ``COPY`` text on PostgreSQL (values already text)."""
+    """Write columns of values (NumPy arrays, one per column, ``None`` / ``\\N`` for empty).
+
+    SQLite: ``executemany`` of a multi-row ``INSERT``; PostgreSQL: ``COPY`` text (the values already text).
+    """
     n = len(values[0]) if values else 0
+    width = len(columns)
     cursor = raw.cursor()
     if dialect == "sqlite":
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        row = "(" + ", ".join("?" * width) + ")"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        many = head + ", ".join([row] * ROWS_PER_STATEMENT)
         for lo in range(0, n, CHUNK_ROWS):
             hi = min(n, lo + CHUNK_ROWS)
-            cursor.executemany(sql, zip(*(col[lo:hi] for col in values)))
+            block = np.empty((hi - lo, width), dtype=object)
+            for j, column in enumerate(values):
+                block[:, j] = column[lo:hi]
+            full = (hi - lo) // ROWS_PER_STATEMENT * ROWS_PER_STATEMENT
+            if full:
+                cursor.executemany(many, block[:full].reshape(-1, ROWS_PER_STATEMENT * width).tolist())
+            if full < hi - lo:
+                cursor.executemany(head + row, block[full:].tolist())
             if bar is not None:
                 bar.update(hi - lo)
     else:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for lo in range(0, n, CHUNK_ROWS):
                 hi = min(n, lo + CHUNK_ROWS)
-                copy.write("\n".join(map("\t".join, zip(*(col[lo:hi] for col in values)))) + "\n")
+                lines = map("\t".join, zip(*(column[lo:hi].tolist() for column in values)))
+                copy.write("\n".join(lines) + "\n")
                 if bar is not None:
                     bar.update(hi - lo)
     cursor.close()
 
 
-def _ticket_numbers(history: History) -> list[str]:
-    """Ticket numbers such as ``A-042`` (letter of the service, number of the day), through a lookup table."""
-    top = int(history.t_seq.max()) if history.tickets else 0
-    per_letter = [f"{s.letter}-{k:03d}" for s in SERVICE_CATALOGUE for k in range(top + 1)]
-    table = np.empty(len(per_letter), dtype=object)
-    table[:] = per_letter
-    return table[history.t_service.astype(np.int64) * (top + 1) + history.t_seq].tolist()
-
-
-def _strings_lookup(values: np.ndarray, labels: Sequence[str | None]) -> list[str | None]:
-    """Small integer codes as their labels, through an object array (one Python string per label)."""
+def _lookup(codes: np.ndarray, labels: Sequence[str | None]) -> np.ndarray:
+    """Integer codes as their labels: an object array sharing one Python string per label."""
     table = np.empty(len(labels), dtype=object)
     table[:] = list(labels)
-    return table[values].tolist()
+    return table[codes.astype(np.int64)]
+
+
+def _ticket_numbers(history: History) -> np.ndarray:
+    """Ticket numbers such as ``A-042`` (letter of the service, number of the day), through a lookup table."""
+    top = int(history.t_seq.max()) if history.tickets else 0
+    labels = [f"{s.letter}-{k:03d}" for s in SERVICE_CATALOGUE for k in range(top + 1)]
+    return _lookup(history.t_service.astype(np.int64) * (top + 1) + history.t_seq, labels)
 
 
 def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> None:
@@ -202,35 +217,35 @@ def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> 
     sqlite = dialect == "sqlite"
     null = None if sqlite else "\\N"
 
-    def ints(values: np.ndarray) -> list[Any]:
-        return values.astype(np.int64).tolist() if sqlite else values.astype(np.int64).astype(str).tolist()
+    def ints(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.int64)
+        return values if sqlite else values.astype(str)
 
-    def optional_ints(values: np.ndarray) -> list[Any]:  # 0 means empty
+    def optional_ints(values: np.ndarray) -> np.ndarray:  # 0 means empty
         top = int(values.max()) if len(values) else 0
-        return _strings_lookup(values.astype(np.int64), [null] + [v if sqlite else str(v) for v in range(1, top + 1)])
+        return _lookup(values, [null] + [v if sqlite else str(v) for v in range(1, top + 1)])
 
     times = (history.t_arrived, history.t_called, history.t_started, history.t_ended)
     text_of = DatetimeText([*times, history.s_opened, history.s_closed, history.f_created],
                            ".000000" if sqlite else "+00", null)
     n = history.tickets
-    kinds = _strings_lookup(history.t_booked.astype(np.int64), ["walk_in", "booked"])
-    outcomes = _strings_lookup(history.t_outcome.astype(np.int64), list(OUTCOMES))
-    arrived, called, started, ended = (text_of.strings(t) for t in times)
     _bulk_write(raw, dialect, "queue_tickets", TICKET_COLUMNS, [
         ints(np.arange(1, n + 1)), ints(history.t_office + 1), ints(history.t_service + 1),
-        _ticket_numbers(history), kinds, arrived, called, optional_ints(history.t_counter), started,
-        ended, outcomes], bar=bar)
+        _ticket_numbers(history), _lookup(history.t_booked, ["walk_in", "booked"]),
+        text_of.objects(history.t_arrived), text_of.objects(history.t_called), optional_ints(history.t_counter),
+        text_of.objects(history.t_started), text_of.objects(history.t_ended),
+        _lookup(history.t_outcome, list(OUTCOMES))], bar=bar)
 
     m = len(history.s_office)
     _bulk_write(raw, dialect, "counter_shifts", ("id", "office_id", "counter_no", "opened_at", "closed_at"), [
         ints(np.arange(1, m + 1)), ints(history.s_office + 1), ints(history.s_counter),
-        text_of.strings(history.s_opened), text_of.strings(history.s_closed)], bar=bar)
+        text_of.objects(history.s_opened), text_of.objects(history.s_closed)], bar=bar)
 
     f = len(history.f_ticket)
-    comments = _strings_lookup(history.f_comment.astype(np.int64) + 1, [""] + [c for _, c in FEEDBACK_COMMENTS])
     _bulk_write(raw, dialect, "feedback", ("id", "office_id", "ticket_id", "rating", "comment", "created_at"), [
         ints(np.arange(1, f + 1)), ints(history.t_office[history.f_ticket] + 1), ints(history.f_ticket + 1),
-        ints(history.f_rating), comments, text_of.strings(history.f_created)], bar=bar)
+        ints(history.f_rating), _lookup(history.f_comment + 1, [""] + [c for _, c in FEEDBACK_COMMENTS]),
+        text_of.objects(history.f_created)], bar=bar)
 
 
 def _minutes_to_time(minutes: int) -> dt.time:
