@@ -35,14 +35,20 @@ Model
   (non-preemptive), so for a moment more counters may be busy than are open;
   a counter that opens takes the head of the line at once.
 * Everyone inside when the doors close is still served (or abandons): the
-  last interval's counters keep serving until the line is empty.
-* Days are independent: each day starts with an empty office.  (In extreme
-  overload a day's tail could run past the next opening; the two days are
-  still simulated separately.)
+  last interval's counters keep serving until the office is empty, and then
+  close (0 open until the next day's first interval).
+* Days follow one another on one timeline.  Normally the office is empty
+  long before the next opening, so each day starts empty.  In extreme
+  overload the line can still be there when the next day's first interval
+  starts: it is carried over (the same office, the same first-come-first-
+  served line), the previous day's counters stop at that moment and the new
+  day's counters take the line over.  Until then the previous day's counters
+  also serve the new day's first arrivals.  So at no moment do more counters
+  start serving than the counters log shows open.
 * Simultaneous events are processed in this order: counter changes, service
-  completions, abandonments, arrivals; so an arrival at the very moment a
-  counter frees up sees the freed counter already taken by the head of the
-  line.
+  completions, abandonments, arrivals, the doors closing; so an arrival at the
+  very moment a counter frees up sees the freed counter already taken by the
+  head of the line, and one at the very closing minute is still let in.
 
 The state seen by each arrival (``Seen``) is recorded just before the arrival
 joins the line.
@@ -76,6 +82,7 @@ _CHANGE = 0
 _DONE = 1
 _ABANDON = 2
 _ARRIVE = 3
+_CLOSE = 4
 
 # Citizen states during a simulated day.
 _WAITING = 0
@@ -95,7 +102,8 @@ class Seen:
         busy: counters busy serving someone at the arrival.
         open: counters open at the arrival.
         les: wait (minutes) of the last person to enter service before this
-            arrival on the same day; NaN if nobody had entered service yet.
+            arrival since the day's opening; NaN if nobody had entered service
+            yet that day.
         hol: elapsed wait so far (minutes) of the person at the head of the
             line; NaN if the line was empty.
         booked: True for a booked citizen, False for a walk-in.
@@ -130,8 +138,10 @@ class Simulation:
         counters_log: ``(from_minute, to_minute, open_counters)`` in absolute
             minutes, the open counters over time (each day from its first
             timetable interval until the later of the doors closing, the end
-            of the last interval and the last citizen leaving).  It can be
-            passed as is to ``fit_office(visits, counters)``.
+            of the last interval and the last citizen leaving, or until the
+            next day's first interval if the line is carried over); sorted and
+            never overlapping, it can be passed as is to
+            ``fit_office(visits, counters)``.
     """
 
     visits: list[Visit]
@@ -443,49 +453,49 @@ def simulate_office(
     else:
         patience_all = None
 
-    # ---- event loop, one day at a time ------------------------------------
+    # ---- event loop: one timeline over all the days -----------------------
+    # Times are absolute minutes.  Day d's events (its timetable changes, its
+    # arrivals and its closing) join the heap at its opening, once every
+    # earlier event has been processed, so the heap stays small; a line still
+    # there at the next opening is carried over (see the module docstring).
     changes = [(lo, n) for lo, _, n in table]
-    last_to = table[-1][1]
-    out_arrive = np.empty(total)
-    out_day = np.empty(total, dtype=np.int64)
-    out_waiting = np.empty(total, dtype=np.int64)
-    out_busy = np.empty(total, dtype=np.int64)
-    out_open = np.empty(total, dtype=np.int64)
-    out_les = np.empty(total)
-    out_hol = np.empty(total)
-    out_start = np.full(total, np.nan)
-    out_end = np.full(total, np.nan)
-    counters_log: list[tuple[float, float, int]] = []
+    n_changes = len(changes)
+    close_rel = max(open_minutes, table[-1][1])
+    arrive_all: list[float] = []
+    for d, t in enumerate(per_day_times):
+        arrive_all.extend((t + d * MINUTES_PER_DAY).tolist())
     nan = math.nan
-    base = 0  # index of the day's first arrival in the global arrays
+    state = [_WAITING] * total
+    start = [nan] * total
+    end = [nan] * total
+    waiting_seen = [0] * total
+    busy_seen = [0] * total
+    open_seen = [0] * total
+    les_seen = [nan] * total
+    hol_seen = [nan] * total
+    day_end = [nan] * days  # when each day's last timetable interval ends
     heappush, heappop = heapq.heappush, heapq.heappop
+    events: list[tuple[float, int, int]] = []
+    line: deque[int] = deque()
+    in_line = 0
+    busy = 0
+    n_open = 0
+    les = nan
+    closing = -1  # a day whose doors have closed while people were still inside, or -1
+    base = 0  # index of the day's first arrival in the global arrays
 
     for d in range(days):
         day0 = d * MINUTES_PER_DAY
-        times = per_day_times[d].tolist()
-        n = len(times)
-        service = service_all[base : base + n]
-        patience = patience_all[base : base + n] if patience_all is not None else None
-        state = [_WAITING] * n
-        start = [nan] * n
-        end = [nan] * n
-        waiting_seen = [0] * n
-        busy_seen = [0] * n
-        open_seen = [0] * n
-        les_seen = [nan] * n
-        hol_seen = [nan] * n
-
-        events: list[tuple[float, int, int]] = [(lo, _CHANGE, k) for k, (lo, _) in enumerate(changes)]
-        events.extend((t, _ARRIVE, i) for i, t in enumerate(times))
+        n = per_day_times[d].size
+        events.extend((day0 + lo, _CHANGE, d * n_changes + k) for k, (lo, _) in enumerate(changes))
+        events.extend((arrive_all[i], _ARRIVE, i) for i in range(base, base + n))
+        events.append((day0 + close_rel, _CLOSE, d))
         heapq.heapify(events)
-        line: deque[int] = deque()
-        in_line = 0
-        busy = 0
-        n_open = 0
-        les = nan
-        last_event = 0.0
+        base += n
+        les = nan  # LES counts the service starts since this day's opening
+        until = (d + 1) * MINUTES_PER_DAY if d + 1 < days else math.inf
 
-        while events:
+        while events and events[0][0] < until:
             t, kind, i = heappop(events)
             if kind == _ARRIVE:
                 while line and state[line[0]] != _WAITING:
@@ -494,23 +504,34 @@ def simulate_office(
                 busy_seen[i] = busy
                 open_seen[i] = n_open
                 les_seen[i] = les
-                hol_seen[i] = t - times[line[0]] if line else nan
+                hol_seen[i] = t - arrive_all[line[0]] if line else nan
                 line.append(i)
                 in_line += 1
-                if patience is not None:
-                    heappush(events, (t + patience[i], _ABANDON, i))
+                if patience_all is not None:
+                    heappush(events, (t + patience_all[i], _ABANDON, i))
             elif kind == _DONE:
                 busy -= 1
                 end[i] = t
-                last_event = t
             elif kind == _ABANDON:
                 if state[i] == _WAITING:
                     state[i] = _LEFT
                     in_line -= 1
-                    last_event = t
+                    if closing >= 0 and busy == 0 and in_line == 0:
+                        n_open, day_end[closing], closing = 0, t, -1
+                continue
+            elif kind == _CLOSE:
+                if math.isnan(day_end[i]):  # not already ended by the next day's first interval
+                    if busy == 0 and in_line == 0:
+                        n_open, day_end[i] = 0, t
+                    else:
+                        closing = i
                 continue
             else:  # _CHANGE
-                n_open = changes[i][1]
+                day, k = divmod(i, n_changes)
+                if k == 0 and day > 0 and math.isnan(day_end[day - 1]):
+                    # The previous day's line is still there: this day's counters take it over.
+                    day_end[day - 1], closing = t, -1
+                n_open = changes[k][1]
             # Free counters take the head of the line.
             while busy < n_open and in_line:
                 j = line.popleft()
@@ -520,27 +541,28 @@ def simulate_office(
                 in_line -= 1
                 busy += 1
                 start[j] = t
-                les = t - times[j]
-                heappush(events, (t + service[j], _DONE, j))
+                les = t - arrive_all[j]
+                heappush(events, (t + service_all[j], _DONE, j))
+            if closing >= 0 and busy == 0 and in_line == 0:
+                n_open, day_end[closing], closing = 0, t, -1
 
-        # Open counters over the day, in absolute minutes.
-        day_end = max(open_minutes, last_to, last_event)
+    # Open counters over each day, in absolute minutes.
+    counters_log: list[tuple[float, float, int]] = []
+    for d in range(days):
+        day0 = d * MINUTES_PER_DAY
         for k, (lo, cnt) in enumerate(changes):
-            hi = changes[k + 1][0] if k + 1 < len(changes) else day_end
-            counters_log.append((day0 + lo, day0 + hi, cnt))
+            hi = day0 + changes[k + 1][0] if k + 1 < n_changes else day_end[d]
+            counters_log.append((day0 + lo, hi, cnt))
 
-        sl = slice(base, base + n)
-        out_arrive[sl] = np.asarray(times) + day0
-        out_day[sl] = d
-        out_waiting[sl] = waiting_seen
-        out_busy[sl] = busy_seen
-        out_open[sl] = open_seen
-        out_les[sl] = les_seen
-        out_hol[sl] = hol_seen
-        out_start[sl] = np.asarray(start) + day0
-        out_end[sl] = np.asarray(end) + day0
-        base += n
-
+    out_arrive = np.asarray(arrive_all, dtype=float)
+    out_day = np.repeat(np.arange(days, dtype=np.int64), [t.size for t in per_day_times])
+    out_waiting = np.asarray(waiting_seen, dtype=np.int64)
+    out_busy = np.asarray(busy_seen, dtype=np.int64)
+    out_open = np.asarray(open_seen, dtype=np.int64)
+    out_les = np.asarray(les_seen, dtype=float)
+    out_hol = np.asarray(hol_seen, dtype=float)
+    out_start = np.asarray(start, dtype=float)
+    out_end = np.asarray(end, dtype=float)
     served = ~np.isnan(out_start)
     booked = np.concatenate(per_day_booked) if per_day_booked else np.zeros(0, bool)
     seen = Seen(

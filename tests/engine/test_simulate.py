@@ -22,10 +22,10 @@ import random
 import ciw
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from queueing.estimate import Visit
+from queueing.estimate import Visit, fit_office
 from queueing.simulate import Simulation, draw_service_times, simulate_office
 
 # ---------------------------------------------------------------------------
@@ -483,6 +483,29 @@ def test_reproducible_with_a_seed() -> None:
     assert len(g.visits) > 0
 
 
+def test_line_carried_over_to_the_next_day() -> None:
+    # One counter, 40 arrivals an hour of 20 minutes each: the line outlasts the night.
+    sim = simulate_office(counters=[(0.0, 30.0, 0), (30.0, 480.0, 1)], arrivals_per_hour=40.0,
+                          service_mean=20.0, days=2, seed=0)
+    s = sim.seen
+    arrive, start, end = _arrays(sim)
+    assert s.served.all()
+    # Day 0's counter serves on until day 1's first interval (0 open), then day 1's timetable runs.
+    assert sim.counters_log[:3] == [(0.0, 30.0, 0), (30.0, 1440.0, 1), (1440.0, 1470.0, 0)]
+    assert sim.counters_log[3][:1] == (1470.0,) and sim.counters_log[3][2] == 1
+    log = np.asarray(sim.counters_log)
+    assert np.all(log[1:, 0] >= log[:-1, 1])
+    # Day 1's first arrivals find day 0's line and wait behind it (one FCFS line).
+    first = np.flatnonzero(s.day == 1)[0]
+    assert s.waiting[first] > 0 and s.wait[first] > 0
+    assert np.all(np.diff(start) >= 0)
+    # At most one citizen in service at a time, as the log shows one counter.
+    order = np.argsort(start)
+    assert np.all(start[order][1:] >= end[order][:-1])
+    # The log is one that fit_office accepts.
+    fit_office(sim.visits, sim.counters_log)
+
+
 def test_empty_day() -> None:
     sim = simulate_office(counters=2, arrivals_per_hour=0.0, service_mean=5.0, days=2, seed=0)
     assert sim.visits == [] and len(sim.seen) == 0
@@ -593,12 +616,38 @@ def _configs(draw: st.DrawFn) -> dict:
     }
 
 
+# Found by hypothesis: in this overload day 0's line outlasts the night, and
+# when days were simulated separately its counters log overlapped day 1's
+# (two people in service while the log showed one counter open; fit_office
+# rejected the log).
+OVERNIGHT_LINE = {
+    "counters": [(0.0, 290.0, 4), (290.0, 480.0, 2)],
+    "arrivals_per_hour": [0.0, 4.0, 2.0, 3.0, 0.0, 29.0, 40.0, 40.0],
+    "service_mean": 20.0,
+    "service_cv": 2.0,
+    "open_minutes": 480.0,
+    "patience_mean": None,
+    "bookings": [],
+    "no_show": 1.0,
+    "booking_jitter": 5.0,
+    "days": 2,
+    "seed": 17,
+}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_configs())
+@example(OVERNIGHT_LINE)
+@example({**OVERNIGHT_LINE, "counters": [(0.0, 30.0, 0), (30.0, 480.0, 1)], "arrivals_per_hour": [20.0] * 8,
+          "patience_mean": 300.0, "bookings": [0.0, 480.0], "no_show": 0.0, "booking_jitter": 0.0, "seed": 3})
 def test_invariants_on_random_configurations(cfg: dict) -> None:
     sim = simulate_office(**cfg)
     s = sim.seen
     arrive, start, end = _arrays(sim)
+    # The counters log is sorted and never overlaps (it is the office's one timeline).
+    log = np.asarray(sim.counters_log, dtype=float).reshape(-1, 3)
+    assert np.all(log[:, 1] > log[:, 0])
+    assert np.all(log[1:, 0] >= log[:-1, 1])
     served = s.served
     # Everyone who arrives is served or leaves; without patience everyone is served.
     np.testing.assert_array_equal(served, ~np.isnan(start))
