@@ -109,7 +109,8 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
                    f"{escape(label)}</text>")
     for r, label in enumerate(grid.rows):
         y = top + r * cell_h
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = short_office_name(label)
+        short = short if len(short) <= 30 else short[:29] + "…"
         lx = width - 8 if rtl else 8
         anchor = "start"  # the reading side: the svg carries the page's direction
         text = (f'<text x="{lx}" y="{y + cell_h * 0.68:.1f}" text-anchor="{anchor}"><title>{escape(label)}</title>'
@@ -136,6 +137,18 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
         out.append(f'<text x="{tx}" y="{ly + 33}" fill="#333" text-anchor="start">{escape(label)}</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+# The words every office's name starts with; a heatmap row shows what follows (the full name is its tooltip).
+_GENERIC_PREFIXES = ("دفتر خدمات الکترونیک قضایی", "E-Judicial Services Office", "E-judicial office")
+
+
+def short_office_name(name: str) -> str:
+    """``دفتر خدمات الکترونیک قضایی کد ۱۷۰۰۱۵ دوگنبدان`` → ``کد ۱۷۰۰۱۵ دوگنبدان``."""
+    for prefix in _GENERIC_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix) + 1:
+            return name[len(prefix):].strip(" ,،")
+    return name
 
 
 def _hour_label(hour: int, locale: str) -> str:
