@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Optional
 
 from flask import Flask, Response, g, request
 from sqlalchemy import Integer, String, event, insert
@@ -31,14 +30,14 @@ class AuditEntry(db.Model):
     __tablename__ = "staff_audit"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     username: Mapped[str] = mapped_column(String(64))
-    role: Mapped[Optional[str]] = mapped_column(String(12))
+    role: Mapped[str | None] = mapped_column(String(12))
     action: Mapped[str] = mapped_column(String(80))
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(300))
     status: Mapped[int] = mapped_column(Integer)
-    address: Mapped[Optional[str]] = mapped_column(String(45))
+    address: Mapped[str | None] = mapped_column(String(45))
 
 
 @event.listens_for(AuditEntry, "before_update")
@@ -46,7 +45,7 @@ def _refuse_update(mapper, connection, target) -> None:  # pragma: no cover - a 
     raise RuntimeError("the staff audit log is append-only")
 
 
-def _actor() -> tuple[Optional[int], str, Optional[str]]:
+def _actor() -> tuple[int | None, str, str | None]:
     from flask_login import current_user
 
     if current_user.is_authenticated:
@@ -60,7 +59,7 @@ def remember_actor() -> None:
         return
     try:
         g.audit_actor = _actor()
-    except Exception:  # the database is away; the view will answer 503
+    except Exception:  # the database is away; the view will answer 503  # noqa: BLE001
         g.audit_actor = None
 
 
@@ -78,7 +77,7 @@ def record_request(response: Response) -> Response:
                 at=utcnow(), user_id=user_id, username=username, role=role, action=request.endpoint[:80],
                 method=request.method, path=request.path[:300], status=response.status_code,
                 address=(request.remote_addr or "")[:45] or None))
-    except Exception as exc:  # the database is away: the action itself has already been answered
+    except Exception as exc:  # the database is away: the action itself has already been answered  # noqa: BLE001
         log.warning("audit entry not written for %s %s: %s", request.method, request.path, exc)
     return response
 

@@ -65,7 +65,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
         return record
     try:
         message = record.getMessage()
-    except Exception:  # a broken format string: leave it to the handler to report
+    except Exception:  # a broken format string: leave it to the handler to report  # noqa: BLE001
         return record
     record.msg, record.args = mask_text(message), ()
     if record.exc_info and not record.exc_text:

@@ -1,8 +1,9 @@
 """Fixtures for the hardening tests: one office per side (A and B) and a member of staff for each role."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -19,7 +19,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -139,7 +140,7 @@ class _Provider(http.server.ThreadingHTTPServer):
 class _ProviderHandler(http.server.BaseHTTPRequestHandler):
     server: _Provider
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with self.server.lock:
             first, self.server.first = self.server.first, False
@@ -255,9 +256,8 @@ def test_postgres_restart_503_then_success_nothing_lost(own_postgres: PostgresCl
                            "mobile": "09121234567", "otp": code}
                 return payload, client.post("/api/appointments", json=payload, headers={"Idempotency-Key": key})
 
-            first_payload, first = book("first", national_id())
+            _, first = book("first", national_id())
             assert first.status_code == 201
-            second_payload, _ = None, None
             second_person = national_id()
             assert client.post("/api/otp", json={"mobile": "09121234567", "purpose": "booking"}).status_code == 202
             body = db.session.scalars(select(SmsMessage.body).where(SmsMessage.purpose == "otp")

@@ -11,7 +11,12 @@ from sqlalchemy import select
 
 from booking import PROJECT_ROOT
 from booking.extensions import db
-from booking.security import CONTENT_SECURITY_POLICY, PiiMaskingFilter, mask_pii, mask_text
+from booking.security import (
+    CONTENT_SECURITY_POLICY,
+    PiiMaskingFilter,
+    mask_pii,
+    mask_text,
+)
 from tests.hardening.conftest import Cast, log_in
 
 TEMPLATES = PROJECT_ROOT / "templates"
@@ -81,7 +86,7 @@ def test_every_post_form_carries_a_csrf_token():
     missing = []
     for path in _template_files():
         text = path.read_text(encoding="utf-8")
-        for match in re.finditer(r"<form\b[^>]*>(.*?)</form>", text, flags=re.S | re.I):
+        for match in re.finditer(r"<form\b[^>]*>(.*?)</form>", text, flags=re.DOTALL | re.IGNORECASE):
             opening = match.group(0)[:match.group(0).index(">") + 1].lower()
             if "method=\"get\"" in opening or "method" not in opening:
                 continue
