@@ -147,7 +147,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--recommend-requests", type=int, default=300)
-    parser.add_argument("--going", type=int, default=200, help="'I'm going' presses before timing /api/recommend")
+    parser.add_argument("--going", type=int, default=50,
+                        help="'I'm going' presses before timing /api/recommend (the site allows 60 a minute per address)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to the seeded scratch PostgreSQL database (see the docstring)")
