@@ -72,12 +72,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offices", type=int, action="append", help="office counts (default: 600 and 3000)")
     parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (with BENCH_DATABASE_URL)")
     args = parser.parse_args()
     sizes = args.offices or [600, 3000]
     os.environ.setdefault("SAFNAMA_INSTANCE", tempfile.mkdtemp(prefix="safnama-bench-"))
     results = []
     with tempfile.TemporaryDirectory(prefix="safnama-seed-bench-") as scratch:
-        backends = [("sqlite", None)]
+        backends: list[tuple[str, str | None]] = [] if args.no_sqlite else [("sqlite", None)]
         if os.environ.get("BENCH_DATABASE_URL"):
             backends.append(("postgresql", os.environ["BENCH_DATABASE_URL"]))
         for name, url in backends:
@@ -94,6 +95,10 @@ def main() -> None:
                     Path(target.removeprefix("sqlite:///")).unlink(missing_ok=True)
     out = ROOT / "bench" / "results" / "seed.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists():  # keep the other backends' and sizes' latest figures
+        fresh = {(r["backend"], r["offices"], r["days"]) for r in results}
+        older = json.loads(out.read_text()).get("results", [])
+        results = [r for r in older if (r["backend"], r["offices"], r["days"]) not in fresh] + results
     out.write_text(json.dumps({"measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
                                "load_average": os.getloadavg(), "results": results}, indent=2) + "\n")

@@ -119,6 +119,18 @@ def test_no_service_on_holidays_or_closures(app) -> None:
         assert iran_weekday(day) != 6 and (None, day) not in closed and (office_id, day) not in closed
 
 
+def test_foreign_keys_survive_the_bulk_load(app) -> None:
+    seed_demo(days=1, **SMALL)
+    if db.engine.dialect.name == "postgresql":  # dropped for the COPY and re-created
+        names = set(db.session.scalars(select(func.count()).select_from(db.text(
+            "pg_constraint WHERE contype = 'f' AND conrelid IN "
+            "('queue_tickets'::regclass, 'counter_shifts'::regclass, 'feedback'::regclass)"))))
+        assert names == {6}
+    else:
+        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(db.text("PRAGMA foreign_key_check")).all() == []
+
+
 def test_seeding_twice_needs_force(app) -> None:
     from offices.models import Office
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Integer, func, insert, select, text
-from sqlalchemy.schema import AddConstraint, DropConstraint
 from werkzeug.security import generate_password_hash
 
 from booking.extensions import db
@@ -324,13 +323,21 @@ def write_network(network: OfficeNetwork, history: History | None) -> int:
 BULK_TABLES = ("feedback", "counter_shifts", "queue_tickets")
 
 
-def _drop_foreign_keys() -> list[Any]:
-    """Drop the foreign keys of the bulk tables for the load (PostgreSQL checks them row by row otherwise)."""
+def _drop_foreign_keys() -> list[str]:
+    """Drop the foreign keys of the bulk tables for the load (PostgreSQL checks them row by row otherwise).
+
+    Returns the statements that re-create them exactly as the database had them (read from the catalogue).
+    """
     db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    dropped = [fk for name in BULK_TABLES for fk in db.metadata.tables[name].foreign_key_constraints]
-    for constraint in dropped:
-        db.session.execute(DropConstraint(constraint))
-    return dropped
+    restore: list[str] = []
+    for table in BULK_TABLES:
+        rows = db.session.execute(text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"), {"table": table}).all()
+        for name, definition in rows:
+            db.session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+            restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    return restore
 
 
 def _fix_postgres_sequences() -> None:
@@ -394,8 +401,8 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
             with tqdm(total=rows, desc="Writing history", unit="row", unit_scale=True, disable=not progress,
                       leave=False) as bar:
                 write_history(history, raw, dialect, bar)
-            for constraint in dropped:  # re-created, and so checked, in one pass each
-                db.session.execute(AddConstraint(constraint))
+            for statement in dropped:  # re-created, and so checked, in one pass each
+                db.session.execute(text(statement))
         if dialect == "postgresql":
             _fix_postgres_sequences()
         db.session.commit()
