@@ -136,7 +136,7 @@ def make_service(app) -> Callable[..., Any]:
 
     def make(**overrides: Any) -> ServiceType:
         n = next(_counter)
-        values = dict(code=f"SVC{n}", letter=chr(ord("A") + n % 26) + str(n // 26 or ""), name_fa=f"خدمت {n}",
+        values = dict(code=f"SVC{n}", letter=chr(ord("A") + n % 26) + str(n // 26 % 10 or ""), name_fa=f"خدمت {n}",
                       name_en=f"Service {n}", typical_minutes=10.0)
         values.update(overrides)
         service = ServiceType(**values)
@@ -200,7 +200,8 @@ def live_server(request: pytest.FixtureRequest, app, backend):
 def production_server(app, backend):
     """``gunicorn wsgi:app`` and ``rq worker`` on this backend's PostgreSQL and Redis server; the base URL."""
     if backend["name"] != "postgresql" or not TEST_REDIS_URL:
-        pytest.skip("served as in production only on PostgreSQL with a Redis server (TEST_DATABASE_URL, TEST_REDIS_URL)")
+        pytest.skip("served as in production only on PostgreSQL with a Redis server "
+                    "(TEST_DATABASE_URL, TEST_REDIS_URL)")
     from tests.hardening.production import production_served
 
     db.session.commit()

@@ -34,7 +34,7 @@ from tests.hardening.conftest import Cast, log_in
 
 PUBLIC_IN_STAFF_BLUEPRINTS = {"console.lobby", "console.lobby_json"}  # the lobby screen is public by design
 STAFF_BLUEPRINTS = ("console", "dashboard")
-OFFICE_ARGUMENTS = {"office_code", "code", "level"}
+OFFICE_ARGUMENTS = {"office_code", "code", "level", "province_code", "district_code", "city_en"}
 ROLES = ["anonymous", "citizen", "operator_a", "operator_b", "district_supervisor", "other_district_supervisor",
          "province_supervisor", "national_supervisor", "admin"]
 
@@ -94,6 +94,12 @@ def fill(rule: Rule, cast: Cast, complaint_code: str) -> dict[str, str]:
             values[name] = choice
         elif name == "office_code":
             values[name] = cast.office_a.code
+        elif name == "province_code":
+            values[name] = cast.office_a.district.province.code
+        elif name == "district_code":
+            values[name] = cast.office_a.district.code
+        elif name == "city_en":
+            values[name] = cast.office_a.district.city_en
         elif name == "code":
             values[name] = complaint_code if "complaint" in rule.rule else cast.office_a.code
         elif name == "action":
