@@ -319,7 +319,7 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL (PostgreSQL, seeded with seed-demo) and REDIS_URL (a Redis server)")
     env = dict(os.environ, SAFNAMA_DEMO="0")
     ports = {"site": 18931, "bare": 18932}
-    log = open(ROOT / "bench" / "results" / "load-servers.log", "ab")
+    log = open(os.devnull, "ab")  # noqa: SIM115 (closed in the finally below)
     gunicorn = [str(BIN / "gunicorn"), "-w", str(args.workers), "--log-level", "warning"]
     site_p = start(gunicorn + ["-b", f"{HOST}:{ports['site']}", "wsgi:app"], ROOT, env, log)
     bare_p = start(gunicorn + ["-b", f"{HOST}:{ports['bare']}", "bench.bare_app:app"], ROOT, env, log)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, request
 from flask_babel import gettext as _
