@@ -1,8 +1,8 @@
 """Each role against each operator and supervisor route, enumerated from ``app.url_map``.
 
 A route is a staff route when its view is guarded by :func:`offices.auth.operator_required`,
-:func:`offices.auth.supervisor_required` or ``login_required``, or when it belongs to the console or the
-dashboard blueprint; a new route is therefore in the matrix as soon as it is registered, and a new route
+:func:`offices.auth.supervisor_required` or ``login_required``, or when it belongs to the console, the
+dashboard or the planning blueprint; a new route is therefore in the matrix as soon as it is registered, and a new route
 in those blueprints that forgets its guard fails :func:`test_every_staff_route_is_guarded`.
 
 Expected answers:
@@ -33,7 +33,7 @@ from booking.extensions import db
 from tests.hardening.conftest import Cast, log_in
 
 PUBLIC_IN_STAFF_BLUEPRINTS = {"console.lobby", "console.lobby_json"}  # the lobby screen is public by design
-STAFF_BLUEPRINTS = ("console", "dashboard")
+STAFF_BLUEPRINTS = ("console", "dashboard", "planning")
 OFFICE_ARGUMENTS = {"office_code", "code", "level", "province_code", "district_code", "city_en"}
 ROLES = ["anonymous", "citizen", "operator_a", "operator_b", "district_supervisor", "other_district_supervisor",
          "province_supervisor", "national_supervisor", "admin"]
@@ -68,7 +68,7 @@ def staff_rules(app) -> list[tuple[Rule, str]]:
         guards = guards_of(app.view_functions[rule.endpoint])
         if rule.endpoint in PUBLIC_IN_STAFF_BLUEPRINTS:
             continue
-        if "supervisor" in guards or blueprint == "dashboard":
+        if "supervisor" in guards or blueprint in ("dashboard", "planning"):
             rules.append((rule, "supervisor"))
         elif "operator" in guards or blueprint == "console":
             rules.append((rule, "operator"))
