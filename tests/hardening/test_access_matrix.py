@@ -2,8 +2,8 @@
 
 A route is a staff route when its view is guarded by :func:`offices.auth.operator_required`,
 :func:`offices.auth.supervisor_required` or ``login_required``, or when it belongs to the console, the
-dashboard or the planning blueprint; a new route is therefore in the matrix as soon as it is registered, and a new route
-in those blueprints that forgets its guard fails :func:`test_every_staff_route_is_guarded`.
+dashboard or the planning blueprint; a new route is therefore in the matrix as soon as it is registered,
+and a new route in those blueprints that forgets its guard fails :func:`test_every_staff_route_is_guarded`.
 
 Expected answers:
 
