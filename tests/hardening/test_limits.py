@@ -112,5 +112,10 @@ def test_limits_are_skipped_when_redis_is_unreachable(backend):
 
 @pytest.mark.parametrize(("seconds", "text"), [(5, "5 seconds"), (89, "89 seconds"), (3600, "60 minutes")])
 def test_when_to_retry_wording(app, seconds: int, text: str):
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
         assert text in limits.when_to_retry(seconds)
+    with app.test_request_context(), force_locale("fa"):
+        persian = limits.when_to_retry(seconds)
+    assert "لطفاً" in persian and ("ثانیه" in persian or "دقیقه" in persian)
