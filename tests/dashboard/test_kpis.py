@@ -128,8 +128,8 @@ def test_sorting_and_extremes(network):
         kpis.period_bounds("365")
 
 
-def test_empty_unit_has_dashes_not_errors(app, make_office):
-    office = make_office()
+def test_empty_unit_has_dashes_not_errors(app, make_office, make_service):
+    office = make_office(services=[make_service(letter="Q")])
     db.session.commit()
     page = kpis.kpi_page(kpis.find_unit("office", office.code), "30")
     assert page.total["avg_wait"] is None and page.total["arrivals"] == 0
