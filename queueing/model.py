@@ -27,19 +27,22 @@ Sources:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
+from scipy.linalg import lapack
 
 from .erlang import SteadyState, steady_state
 from .phases import (
+    first_departure_moments,
     gamma_partial_mean,
     gamma_quantile,
     mixture_wait_moments,
     positive_wait_moments,
+    state_wait_moments,
 )
 
 __all__ = ["OfficeModel", "Timetable", "Wait"]
@@ -57,6 +60,8 @@ _FAR = 1e7
 # states may hold before the space is doubled.
 _MAX_STATES = 5000
 _TOP_MASS = 1e-7
+_HEADROOM = 1.25
+_FLUSH = 1e-250
 # Points per time step at which rates and counters are averaged.
 _SUBSAMPLES = 6
 # Probability mass left out of each uniformisation step's Poisson sum.
@@ -320,18 +325,17 @@ class OfficeModel:
         live = np.concatenate([dur > 0, np.ones(dur.shape[:-1] + (1,), bool)], axis=-1)
         slope = np.where(live, 1.0 / speed, 0.0)
         m, v = np.broadcast_arrays(mean[..., None], var[..., None], x_start)[:2]
-        x_end = x_start + width
         # E[(X - x)^+] is 0 to double precision beyond mean + 40 sd, and
         # mean - x below the lower end: only the pieces in between need the
-        # incomplete gamma function.
+        # incomplete gamma function.  A piece ends where the next starts
+        # (x_start[k] + width[k] = x_start[k + 1]; the last runs on forever),
+        # so E[(X - x)^+] is needed once per piece start.
         far = m + 40.0 * np.sqrt(v)
         pm_start = np.zeros(x_start.shape)
         inner = (x_start > 0) & (x_start < far)
         pm_start[inner] = gamma_partial_mean(m[inner], v[inner], x_start[inner])
         pm_start = np.where(x_start <= 0, m - x_start, pm_start)
-        pm_end = np.zeros(x_end.shape)
-        inner = np.isfinite(x_end) & (x_end < far)
-        pm_end[inner] = gamma_partial_mean(m[inner], v[inner], x_end[inner])
+        pm_end = np.concatenate([pm_start[..., 1:], np.zeros(pm_start.shape[:-1] + (1,))], axis=-1)
         real_mean = np.sum(slope * (pm_start - pm_end), axis=-1)
         quants = []
         for q in probs:
@@ -573,7 +577,7 @@ class OfficeModel:
         kappa = np.where(theta > 0, 1.0, np.maximum((1.0 + cv**2) / 2.0, 0.05))
         c_now = np.broadcast_to(self.counters_at(t_now_f.reshape(shape)), shape).reshape(flat)
         start = np.where(N0 > c_now, c_now + (N0 - c_now) / kappa, N0)
-        need = np.ceil(peak + excess + 10.0) / np.minimum(kappa, 1.0)
+        need = np.ceil(peak + excess + 10.0) / np.minimum(kappa, 1.0) * np.where(theta > 0, 1.0, _HEADROOM)
         need = np.minimum(need, float(_MAX_STATES)) + 1.0
         need = np.maximum(need, np.ceil(start) + 2.0).astype(int)
 
@@ -634,14 +638,62 @@ class OfficeModel:
                 queue_unit=kappa[None, g])
             return spill & (K < _MAX_STATES)
 
-        order = np.lexsort((need, theta > 0))
-        for g in np.array_split(order, int(min(8, flat))):
-            if g.size == 0:
-                continue
-            K = int(need[g].max())
+        if method == "uniformisation":
+            order = np.lexsort((need, theta > 0))
+            for g in np.array_split(order, int(min(8, flat))):
+                if g.size == 0:
+                    continue
+                K = int(need[g].max())
+                while g.size:
+                    spill = run(g, K)
+                    g, K = g[spill], min(2 * K, _MAX_STATES)
+        else:
+            # TR-BDF2 for every office at once (see _trbdf2_laws); offices
+            # whose top states come to hold more than _TOP_MASS are solved
+            # again with twice the states.
+            lam_steps = np.stack([lam for lam, _ in step_rates])
+            c_steps = np.stack([c for _, c in step_rates])
+            emit_after: list[list[int]] = [[] for _ in range(len(steps) + 1)]
+            hi = 0
+            while hi < H and horizons[hi] <= 0.0:
+                emit_after[0].append(hi)
+                hi += 1
+            for s_i, (t0, dt) in enumerate(steps):
+                while hi < H and horizons[hi] <= t0 + dt + 1e-9:
+                    emit_after[s_i + 1].append(hi)
+                    hi += 1
+
+            f1_h, g1_h = first_departure_moments(np.maximum(np.round(c_use), 1.0), cv[None, :])
+            tables: dict[tuple[int, int, int], _AbandonTables] = {}
+
+            def emit(hs: Sequence[int], o: NDArray[np.intp], law: FloatArray) -> None:
+                ab = theta[o] > 0
+                for kind in (False, True):
+                    sel = np.flatnonzero(ab == kind)
+                    if sel.size == 0:
+                        continue
+                    oo, lw = (o, law) if sel.size == o.size else (o[sel], law[:, sel])
+                    if kind:
+                        key = (int(oo[0]), oo.size, lw.shape[0])
+                        if key not in tables:
+                            tables[key] = _AbandonTables(lw.shape[0], c_use[:, oo], c_arr[:, oo], mu[oo], cv[oo],
+                                                         theta[oo], served)
+                        for h in hs:
+                            p_pos[h, oo], m1[h, oo], m2[h, oo] = tables[key].moments(lw, h)
+                    else:
+                        for h in hs:
+                            p_pos[h, oo], m1[h, oo], m2[h, oo] = _law_wait_moments(
+                                lw, c_arr[h, oo], c_use[h, oo], mu[oo], cv[oo], kappa[oo], f1_h[h, oo], g1_h[h, oo])
+
+            g = np.arange(flat)
+            sizes = need.astype(np.intp)
             while g.size:
-                spill = run(g, K)
-                g, K = g[spill], min(2 * K, _MAX_STATES)
+                solver = _trbdf2_laws_few if g.size <= _FEW_OFFICES else _trbdf2_laws
+                spill, used = solver(start[g], sizes[g], mu[g], theta[g], kappa[g], lam_steps[:, g], c_steps[:, g],
+                                     steps, emit_after, lambda hs, o, law: emit(hs, g[o], law))
+                again = spill & (used < _MAX_STATES)
+                g = g[again]
+                sizes[g] = np.minimum(2 * used[again], _MAX_STATES)
 
         safe = np.maximum(p_pos, 1e-300)
         var = np.maximum(m2 - m1**2, 1e-9 * m1**2 + 1e-12)
@@ -665,6 +717,364 @@ class OfficeModel:
         if scalar_h:
             mean, p50, p90 = mean[..., 0], p50[..., 0], p90[..., 0]
         return Wait(mean=mean, p50=p50, p90=p90)
+
+
+_GROUP_RATIO = 0.8
+
+
+def _size_groups(sizes: NDArray[np.intp], abandon: NDArray[np.bool_]) -> list[tuple[NDArray[np.intp], int]]:
+    """Offices in groups of similar state-space size, each with or without abandonment.
+
+    Within a kind, offices sorted by size (largest first) are cut wherever the
+    size falls below ``_GROUP_RATIO`` of the group's largest, so that padding
+    every office to its group's size costs at most 25 % more states.  The
+    groups are returned largest first.
+
+    Returns:
+        ``(positions, K)`` per group: positions into ``sizes`` and the group's size.
+    """
+    groups = []
+    for kind in (False, True):
+        sel = np.flatnonzero(abandon == kind)
+        if sel.size == 0:
+            continue
+        sel = sel[np.argsort(-sizes[sel], kind="stable")]
+        ks = sizes[sel]
+        lo = 0
+        while lo < sel.size:
+            k0 = int(ks[lo])
+            hi = lo + int(np.count_nonzero(ks[lo:] >= _GROUP_RATIO * k0))
+            groups.append((sel[lo:hi], k0))
+            lo = hi
+    groups.sort(key=lambda gk: -gk[1])
+    return groups
+
+
+def _trbdf2_laws(start: FloatArray, sizes: NDArray[np.intp], mu: FloatArray, theta: FloatArray,
+                 kappa: FloatArray, lam_steps: FloatArray, c_steps: FloatArray, steps: Sequence[tuple[float, float]],
+                 emit_after: Sequence[Sequence[int]],
+                 emit: Callable[[Sequence[int], NDArray[np.intp], FloatArray], None]
+                 ) -> tuple[NDArray[np.bool_], NDArray[np.intp]]:
+    """Advance the laws of ``N`` of many offices at once with TR-BDF2 (see :func:`_trbdf2_step`).
+
+    All offices share one array of states x offices.  Offices are grouped by
+    state-space size (:func:`_size_groups`), each group padded to its largest
+    size, and the groups placed side by side, largest first, so that state
+    ``n`` is used by a prefix of the columns (a staircase).  Each sweep of the
+    Thomas algorithm (sequential over the states) is then one vectorised
+    operation per state over every office that has it, and every other
+    operation runs over the staircase's horizontal bands (rows between two
+    group sizes, a prefix of the columns): long contiguous rows, no padding.
+
+    With ``M = I - (gamma dt / 2) A`` the trapezoidal stage is
+    ``(I + (gamma dt / 2) A) p = 2 M^{-1} p - p`` (as ``I + kA = 2I - M``), so
+    each step factors ``M`` once and solves twice.  The Thomas recurrences
+    are written with positive quantities only:
+    ``e_n = diag_n - k^2 b_{n-1} d_n / e_{n-1}``,
+    ``y_n = r_n / e_n + (k b_{n-1} / e_n) y_{n-1}`` and
+    ``x_n = y_n + (k d_{n+1} / e_n) x_{n+1}`` (``M`` is a column diagonally
+    dominant M-matrix: no pivoting, no cancellation).
+
+    Args:
+        start: initial state (fractional: split between the two states around it).
+        sizes: state-space size of each office.
+        mu, theta, kappa: service rate, abandonment rate, queue unit per office.
+        lam_steps, c_steps: ``(steps, offices)`` arrival rate and counters of each step.
+        steps: ``(t0, dt)`` of each step.
+        emit_after: the indices of the horizons reached at the start
+            (``emit_after[0]``) and after each step (``emit_after[s + 1]``).
+        emit: called as ``emit(horizons, offices, law)`` for each group, with
+            ``law`` of shape ``(K, len(offices))``.
+
+    Returns:
+        ``(spill, used)``: the offices whose top 5 % of states came to hold
+        more than ``_TOP_MASS``, and the state-space size each was solved with.
+    """
+    n = sizes.size
+    groups = _size_groups(sizes, theta > 0)
+    cols = np.concatenate([pos for pos, _ in groups])
+    bounds = np.cumsum([0] + [pos.size for pos, _ in groups])
+    g_sizes = [k for _, k in groups] + [0]
+    k_max = g_sizes[0]
+    act = np.array([int(bounds[sum(k > r for k in g_sizes)]) for r in range(k_max)])
+    mu_c, th_c, ka_c = mu[cols], theta[cols], kappa[cols]
+    P = np.zeros((k_max, n))
+    B, D, E, INV, LU, A, CP, Y, T = (np.zeros((k_max, n)) for _ in range(9))
+    # Initial law: the (fractional) start split between its two neighbouring states.
+    used = np.repeat(np.array(g_sizes[:-1]), np.diff(bounds))
+    st = np.minimum(start[cols], used - 1.0)
+    lo = np.floor(st).astype(int)
+    frac = st - lo
+    j = np.arange(n)
+    P[lo, j] = 1.0 - frac
+    P[np.minimum(lo + 1, used - 1), j] += frac
+    # Bands: rows [r0, r1) used by the first a columns.
+    bands = []
+    for gi in range(len(groups)):
+        r0, r1, a = g_sizes[gi + 1], g_sizes[gi], int(bounds[gi + 1])
+        if r1 <= r0:
+            continue
+        state = np.arange(r0, r1, dtype=float)[:, None]
+        bands.append((r0, r1, a, state))
+    # Per step size: k n mu and k n theta on each band (B and D hold k b and k d).
+    scaled: dict[float, list[tuple[FloatArray, FloatArray]]] = {}
+    last_rows = [(k - 1, int(bounds[gi]), int(bounds[gi + 1])) for gi, k in enumerate(g_sizes[:-1])]
+    # Row views for the sequential sweeps.
+    fwd = [(E[r, :a], E[r - 1, :a], LU[r, :a], T[r, :a], A[r, :a], Y[r, :a], Y[r - 1, :a], P[r, :a], P[r - 1, :a])
+           for r, a in zip(range(1, k_max), act[1:])]
+    bwd = [(CP[r, :a], Y[r, :a], Y[r + 1, :a], P[r, :a], P[r + 1, :a], T[r, :a])
+           for r, a in zip(range(k_max - 2, -1, -1), act[1:][::-1])]
+    spill = np.zeros(n, dtype=bool)
+    total = np.empty(n)
+
+    def out(hs: Sequence[int]) -> None:
+        if hs:
+            for gi, (_, K) in enumerate(groups):
+                c0, c1 = int(bounds[gi]), int(bounds[gi + 1])
+                emit(hs, cols[c0:c1], P[:K, c0:c1])
+
+    out(emit_after[0])
+    g = _GAMMA
+    c_a = 2.0 / (g * (2.0 - g))                   # BDF2 stage: M x = c_a z - c_b p
+    c_b = 1.0 / (g * (2.0 - g)) + (1.0 - g) ** 2 / (g * (2.0 - g))
+    for s, (_, dt) in enumerate(steps):
+        k = _GAMMA * dt / 2.0
+        if k not in scaled:
+            scaled[k] = [(k * state * mu_c[:a], k * state * th_c[:a]) for _, _, a, state in bands]
+        c = c_steps[s][cols]
+        lam = k * lam_steps[s][cols]
+        lam_hi = lam / ka_c                       # births with everyone busy, in queue units
+        d_hi = k * c * (mu_c / ka_c - th_c)       # deaths above c: c mu / kappa + (n - c) theta
+        for (r0, r1, a, state), (s_mu, s_th) in zip(bands, scaled[k]):
+            b, d, e = B[r0:r1, :a], D[r0:r1, :a], E[r0:r1, :a]
+            np.copyto(b, lam[:a])
+            np.copyto(b, lam_hi[:a], where=state >= c[:a])
+            np.add(s_th, d_hi[:a], out=d)
+            np.copyto(d, s_mu, where=state <= c[:a])
+            np.add(b, d, out=e)
+            e += 1.0
+        for r, c0, c1 in last_rows:               # reflecting top state: no birth
+            B[r, c0:c1] = 0.0
+        for r0, r1, a, *_ in bands:
+            q0 = max(r0, 1)
+            np.multiply(B[q0 - 1:r1 - 1, :a], D[q0:r1, :a], out=LU[q0:r1, :a])
+        for e_r, e_p, lu_r, t_r, *_ in fwd:
+            np.divide(lu_r, e_p, out=t_r)
+            np.subtract(e_r, t_r, out=e_r)
+        for r0, r1, a, *_ in bands:
+            inv = INV[r0:r1, :a]
+            np.divide(1.0, E[r0:r1, :a], out=inv)
+            q1 = min(r1, k_max - 1)
+            if q1 > r0:
+                np.multiply(D[r0 + 1:q1 + 1, :a], inv[:q1 - r0], out=CP[r0:q1, :a])
+            q0 = max(r0, 1)
+            np.multiply(B[q0 - 1:r1 - 1, :a], inv[q0 - r0:], out=A[q0:r1, :a])
+            np.multiply(P[r0:r1, :a], inv, out=Y[r0:r1, :a])
+        # z = M^{-1} p (in Y).
+        for _, _, _, t_r, a_r, y_r, y_p, _, _ in fwd:
+            np.multiply(a_r, y_p, out=t_r)
+            y_r += t_r
+        for cp_r, y_r, y_n, _, _, t_r in bwd:
+            np.multiply(cp_r, y_n, out=t_r)
+            y_r += t_r
+        # BDF2 right-hand side c_a z - c_b p (divided by c_b: the law is
+        # normalised below), scaled by 1/e, solved in place in P.
+        for r0, r1, a, *_ in bands:
+            p, t = P[r0:r1, :a], T[r0:r1, :a]
+            np.multiply(Y[r0:r1, :a], c_a / c_b, out=t)
+            np.subtract(t, p, out=p)
+            p *= INV[r0:r1, :a]
+        for _, _, _, t_r, a_r, _, _, p_r, p_p in fwd:
+            np.multiply(a_r, p_p, out=t_r)
+            p_r += t_r
+        for cp_r, _, _, p_r, p_n, t_r in bwd:
+            np.multiply(cp_r, p_n, out=t_r)
+            p_r += t_r
+        total[:] = 0.0
+        for r0, r1, a, *_ in bands:
+            p = P[r0:r1, :a]
+            # Negative round-off and probabilities below _FLUSH set to 0 (subnormal
+            # numbers would slow every later operation on them).
+            np.copyto(p, 0.0, where=p < _FLUSH)
+            total[:a] += p.sum(axis=0)
+        for r0, r1, a, *_ in bands:
+            P[r0:r1, :a] /= total[:a]
+        for r, c0, c1 in last_rows:
+            top = max(1, (r + 1) // 20)
+            spill[c0:c1] |= P[r + 1 - top:r + 1, c0:c1].sum(axis=0) > _TOP_MASS
+        out(emit_after[s + 1])
+    res = np.zeros(n, dtype=bool)
+    res[cols] = spill
+    used_out = np.empty(n, dtype=np.intp)
+    used_out[cols] = used
+    return res, used_out
+
+
+# Below this many offices the forecast's linear solves go to LAPACK (one
+# block-tridiagonal system for all of them) instead of the staircase sweeps,
+# whose cost is per state whatever the number of offices.
+_FEW_OFFICES = 64
+
+
+def _trbdf2_laws_few(start: FloatArray, sizes: NDArray[np.intp], mu: FloatArray, theta: FloatArray,
+                     kappa: FloatArray, lam_steps: FloatArray, c_steps: FloatArray,
+                     steps: Sequence[tuple[float, float]], emit_after: Sequence[Sequence[int]],
+                     emit: Callable[[Sequence[int], NDArray[np.intp], FloatArray], None]
+                     ) -> tuple[NDArray[np.bool_], NDArray[np.intp]]:
+    """:func:`_trbdf2_laws` for a few offices: LAPACK ``gttrf``/``gttrs`` on one system.
+
+    The offices' matrices ``M`` (each padded to the largest size) are the
+    diagonal blocks of one tridiagonal matrix (zero couplings between
+    blocks), factored once per step and solved twice, as in
+    :func:`_trbdf2_laws`, whose arguments and result this function shares.
+    """
+    n = sizes.size
+    K = int(sizes.max())
+    state = np.arange(K, dtype=float)[None, :]
+    P = np.zeros((n, K))
+    st = np.minimum(start, K - 1.0)
+    lo = np.floor(st).astype(int)
+    frac = st - lo
+    j = np.arange(n)
+    P[j, lo] = 1.0 - frac
+    P[j, np.minimum(lo + 1, K - 1)] += frac
+    offices = np.arange(n)
+    if emit_after[0]:
+        emit(emit_after[0], offices, P.T)
+    mu_c, th_c, ka_c = mu[:, None], theta[:, None], kappa[:, None]
+    g = _GAMMA
+    c_a = 2.0 / (g * (2.0 - g))
+    c_b = 1.0 / (g * (2.0 - g)) + (1.0 - g) ** 2 / (g * (2.0 - g))
+    spill = np.zeros(n, dtype=bool)
+    top = max(1, K // 20)
+    low = np.zeros((n, K))
+    up = np.zeros((n, K))
+    for s, (_, dt) in enumerate(steps):
+        k = _GAMMA * dt / 2.0
+        lam, c = lam_steps[s][:, None], c_steps[s][:, None]
+        b = np.where(state >= c, lam / ka_c, lam)
+        b[:, -1] = 0.0
+        d = np.where(state <= c, state * mu_c, state * th_c + c * (mu_c / ka_c - th_c))
+        diag = (1.0 + k * (b + d)).ravel()
+        low[:, :-1] = -k * b[:, :-1]            # M[n+1, n]; zero between offices
+        up[:, :-1] = -k * d[:, 1:]              # M[n, n+1]
+        dl, dd, du, du2, ipiv, _ = lapack.dgttrf(low.ravel()[:-1], diag, up.ravel()[:-1])
+        z, _ = lapack.dgttrs(dl, dd, du, du2, ipiv, P.reshape(-1, 1))
+        x, _ = lapack.dgttrs(dl, dd, du, du2, ipiv, c_a * z - c_b * P.reshape(-1, 1))
+        P = x.reshape(n, K)
+        P[P < _FLUSH] = 0.0
+        P /= P.sum(axis=1, keepdims=True)
+        spill |= P[:, K - top:].sum(axis=1) > _TOP_MASS
+        if emit_after[s + 1]:
+            emit(emit_after[s + 1], offices, P.T)
+    return spill, np.full(n, K, dtype=np.intp)
+
+
+def _law_wait_moments(law: FloatArray, open_counters: FloatArray, counters: FloatArray, mu: FloatArray,
+                      cv: FloatArray, kappa: FloatArray, f1: FloatArray, g1: FloatArray
+                      ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`queueing.phases.mixture_wait_moments` without abandonment, for laws kept as states x offices.
+
+    The same sums, ``z = sum_{N >= o} L``, ``s_j = u^j sum_{N >= o} L (N - o)^j``
+    and their parts over ``o <= N < o + ceil(c/u)``, arranged for speed: over
+    the first ``R`` states (those below ``o + ceil(c/u)`` for some office)
+    with masks, and over the states from ``R`` on by one matrix product with
+    the powers of ``N - R`` (all terms positive: no cancellation).
+
+    Args:
+        law: ``(K, offices)`` probabilities of ``N = 0 .. K-1``.
+        open_counters, counters, mu, cv: per office, as in
+            :func:`queueing.phases.mixture_wait_moments`.
+        kappa: people per state above the open counters (the queue unit).
+        f1, g1: :func:`queueing.phases.first_departure_moments` at
+            ``(max(round(counters), 1), cv)``.
+
+    Returns:
+        ``(p_wait, mean, second_moment)`` per office.
+    """
+    K = law.shape[0]
+    co = np.clip(open_counters, 0, K).astype(np.intp)
+    cap = np.maximum(counters, 1.0)
+    u = kappa
+    upto = np.minimum(co + np.ceil(cap / u - 1e-12).astype(np.intp), K)
+    R = int(upto.max()) if upto.size else 0
+    n_lo = np.arange(R, dtype=float)[:, None]
+    dk = n_lo - co                                              # N - open, first R states
+    w = np.where(dk >= 0.0, law[:R], 0.0)
+    wd = w * dk
+    z = w.sum(axis=0)
+    s1 = wd.sum(axis=0)
+    s2 = (wd * dk).sum(axis=0)
+    wt = np.where(n_lo < upto, wd, 0.0)
+    t1 = wt.sum(axis=0)
+    t2 = (wt * dk).sum(axis=0)
+    if R < K:
+        nn = np.arange(K - R, dtype=float)
+        q0, q1, q2 = np.stack([np.ones(K - R), nn, nn * nn]) @ law[R:]
+        delta = R - co                                          # N - open = (N - R) + delta >= 0
+        z = z + q0
+        s1 = s1 + q1 + delta * q0
+        s2 = s2 + q2 + 2.0 * delta * q1 + delta * delta * q0
+    s1, s2, t1, t2 = s1 * u, s2 * u**2, t1 * u, t2 * u**2
+    rate = counters * mu
+    var1 = g1 - f1**2
+    cv2 = cv**2
+    sum_mean = (f1 * z + s1) / rate
+    sum_mean_sq = (f1**2 * z + 2.0 * f1 * s1 + s2) / rate**2
+    sum_var = (var1 * z + cv2 * s1 + (1.0 - cv2) * (t1 - t2 / cap)) / rate**2
+    tiny = z < 1e-10
+    safe = np.where(tiny, 1.0, z)
+    p_wait = np.where(tiny, 0.0, z)
+    mean = np.where(tiny, f1 / rate, sum_mean / safe)
+    second = np.where(tiny, (var1 + f1**2) / rate**2, np.maximum((sum_var + sum_mean_sq) / safe, 0.0))
+    return p_wait, mean, second
+
+
+class _AbandonTables:
+    """Per-state tables for the wait moments of offices with abandonment.
+
+    :func:`queueing.phases.mixture_wait_moments` (abandonment case) weights
+    the law of ``N`` by the indicator of waiting (``N >= open``) and, for the
+    served, by ``c mu / (c mu + (N - open + 1) theta)``, and averages the
+    per-state moments of :func:`queueing.phases.state_wait_moments`.  These
+    depend on the horizon only through the counters at the arrival, which
+    take a few values over a day, so they are computed once per office and
+    distinct pair (counters, open counters) over the horizons.
+    """
+
+    def __init__(self, K: int, counters: FloatArray, open_counters: FloatArray, mu: FloatArray, cv: FloatArray,
+                 theta: FloatArray, served: bool) -> None:
+        H, m = counters.shape
+        office = np.broadcast_to(np.arange(m, dtype=float), (H, m))
+        keys = np.stack([office, counters, open_counters], axis=-1).reshape(-1, 3)
+        combos, inverse = np.unique(keys, axis=0, return_inverse=True)
+        self.index = inverse.reshape(H, m)
+        j = combos[:, 0].astype(np.intp)
+        c, o = combos[:, 1], combos[:, 2]
+        mean_n, var_n = state_wait_moments(K, c, mu[j], cv[j], theta[j], served=served, open_counters=o)
+        k = np.arange(K, dtype=float) - o[:, None]
+        wait = k >= 0.0
+        if served:
+            rate = (c * mu[j])[:, None]
+            self.weight = np.where(wait, rate / (rate + (np.maximum(k, 0.0) + 1.0) * theta[j][:, None]), 0.0)
+        else:
+            self.weight = wait.astype(float)
+        self.wait = wait.astype(float)
+        self.mean = mean_n
+        self.second = var_n + mean_n**2
+        self.served = served
+
+    def moments(self, law: FloatArray, h: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(p_wait, mean, second_moment)`` per office for the law ``(K, offices)`` at horizon ``h``."""
+        idx = self.index[h]
+        lt = law.T
+        w = lt * self.weight[idx]
+        if self.served:
+            total = lt.sum(axis=1) - (lt * self.wait[idx]).sum(axis=1) + w.sum(axis=1)
+            w /= np.maximum(total, 1e-300)[:, None]
+        z = w.sum(axis=1)
+        safe = np.maximum(z, 1e-300)
+        return z, (w * self.mean[idx]).sum(axis=1) / safe, (w * self.second[idx]).sum(axis=1) / safe
 
 
 class _SubTimetable:
