@@ -5,6 +5,7 @@ seeds demo data into an empty database, starts an RQ worker when Redis is embedd
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -67,7 +68,19 @@ def start_worker(app: Flask) -> subprocess.Popen:
     queues = list(app.config["RQ_QUEUES"])
     command = [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", WORKER_CLASS,
                "--url", env["REDIS_URL"], *queues]
-    return subprocess.Popen(command, env=env)
+    # Its own process group, so that stopping it also stops the work horse it forks for a job.
+    return subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def stop_worker(child: subprocess.Popen, grace_seconds: float = 15) -> None:
+    """Ask the worker to finish its job and stop; after the grace period stop it and its work horse."""
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
 
 
 @click.command("serve")
@@ -105,11 +118,7 @@ def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) 
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         if child is not None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            stop_worker(child)
 
 
 @click.command("check")

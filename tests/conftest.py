@@ -65,7 +65,13 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         db.engine.dispose()
     yield {"name": request.param, "config": config, "instance": instance}
     if keeper is not None:
-        keeper._cleanup()
+        # Stop the embedded server even if a client (a worker, a served thread) still holds a connection.
+        import redis
+
+        try:
+            keeper.shutdown(nosave=True)
+        except redis.RedisError:
+            pass
 
 
 def _empty_tables() -> None:
