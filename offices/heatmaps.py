@@ -15,14 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from booking.dates import WEEKDAY_NAMES_EN, WEEKDAY_NAMES_FA, iran_weekday, jalali_date, persian_digits, to_tehran
+from booking.dates import (
+    WEEKDAY_NAMES_EN,
+    WEEKDAY_NAMES_FA,
+    iran_weekday,
+    jalali_date,
+    persian_digits,
+    to_tehran,
+)
 from booking.extensions import db
 from offices.kpis import Unit, scope_filter, today_bounds, waiting_now
 from offices.models import District, Office, OfficeHourlyStats
@@ -44,10 +51,10 @@ class Grid:
     title: str
     rows: list[str]
     columns: list[str]
-    values: list[list[Optional[float]]]
+    values: list[list[float | None]]
     tooltips: list[list[str]]
     legend: str
-    row_links: Optional[list[Optional[str]]] = None
+    row_links: list[str | None] | None = None
 
 
 def _num(value: float, locale: str, digits: int = 0) -> str:
@@ -61,7 +68,7 @@ def _metric_label(metric: str) -> str:
     return _("Arrivals per hour")
 
 
-def _breaks(values: Sequence[float], fixed: Optional[Sequence[float]] = None) -> list[float]:
+def _breaks(values: Sequence[float], fixed: Sequence[float] | None = None) -> list[float]:
     """Upper bounds of the first four colour classes (the fifth is open), from fixed steps or the data's range."""
     if fixed is not None:
         return list(fixed)
@@ -74,7 +81,7 @@ def _breaks(values: Sequence[float], fixed: Optional[Sequence[float]] = None) ->
     return [step * (k + 1) for k in range(4)]
 
 
-def _colour(value: Optional[float], breaks: Sequence[float]) -> str:
+def _colour(value: float | None, breaks: Sequence[float]) -> str:
     if value is None:
         return EMPTY
     for k, b in enumerate(breaks):
@@ -84,7 +91,7 @@ def _colour(value: Optional[float], breaks: Sequence[float]) -> str:
 
 
 def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int = 34, cell_h: int = 22,
-                breaks: Optional[Sequence[float]] = None, digits: int = 0) -> Markup:
+                breaks: Sequence[float] | None = None, digits: int = 0) -> Markup:
     """Draw a :class:`Grid` as an inline SVG; in Persian the row labels are on the right and hours run right to left."""
     rtl = locale == "fa"
     n_rows, n_cols = len(grid.rows), len(grid.columns)
@@ -195,7 +202,7 @@ def offices_by_hour(unit: Unit, day: dt.date, locale: str, metric: str = "arriva
         row_v, row_t = [], []
         for h in hours:
             arrivals, served, wait_sum = cells.get(oid, {}).get(h, (0, 0, 0.0))
-            v: Optional[float]
+            v: float | None
             if metric == "wait":
                 v = wait_sum / served if served else None
             else:

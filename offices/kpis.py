@@ -21,17 +21,27 @@ Definitions (all waits in minutes, lead times in days):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from booking.dates import TEHRAN, tehran_to_utc, to_tehran, utcnow  # noqa: F401  (TEHRAN re-exported)
+from booking.dates import TEHRAN, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
-from offices.models import (Complaint, ComplaintStatus, DailyRollup, District, Office, OfficeDailyStats, OfficeHourlyStats,
-                            Province, TicketOutcome)
+from offices.models import (
+    Complaint,
+    ComplaintStatus,
+    DailyRollup,
+    District,
+    Office,
+    OfficeDailyStats,
+    OfficeHourlyStats,
+    Province,
+    TicketOutcome,
+)
 
 LEVELS = ("nation", "province", "district", "office")
 CHILD_LEVEL = {"nation": "province", "province": "district", "district": "office", "office": None}
@@ -98,7 +108,7 @@ class Totals:
     open_complaints: int = 0
     offices: int = 0
 
-    def add(self, other: "Totals") -> None:
+    def add(self, other: Totals) -> None:
         """Fold another unit's figures into this one (sums, and the maximum of the maxima)."""
         # spelled out: this runs once per office on the national pages
         self.arrivals += other.arrivals
@@ -112,17 +122,16 @@ class Totals:
         self.counter_minutes += other.counter_minutes
         self.rating_sum += other.rating_sum
         self.ratings += other.ratings
-        if other.wait_max > self.wait_max:
-            self.wait_max = other.wait_max
+        self.wait_max = max(self.wait_max, other.wait_max)
         self.waiting += other.waiting
         self.booked_to_come += other.booked_to_come
         self.lead_days.extend(other.lead_days)
         self.open_complaints += other.open_complaints
         self.offices += other.offices
 
-    def values(self) -> dict[str, Optional[float]]:
+    def values(self) -> dict[str, float | None]:
         """The KPIs; None where a ratio has no denominator (shown as a dash)."""
-        def ratio(num: float, den: float) -> Optional[float]:
+        def ratio(num: float, den: float) -> float | None:
             return num / den if den else None
 
         return {
@@ -148,19 +157,19 @@ class Unit:
     """A place in the hierarchy: its level, id, public code and names."""
 
     level: str
-    id: Optional[int]
+    id: int | None
     code: str
     name_fa: str
     name_en: str
-    parent: Optional["Unit"] = None
+    parent: Unit | None = None
 
     def name(self, locale: str) -> str:
         return self.name_fa if locale == "fa" else self.name_en
 
-    def trail(self) -> list["Unit"]:
+    def trail(self) -> list[Unit]:
         """The units from the nation down to this one."""
         out: list[Unit] = []
-        unit: Optional[Unit] = self
+        unit: Unit | None = self
         while unit is not None:
             out.append(unit)
             unit = unit.parent
@@ -172,7 +181,7 @@ class Row:
     """One table row: a child unit and its KPI values."""
 
     unit: Unit
-    values: dict[str, Optional[float]]
+    values: dict[str, float | None]
     offices: int
 
 
@@ -184,9 +193,9 @@ class KpiPage:
     period: str
     start: dt.datetime
     end: dt.datetime
-    total: dict[str, Optional[float]]
+    total: dict[str, float | None]
     rows: list[Row]
-    child_level: Optional[str]
+    child_level: str | None
     offices: int
 
     def sorted_rows(self, key: str, descending: bool) -> list[Row]:
@@ -458,7 +467,7 @@ def lead_days(unit: Unit, now: dt.datetime) -> dict[int, float]:
         if isinstance(first, str):  # SQLite returns the aggregate as text, bypassing the column type
             first = dt.datetime.fromisoformat(first)
         if first.tzinfo is None:
-            first = first.replace(tzinfo=dt.timezone.utc)
+            first = first.replace(tzinfo=dt.UTC)
         out[office_id] = max(0.0, (first - now).total_seconds() / 86400.0)
     return out
 
@@ -499,7 +508,7 @@ def kpi_page(unit: Unit, period: str, now: dt.datetime | None = None, *, by_offi
 
     per_child: dict[int, Totals] = {}
 
-    def bucket(office_id: int) -> Optional[Totals]:
+    def bucket(office_id: int) -> Totals | None:
         if office_id not in offices:
             return None
         return per_child.setdefault(child_of(office_id), Totals())
@@ -547,7 +556,7 @@ def _offices_under(unit: Unit) -> dict[int, Unit]:
     return {r[0]: Unit("office", r[0], r[1], r[2], r[3], unit) for r in db.session.execute(query)}
 
 
-def format_value(key: str, value: Optional[float], to_text: Callable[[str], str] = str) -> str:
+def format_value(key: str, value: float | None, to_text: Callable[[str], str] = str) -> str:
     """A KPI value as text: a dash when empty, a percentage for rates, else the KPI's decimals."""
     if value is None:
         return "—"
@@ -557,5 +566,21 @@ def format_value(key: str, value: Optional[float], to_text: Callable[[str], str]
     return to_text(f"{value:,.{kpi.digits}f}")
 
 
-__all__ = ["KPIS", "KPI_BY_KEY", "LEVELS", "PERIODS", "SORT_KEYS", "KpiInputError", "KpiPage", "Row", "Totals",
-           "Unit", "find_unit", "format_value", "kpi_page", "period_bounds", "sort_rows", "TEHRAN"]
+__all__ = [
+    "KPIS",
+    "KPI_BY_KEY",
+    "LEVELS",
+    "PERIODS",
+    "SORT_KEYS",
+    "TEHRAN",
+    "KpiInputError",
+    "KpiPage",
+    "Row",
+    "Totals",
+    "Unit",
+    "find_unit",
+    "format_value",
+    "kpi_page",
+    "period_bounds",
+    "sort_rows",
+]

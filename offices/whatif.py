@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from flask_babel import gettext as _
@@ -62,11 +61,11 @@ class StaffingPlan:
     target: float
     quantile: float
     change: str
-    move_from: Optional[int]
-    move_to: Optional[int]
+    move_from: int | None
+    move_to: int | None
     hours: list[HourPlan]
     source: str  # "estimate" or "history"
-    timetable_day: Optional[dt.date]  # the day whose counter shifts were used
+    timetable_day: dt.date | None  # the day whose counter shifts were used
 
     def summary(self) -> dict[str, float]:
         """Arrival-weighted day figures before and after the change, and counter-hours actual / needed."""
@@ -107,7 +106,7 @@ def open_hours(office: Office, day: dt.date) -> list[int]:
     return []
 
 
-def counters_timetable(office: Office, day: dt.date, hours: list[int]) -> tuple[dict[int, float], Optional[dt.date]]:
+def counters_timetable(office: Office, day: dt.date, hours: list[int]) -> tuple[dict[int, float], dt.date | None]:
     """Mean open counters per hour of ``day`` from the counter shifts (see the module docstring for fallbacks)."""
     for back in range(0, 29, 7):
         d = day - dt.timedelta(days=back)
@@ -130,7 +129,7 @@ def counters_timetable(office: Office, day: dt.date, hours: list[int]) -> tuple[
     return {hour: float(office.counters) for hour in hours}, None
 
 
-def demand(office: Office, day: dt.date, hours: list[int]) -> tuple[dict[int, float], float, float, Optional[float], str]:
+def demand(office: Office, day: dt.date, hours: list[int]) -> tuple[dict[int, float], float, float, float | None, str]:
     """Arrivals per hour, service mean (min), service cv and patience mean (min) for the office on ``day``."""
     estimate = db.session.get(OfficeEstimate, office.id)
     weekday = iran_weekday(day)
@@ -179,7 +178,7 @@ def _waits(model: OfficeModel, lam_per_min: np.ndarray, counters: np.ndarray, ta
 
 
 def plan(office: Office, day: dt.date, *, target: float = 20.0, quantile: float = 0.9, change: str = "none",
-         move_from: Optional[int] = None, move_to: Optional[int] = None) -> StaffingPlan:
+         move_from: int | None = None, move_to: int | None = None) -> StaffingPlan:
     """Counters needed per hour of ``day`` against the actual timetable, and the effect of one change.
 
     Args:

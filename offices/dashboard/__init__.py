@@ -10,6 +10,6 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 public_bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
-from offices.dashboard import public_views, views  # noqa: E402,F401  (registers the routes)
+from offices.dashboard import public_views, views  # noqa: F401  (registers the routes)
 
 __all__ = ["bp", "public_bp"]

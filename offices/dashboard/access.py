@@ -1,11 +1,9 @@
 """Which units of the hierarchy a member of staff may see on the dashboard."""
 from __future__ import annotations
 
-from typing import Optional
-
+from booking.extensions import db
 from offices.kpis import NATION, Unit, find_unit
 from offices.models import District, Province, Role, Scope, User
-from booking.extensions import db
 
 
 def can_see_unit(user: User, unit: Unit) -> bool:
@@ -27,7 +25,7 @@ def can_see_unit(user: User, unit: Unit) -> bool:
     return False
 
 
-def home_unit(user: User) -> Optional[Unit]:
+def home_unit(user: User) -> Unit | None:
     """The unit a supervisor's dashboard opens on: the nation, their province or their district."""
     if user.role == Role.ADMIN.value or user.scope == Scope.NATION.value:
         return NATION

@@ -3,7 +3,6 @@ the answer with the complaint's tracking code. Service functions add and flush; 
 from __future__ import annotations
 
 import secrets
-from typing import Optional
 
 from sqlalchemy import Select, select
 
@@ -48,11 +47,11 @@ def file_complaint(office: Office, text: str, contact: str = "", appointment_cod
     return complaint
 
 
-def find_complaint(code: str) -> Optional[Complaint]:
+def find_complaint(code: str) -> Complaint | None:
     return db.session.scalar(select(Complaint).where(Complaint.public_code == normalise_code(code)))
 
 
-def complaints_query(unit: Unit, status: Optional[str] = None) -> Select[tuple[Complaint]]:
+def complaints_query(unit: Unit, status: str | None = None) -> Select[tuple[Complaint]]:
     """The complaints about the offices under ``unit``, newest first, optionally of one status."""
     query = (select(Complaint).join(Office, Office.id == Complaint.office_id)
              .join(District, District.id == Office.district_id).where(*scope_filter(unit))

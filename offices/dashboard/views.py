@@ -5,7 +5,8 @@ import csv
 import datetime as dt
 import io
 import math
-from typing import Any, Iterable, NoReturn, Optional
+from collections.abc import Iterable
+from typing import Any, NoReturn
 
 import jdatetime
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -23,7 +24,6 @@ from offices.dashboard import complaints as complaint_ops
 from offices.dashboard.access import can_see_unit, home_unit
 from offices.models import Office
 
-
 # ---------------------------------------------------------------- parsing helpers
 
 def fail(status: int, message: str) -> NoReturn:
@@ -34,7 +34,7 @@ def fail(status: int, message: str) -> NoReturn:
     raise error
 
 
-def load_unit(level: str, code: Optional[str]) -> kpis.Unit:
+def load_unit(level: str, code: str | None) -> kpis.Unit:
     """The unit named in the URL, or 404; 403 when the supervisor's scope does not include it."""
     try:
         unit = kpis.find_unit(level, code)
@@ -67,7 +67,7 @@ def arg_number(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
-def parse_day(raw: Optional[str], default: dt.date) -> dt.date:
+def parse_day(raw: str | None, default: dt.date) -> dt.date:
     """A day as ``2026-11-24`` (Gregorian) or ``1405/09/03`` (Jalali, Persian digits accepted)."""
     text = ascii_digits(raw or "").strip().replace("-", "/")
     if not text:
@@ -100,7 +100,7 @@ def unit_url(unit: kpis.Unit, **args: Any) -> str:
 
 
 @bp.app_template_global()
-def kpi_text(key: str, value: Optional[float]) -> str:
+def kpi_text(key: str, value: float | None) -> str:
     """A KPI value for display: Persian digits in Persian."""
     return kpis.format_value(key, value, persian_digits if current_locale() == "fa" else str)
 
@@ -110,7 +110,7 @@ def dashboard_helpers() -> dict[str, Any]:
     return {"unit_url": unit_url, "KPIS": kpis.KPIS, "PERIODS": kpis.PERIODS}
 
 
-def _raw(value: Optional[float]) -> str:
+def _raw(value: float | None) -> str:
     return "" if value is None else (f"{value:.6g}" if isinstance(value, float) else str(value))
 
 
@@ -153,7 +153,7 @@ def _unit_page(unit: kpis.Unit):
                            rank=rank, rows_of=rows_of, highest=highest, lowest=lowest)
 
 
-def _page_csv(page: kpis.KpiPage, sort: str, direction: str, rank: Optional[str]) -> Response:
+def _page_csv(page: kpis.KpiPage, sort: str, direction: str, rank: str | None) -> Response:
     header = ["level", "code", "name_fa", "name_en", "offices"] + [k.key for k in kpis.KPIS]
     if rank:
         highest, lowest = page.extremes(rank)
@@ -175,7 +175,7 @@ def _page_csv(page: kpis.KpiPage, sort: str, direction: str, rank: Optional[str]
 @bp.get("/nation/heatmap", defaults={"level": "nation", "code": None})
 @bp.get("/<any(province, district, office):level>/<code>/heatmap")
 @supervisor_required
-def heatmap(level: str, code: Optional[str]):
+def heatmap(level: str, code: str | None):
     unit = load_unit(level, code)
     metric = arg_choice("metric", heatmaps.METRICS, "arrivals")
     days = int(arg_choice("days", ("7", "30", "90"), "30"))
@@ -199,7 +199,7 @@ def heatmap(level: str, code: Optional[str]):
 @bp.get("/nation/heatmap/<any(today, week, map):kind>.svg", defaults={"level": "nation", "code": None})
 @bp.get("/<any(province, district, office):level>/<code>/heatmap/<any(today, week, map):kind>.svg")
 @supervisor_required
-def heatmap_svg(level: str, code: Optional[str], kind: str):
+def heatmap_svg(level: str, code: str | None, kind: str):
     """One heatmap as a standalone SVG image."""
     unit = load_unit(level, code)
     metric = arg_choice("metric", heatmaps.METRICS, "arrivals")
