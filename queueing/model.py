@@ -60,7 +60,11 @@ _FAR = 1e7
 # states may hold before the space is doubled.
 _MAX_STATES = 5000
 _TOP_MASS = 1e-7
+# State-space allowance for offices without abandonment, whose laws reach
+# further up (fewer of them need the doubled space of a second solve).
 _HEADROOM = 1.25
+# Probabilities below this are set to 0 after each step of a forecast
+# (subnormal numbers would slow every later operation on them).
 _FLUSH = 1e-250
 # Points per time step at which rates and counters are averaged.
 _SUBSAMPLES = 6
@@ -465,12 +469,14 @@ class OfficeModel:
         equations ``p' = p Q(t)``) is advanced over steps of at most ``step``
         minutes with rates averaged over each step, on a state space
         truncated (reflecting) above the fluid peak plus the smaller of a
-        geometric tail allowance and two standard deviations, doubled for
-        the offices whose top states come to hold more than 1e-7 of the
-        probability, either by the L-stable second-order TR-BDF2 scheme
-        (``method="ode"``, default: Bank et al. 1985, Hosea & Shampine 1996;
-        both stages share one tridiagonal matrix, solved by the Thomas
-        algorithm vectorised over offices) or exactly for the frozen rates by
+        geometric tail allowance and two standard deviations (times 1.25
+        without abandonment), doubled for the offices whose top states come
+        to hold more than 1e-7 of the probability, either by the L-stable
+        second-order TR-BDF2 scheme (``method="ode"``, default: Bank et al.
+        1985, Hosea & Shampine 1996; both stages share one tridiagonal matrix,
+        factored once per step and solved by the Thomas algorithm vectorised
+        over all the offices at once, see :func:`_trbdf2_laws`, or by LAPACK
+        for a few offices) or exactly for the frozen rates by
         uniformisation (``method="uniformisation"``: Grassmann 1977; cost grows
         with the largest total rate, so it serves as the reference).  A
         citizen arriving at ``t`` sees ``N`` with that law (PASTA); the wait
@@ -589,10 +595,11 @@ class OfficeModel:
         c_arr = c_arr_o.reshape(flat, H).T                                   # (H, flat)
         c_use = np.where(c_ref_o > 0, c_ref_o, 1.0).reshape(flat, H).T
 
-        # Offices grouped by abandonment and state-space size (a few groups,
-        # each vectorised over its offices).  A group whose top states end up
-        # holding more than _TOP_MASS of probability at some step is solved
-        # again with twice the states, for the offices concerned.
+        # With method="uniformisation", offices grouped by abandonment and
+        # state-space size (a few groups, each vectorised over its offices);
+        # with "ode", all at once (_trbdf2_laws).  Offices whose top states end
+        # up holding more than _TOP_MASS of probability at some step are solved
+        # again with twice the states.
         p_pos = np.empty((H, flat))
         m1 = np.empty((H, flat))
         m2 = np.empty((H, flat))
@@ -690,7 +697,7 @@ class OfficeModel:
             while g.size:
                 solver = _trbdf2_laws_few if g.size <= _FEW_OFFICES else _trbdf2_laws
                 spill, used = solver(start[g], sizes[g], mu[g], theta[g], kappa[g], lam_steps[:, g], c_steps[:, g],
-                                     steps, emit_after, lambda hs, o, law: emit(hs, g[o], law))
+                                     steps, emit_after, lambda hs, o, law, g=g: emit(hs, g[o], law))
                 again = spill & (used < _MAX_STATES)
                 g = g[again]
                 sizes[g] = np.minimum(2 * used[again], _MAX_STATES)
@@ -826,6 +833,7 @@ def _trbdf2_laws(start: FloatArray, sizes: NDArray[np.intp], mu: FloatArray, the
            for r, a in zip(range(k_max - 2, -1, -1), act[1:][::-1])]
     spill = np.zeros(n, dtype=bool)
     total = np.empty(n)
+    mul, add, sub, div = np.multiply, np.add, np.subtract, np.divide
 
     def out(hs: Sequence[int]) -> None:
         if hs:
@@ -859,8 +867,8 @@ def _trbdf2_laws(start: FloatArray, sizes: NDArray[np.intp], mu: FloatArray, the
             q0 = max(r0, 1)
             np.multiply(B[q0 - 1:r1 - 1, :a], D[q0:r1, :a], out=LU[q0:r1, :a])
         for e_r, e_p, lu_r, t_r, *_ in fwd:
-            np.divide(lu_r, e_p, out=t_r)
-            np.subtract(e_r, t_r, out=e_r)
+            div(lu_r, e_p, out=t_r)
+            sub(e_r, t_r, out=e_r)
         for r0, r1, a, *_ in bands:
             inv = INV[r0:r1, :a]
             np.divide(1.0, E[r0:r1, :a], out=inv)
@@ -872,11 +880,11 @@ def _trbdf2_laws(start: FloatArray, sizes: NDArray[np.intp], mu: FloatArray, the
             np.multiply(P[r0:r1, :a], inv, out=Y[r0:r1, :a])
         # z = M^{-1} p (in Y).
         for _, _, _, t_r, a_r, y_r, y_p, _, _ in fwd:
-            np.multiply(a_r, y_p, out=t_r)
-            y_r += t_r
+            mul(a_r, y_p, out=t_r)
+            add(y_r, t_r, out=y_r)
         for cp_r, y_r, y_n, _, _, t_r in bwd:
-            np.multiply(cp_r, y_n, out=t_r)
-            y_r += t_r
+            mul(cp_r, y_n, out=t_r)
+            add(y_r, t_r, out=y_r)
         # BDF2 right-hand side c_a z - c_b p (divided by c_b: the law is
         # normalised below), scaled by 1/e, solved in place in P.
         for r0, r1, a, *_ in bands:
@@ -885,17 +893,15 @@ def _trbdf2_laws(start: FloatArray, sizes: NDArray[np.intp], mu: FloatArray, the
             np.subtract(t, p, out=p)
             p *= INV[r0:r1, :a]
         for _, _, _, t_r, a_r, _, _, p_r, p_p in fwd:
-            np.multiply(a_r, p_p, out=t_r)
-            p_r += t_r
+            mul(a_r, p_p, out=t_r)
+            add(p_r, t_r, out=p_r)
         for cp_r, _, _, p_r, p_n, t_r in bwd:
-            np.multiply(cp_r, p_n, out=t_r)
-            p_r += t_r
+            mul(cp_r, p_n, out=t_r)
+            add(p_r, t_r, out=p_r)
         total[:] = 0.0
         for r0, r1, a, *_ in bands:
             p = P[r0:r1, :a]
-            # Negative round-off and probabilities below _FLUSH set to 0 (subnormal
-            # numbers would slow every later operation on them).
-            np.copyto(p, 0.0, where=p < _FLUSH)
+            np.copyto(p, 0.0, where=p < _FLUSH)      # also the negative round-off
             total[:a] += p.sum(axis=0)
         for r0, r1, a, *_ in bands:
             P[r0:r1, :a] /= total[:a]

@@ -114,18 +114,19 @@ def first_departure_moments(counters: ArrayLike, cv: ArrayLike) -> tuple[FloatAr
     top = round(_CV_MAX / _CV_STEP)
     lo = np.minimum(np.floor(pos).astype(np.intp), top - 1)
     w = pos - lo
-    table1, table2 = _residual_table(np.unique(np.concatenate([lo.ravel(), lo.ravel() + 1])))
+    if not np.all(_FILLED[lo] & _FILLED[lo + 1]):
+        _residual_table(np.unique(np.concatenate([lo.ravel(), lo.ravel() + 1])))
     logc_grid = _LOG_C_GRID
     logc = np.log(np.clip(c, 1.0, _C_GRID[-1]))
     j = np.clip(np.searchsorted(logc_grid, logc, side="right") - 1, 0, logc_grid.size - 2)
     u = (logc - logc_grid[j]) / (logc_grid[j + 1] - logc_grid[j])
-
-    def bilinear(t: FloatArray) -> FloatArray:
-        return ((1 - w) * ((1 - u) * t[lo, j] + u * t[lo, j + 1])
-                + w * ((1 - u) * t[lo + 1, j] + u * t[lo + 1, j + 1]))
-
-    f1 = bilinear(table1)
-    g1 = bilinear(table2)
+    # Bilinear interpolation; the four corners by flat index into both tables at once.
+    corner = lo * _C_GRID.size + j
+    stride = _C_GRID.size
+    both = _TABLES.reshape(2, -1)
+    t00, t01 = both[:, corner], both[:, corner + 1]
+    t10, t11 = both[:, corner + stride], both[:, corner + stride + 1]
+    f1, g1 = (1 - w) * ((1 - u) * t00 + u * t01) + w * ((1 - u) * t10 + u * t11)
     exact = v == 1.0
     f1 = np.where(exact, 1.0, f1)
     g1 = np.where(exact, 2.0, g1)
@@ -133,15 +134,17 @@ def first_departure_moments(counters: ArrayLike, cv: ArrayLike) -> tuple[FloatAr
 
 
 _LOG_C_GRID = np.log(_C_GRID)
-_TABLE1 = np.full((round(_CV_MAX / _CV_STEP) + 1, _C_GRID.size), np.nan)
-_TABLE2 = np.full_like(_TABLE1, np.nan)
+# The (f1, g1) tables over (CV grid, c grid), rows filled on first use.
+_TABLES = np.full((2, round(_CV_MAX / _CV_STEP) + 1, _C_GRID.size), np.nan)
+_TABLE1, _TABLE2 = _TABLES
+_FILLED = np.zeros(_TABLES.shape[1], dtype=bool)
 
 
 def _residual_table(rows: NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
     """The ``(f1, g1)`` tables over (CV grid, ``c`` grid), filling the requested rows on first use."""
-    missing = [int(r) for r in rows if np.isnan(_TABLE1[int(r), 0])]
-    for r in missing:
+    for r in (int(r) for r in rows if not _FILLED[int(r)]):
         _TABLE1[r], _TABLE2[r] = _residual_min_row(r)
+        _FILLED[r] = True
     return _TABLE1, _TABLE2
 
 

@@ -488,7 +488,7 @@ def test_line_carried_over_to_the_next_day() -> None:
     sim = simulate_office(counters=[(0.0, 30.0, 0), (30.0, 480.0, 1)], arrivals_per_hour=40.0,
                           service_mean=20.0, days=2, seed=0)
     s = sim.seen
-    arrive, start, end = _arrays(sim)
+    _, start, end = _arrays(sim)
     assert s.served.all()
     # Day 0's counter serves on until day 1's first interval (0 open), then day 1's timetable runs.
     assert sim.counters_log[:3] == [(0.0, 30.0, 0), (30.0, 1440.0, 1), (1440.0, 1470.0, 0)]
