@@ -69,37 +69,30 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
+# Each feature's blueprint, as "module:attribute"; the order is the order of registration.
+BLUEPRINTS = (
+    "booking.public:bp",              # home page, provinces, language switch
+    "booking.health:bp",              # /healthz
+    "booking.citizen:bp",             # find an office, recommendation, booking, ticket, my appointments
+    "booking.api:bp",                 # JSON API and its OpenAPI document
+    "booking.survey:bp",              # satisfaction survey after a visit
+    "offices.auth:bp",                # staff login and logout
+    "offices.console:bp",             # operator console and lobby display
+    "offices.dashboard:bp",           # supervisors' dashboard
+    "offices.dashboard:public_bp",    # public complaint form and status
+    "offices.record_pages:bp",        # each office's public record, league tables
+    "offices.planning:bp",            # where new offices and counters are needed
+)
+DEMO_BLUEPRINTS = ("booking.dev:bp",)  # the SMS outbox page, only in demo mode
+
+
 def register_blueprints(app: Flask) -> None:
-    from booking.health import bp as health_bp
-    from booking.public import bp as public_bp
+    import importlib
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(health_bp)
-    from booking.api import bp as api_bp
-    from booking.citizen import bp as citizen_bp
-
-    app.register_blueprint(citizen_bp)
-    app.register_blueprint(api_bp)
-    if app.config.get("DEMO_MODE"):
-        from booking.dev import bp as dev_bp
-
-        app.register_blueprint(dev_bp)
-    from offices.auth import bp as auth_bp
-
-    app.register_blueprint(auth_bp)
-    from offices.console import bp as console_bp
-
-    app.register_blueprint(console_bp)
-    from offices.dashboard import bp as dashboard_bp, public_bp as complaints_bp
-
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(complaints_bp)
-    from offices.record_pages import bp as records_bp
-
-    app.register_blueprint(records_bp)
-    from offices.planning import bp as planning_bp
-
-    app.register_blueprint(planning_bp)
+    names = BLUEPRINTS + (DEMO_BLUEPRINTS if app.config.get("DEMO_MODE") else ())
+    for name in names:
+        module_name, attribute = name.split(":")
+        app.register_blueprint(getattr(importlib.import_module(module_name), attribute))
 
 
 def register_errorhandlers(app: Flask) -> None:

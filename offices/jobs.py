@@ -147,18 +147,11 @@ def notify_turn_near(office_id: int) -> int:
     return sent
 
 
-def survey_link(tracking_code: str | None, ticket_id: int) -> str:
-    """The satisfaction survey's address for a visit."""
+def survey_link(tracking_code: str) -> str:
+    """The satisfaction survey's address for a booked visit (``PUBLIC_BASE_URL`` + ``/survey/<code>``)."""
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    for endpoint, args in (("citizen.survey", {"tracking_code": tracking_code}),
-                           ("dashboard.survey", {"ticket_id": ticket_id})):
-        if endpoint in current_app.view_functions:
-            try:
-                with current_app.test_request_context():
-                    return base + url_for(endpoint, **args)
-            except Exception:  # noqa: BLE001 - a different signature: fall back to the plain address
-                pass
-    return f"{base}/survey/{tracking_code or ticket_id}"
+    with current_app.test_request_context():
+        return base + url_for("survey.form", tracking_code=tracking_code)
 
 
 def send_survey(ticket_id: int) -> str | None:
@@ -172,7 +165,7 @@ def send_survey(ticket_id: int) -> str | None:
         if ticket is None or ticket.outcome != TicketOutcome.SERVED.value or ticket.appointment_id is None:
             return None
         appointment = db.session.get(Appointment, ticket.appointment_id)
-        link = survey_link(appointment.tracking_code, ticket.id)
+        link = survey_link(appointment.tracking_code)
         queue_sms(appointment.mobile, f"صف‌نما: از مراجعهٔ شما سپاسگزاریم. لطفاً به خدمت امروز امتیاز دهید: {link}",
                   "survey", dedupe_key=f"survey:{ticket.id}")
         db.session.commit()
