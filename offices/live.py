@@ -81,11 +81,12 @@ class LiveLoad:
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, raw: bytes | str) -> LiveLoad:
+    def from_json(cls, raw: bytes | str, now: dt.datetime | None = None) -> LiveLoad:
+        """Read a stored load; ``now`` (UTC) decides staleness, given once when reading many."""
         data = json.loads(raw)
         data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])
         load = cls(**data)
-        load.stale = load.age_seconds > STALE_AFTER
+        load.stale = ((now or utcnow()) - load.updated_at).total_seconds() > STALE_AFTER
         return load
 
     def as_dict(self) -> dict:
@@ -203,11 +204,12 @@ def read_live_loads(office_ids: Sequence[int]) -> dict[int, LiveLoad]:
         return loads
     found: dict[int, LiveLoad] = {}
     missing: list[int] = []
+    now = utcnow()
     for office_id, raw in zip(ids, raws):
         if raw is None:
             missing.append(office_id)
         else:
-            found[office_id] = LiveLoad.from_json(raw)
+            found[office_id] = LiveLoad.from_json(raw, now)
     if missing:
         found.update(refresh_live_load(missing))
     return found
