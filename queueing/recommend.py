@@ -50,11 +50,19 @@ per minute when the ``c`` counters are busy):
   Wilson-Hilferty cube-root approximation (Wilson & Hilferty 1931, PNAS 17).
 * Travel: great-circle (haversine) distance x ``detour`` / ``speed_kmh``.
 * Score: ``travel + mean wait + p90_weight (p90 - mean)`` minutes.
+* Ranking: the score plus the externality of the visit (system cost rather
+  than the citizen's own, as in Wardrop's system-optimal versus user-optimal
+  assignment): the citizen's service delays by about ``1 / r`` each citizen
+  already sent there who arrives after them, if the counters are still busy
+  then, i.e. ``P(Y + 1 > 0) x later / r``.  It only orders the offices; the
+  wait shown is still the predicted wait on arrival.
 
-Spreading (no herding among near-equal offices): the offices whose score is
-within ``max(spread_minutes, spread_share x best)`` of the best are
-candidates; one is drawn with probability proportional to ``exp(-(score -
-best) / (tolerance / 2))`` and put first; the rest follow by score.  A
+Spreading (no herding among near-equal offices): the offices whose ranking
+value is within ``tolerance = max(spread_minutes, spread_share x best)`` of the
+best are candidates; one is drawn with probability proportional to
+``exp(-(value - best) / (tolerance / 8))`` and put first (ties are shared
+evenly, an office a whole tolerance worse almost never drawn, so spreading
+costs little travel); the rest follow by ranking value.  A
 citizen sees the drawn office first and why ("12 min away, ~8 min wait when
 you arrive, 4 people already on their way").
 
@@ -86,6 +94,8 @@ URBAN_SPEED_KMH = 20.0
 DETOUR = 1.3
 
 _SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+#: Temperature of the draw among near-equal offices, as a share of the tolerance (see :func:`recommend`).
+_SPREAD_TEMPERATURE = 0.125
 _Q_LEVELS = np.array([[0.5], [0.9]])
 
 
@@ -169,7 +179,9 @@ class Recommendation:
             to go to (drawn among the near-equal best ones).
         travel: travel time to every office (minutes).
         wait: predicted wait on arrival at every office (minutes; mean, p50, p90).
-        score: travel + mean wait + p90 penalty (minutes).
+        score: travel + mean wait + p90 penalty (minutes; the ranking adds
+            the externality on the citizens already sent, see the module
+            docstring).
         en_route: citizens already sent to each office and still on their way.
         ahead: expected people ahead of the citizen on arrival (waiting or in
             service).
@@ -293,6 +305,7 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
     # Fluid balance from the reading (s = 0) ...
     y = x0 + (lam - rate) * horizon - c_use + 1.0
     sent_now = np.zeros(n, dtype=np.int64)
+    later = np.zeros(n)                                       # sent, arriving after this citizen
     if en_route is not None:
         e_off = np.asarray(en_route.office, dtype=np.int64)
         e_eta = np.asarray(en_route.eta, dtype=float)
@@ -304,6 +317,7 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
             sent_now = np.bincount(e_off[e_eta > 0.0], minlength=n)
             u = e_eta + age[e_off]                            # minutes after the reading
             h = horizon[e_off]
+            later = np.bincount(e_off[u > h], minlength=n).astype(float)
             keep = (u > 0.0) & (u <= h)
             if keep.any():
                 o, u, h = e_off[keep], u[keep], h[keep]
@@ -334,17 +348,22 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
     if closed.any():
         mean, p50, p90 = (np.where(closed, np.inf, a) for a in (mean, p50, p90))
     score = trav + mean + p90_weight * np.maximum(p90 - mean, 0.0)
-
-    order = np.argsort(score, kind="stable")
+    # Externality (system cost, not just the citizen's own): the citizen's service delays by about 1/r
+    # each of the citizens already sent there who arrive after them, if the counters are still busy then
+    # (P(Y + 1 > 0): the backlog including this citizen).  Ranking only; the wait shown stays the wait
+    # on arrival.
+    extra = np.where(open_, special.ndtr((y + 1.0) / sigma) * later / rate, 0.0)
+    rank_score = score + extra
+    order = np.argsort(rank_score, kind="stable")
     best_i = int(order[0])
-    best = float(score[best_i])
+    best = float(rank_score[best_i])
     tol = max(spread_minutes, spread_share * best)
-    candidates = score <= best + tol
+    candidates = rank_score <= best + tol
     first = best_i
     if spread and np.isfinite(best):
         idx = np.flatnonzero(candidates)
         if idx.size > 1:
-            w = np.exp(-(score[idx] - best) / (0.5 * tol))
+            w = np.exp(-(rank_score[idx] - best) / (_SPREAD_TEMPERATURE * tol))
             gen = rng if rng is not None else np.random.default_rng()
             cum = np.cumsum(w)
             first = int(idx[min(int(np.searchsorted(cum, gen.random() * cum[-1], side="right")), idx.size - 1)])
