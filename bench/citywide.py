@@ -17,7 +17,7 @@ It prints the table (mean and P90 total time, mean wait, share waiting over an h
 minutes old, checks the targets of the city-wide balancing issue, and writes ``docs/citywide.svg`` (mean
 total time against adoption).
 
-Usage: ``python bench/citywide.py [--days N] [--quick]``.
+Usage: ``python -m bench.citywide [--days N] [--quick]``.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Needs a PostgreSQL database seeded with the benchmark network and aggregated int
     createdb -h 127.0.0.1 -U postgres safnama_dash
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/safnama_dash flask --app booking db upgrade
     DATABASE_URL=... flask --app booking seed-demo --offices 3000 --days 90
-    python bench/dashboard.py --database-url postgresql://postgres@127.0.0.1:5432/safnama_dash --aggregate
+    python -m bench.dashboard --database-url postgresql://postgres@127.0.0.1:5432/safnama_dash --aggregate
 
 ``--aggregate`` fills :class:`offices.models.OfficeHourlyStats` from the tickets with the jobs' own function
 (:func:`offices.stats.aggregate_hours`, one Tehran day at a time); without it the table is used as it is.

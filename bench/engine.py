@@ -25,7 +25,7 @@ forecast for each half hour of the day against the simulated waits of 1000
 days (true parameters; MAE and relative error of the half-hourly means, and
 coverage of the forecast median and 90th percentile).
 
-Run: ``python bench/engine.py`` (well under a minute on one core).
+Run: ``python -m bench.engine`` (well under a minute on one core).
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ be shared (the load average is printed too).  The offices are varied:
 2-12 counters, a counters timetable, a morning peak, service means of 6-15
 minutes with CVs 0.5-1.5, and a third of them with abandonment.
 
-Run: ``python bench/engine_speed.py``.
+Run: ``python -m bench.engine_speed``.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Usage (PostgreSQL + Redis server, a scratch database seeded with 3,000 offices):
     createdb -h 127.0.0.1 -U postgres safnama_bench
     export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/safnama_bench REDIS_URL=redis://127.0.0.1:6379/5
     .venv/bin/flask --app booking db upgrade && .venv/bin/flask --app booking seed-demo --offices 3000 --days 7
-    .venv/bin/python bench/http.py --requests 3000 --rounds 3 --clients 8
+    .venv/bin/python -m bench.http --requests 3000 --rounds 3 --clients 8
 
 Both applications run side by side under the same gunicorn configuration (``-w WORKERS``, sync workers) on
 127.0.0.1 only; the load comes from this process's threads, one new connection per request as a browser

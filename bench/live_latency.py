@@ -4,7 +4,7 @@ An operator logged in over HTTP adds walk-ins, calls the next citizen and finish
 (console POSTs: HTTP → database → Redis); right after sending each action the benchmark polls the public
 ``GET /api/offices/<code>/load`` until it shows the new state. Printed: median and p95 of that time.
 
-    .venv/bin/python bench/live_latency.py [--actions 300]
+    .venv/bin/python -m bench.live_latency [--actions 300]
 
 Uses ``DATABASE_URL`` / ``REDIS_URL`` when set (PostgreSQL and a Redis server), else a fresh SQLite file
 and an embedded Redis in a temporary instance folder. The site is served by Werkzeug's threaded server.

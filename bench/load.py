@@ -5,7 +5,7 @@ Usage (PostgreSQL + Redis server, a scratch database seeded with the demo comman
     createdb -h 127.0.0.1 -U postgres safnama_load
     export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/safnama_load REDIS_URL=redis://127.0.0.1:6379/11
     .venv/bin/flask --app booking db upgrade && .venv/bin/flask --app booking seed-demo --offices 300 --days 14
-    .venv/bin/python bench/load.py --clients 8 --seconds 60 --max-requests 20000
+    .venv/bin/python -m bench.load --clients 8 --seconds 60 --max-requests 20000
 
 Starts ``gunicorn wsgi:app`` (sync workers), a separate ``rq worker --with-scheduler`` and, for the ceiling,
 the bare Flask application of ``bench/bare_app.py`` under the same gunicorn settings. The load comes from

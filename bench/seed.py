@@ -3,9 +3,9 @@
 Each run starts from a new, empty database (schema from the models): a temporary SQLite file, and also PostgreSQL when
 ``BENCH_DATABASE_URL`` is set (that database's ``public`` schema is dropped and re-created: use a scratch one).
 
-    .venv/bin/python bench/seed.py                 # 600 and 3000 offices on SQLite
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/scratch .venv/bin/python bench/seed.py
-    .venv/bin/python bench/seed.py --offices 600   # one size only
+    .venv/bin/python -m bench.seed                 # 600 and 3000 offices on SQLite
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/scratch .venv/bin/python -m bench.seed
+    .venv/bin/python -m bench.seed --offices 600   # one size only
 
 Prints a table (seconds for network, simulation, writing, total, and the CPU time of this process, which on
 SQLite is nearly all the work and tells what an idle machine would take when others share the cores) and
