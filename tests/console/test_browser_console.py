@@ -68,9 +68,11 @@ def test_operator_journey_reaches_the_public_load(live_server, desktop_page, mak
     page.wait_for_url(f"**/console/{code}")
     assert public_load(live_server, code)["waiting"] == 0
 
-    page.get_by_role("button", name="باز کردن").first.click()  # open counter 1
+    with page.expect_navigation():
+        page.get_by_role("button", name="باز کردن").first.click()  # open counter 1
     page.fill("#check-in-query", "0499370899")
-    page.get_by_role("button", name="پذیرش", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="پذیرش", exact=True).click()
     assert "پذیرش شد" in page.locator(".flash").inner_text()
     wait_for_load(live_server, code, {"waiting": 1})
 
@@ -83,16 +85,18 @@ def test_operator_journey_reaches_the_public_load(live_server, desktop_page, mak
     wait_for_load(live_server, code, {"waiting": 2, "in_service": 1})
     shoot(page, "board")
 
-    page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
     took = wait_for_load(live_server, code, {"waiting": 2, "in_service": 0})
     assert took < 5.0
 
     press(page, "n")
+    assert page.locator("#counter-1 .ticket-no").inner_text() in ("A-002", "A-۰۰۲")
     lobby = page.context.new_page()
     lobby.set_viewport_size({"width": 1280, "height": 720})
     lobby.goto(f"{live_server}/lobby/{code}")
     assert lobby.locator("#serving .ticket-no").first.inner_text() in ("A-002", "A-۰۰۲")
     shoot(lobby, "lobby")
-    page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
+    with page.expect_navigation():
+        page.locator("#counter-1").get_by_role("button", name="پایان خدمت").click()
     expect(lobby.locator("#serving .ticket-no")).to_have_count(0, timeout=9000)  # the lobby refreshes itself
