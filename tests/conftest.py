@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from booking import create_app
 from booking.extensions import db
+from offices.demo.seed import wipe_data
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()
@@ -74,17 +75,6 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             pass
 
 
-def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 @pytest.fixture()
 def app(backend: dict[str, Any]):
     """The application on a backend, with empty tables and an empty Redis database."""
@@ -95,7 +85,7 @@ def app(backend: dict[str, Any]):
         get_redis().flushdb()
         yield application
         db.session.rollback()
-        _empty_tables()
+        wipe_data()
         get_redis().flushdb()
         db.session.remove()
         db.engine.dispose()
@@ -180,6 +170,24 @@ def make_office(app, make_province, make_service) -> Callable[..., Any]:
         db.session.add(office)
         db.session.flush()
         return office
+
+    return make
+
+
+@pytest.fixture()
+def make_staff(app) -> Callable[..., Any]:
+    """``make_staff("sup-thr", scope="province", province_id=...)``: a member of staff (a supervisor unless
+    ``role`` says otherwise) with the password ``secret-pass``."""
+    from offices.models import User
+
+    def make(username: str, password: str = "secret-pass", **values: Any) -> Any:
+        values.setdefault("full_name", username)
+        values.setdefault("role", "supervisor")
+        user = User(username=username, **values)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        return user
 
     return make
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,22 +18,6 @@ class Network:
     districts: list[Any]
     offices: list[Any]
     now: dt.datetime
-
-
-@pytest.fixture()
-def make_user(app) -> Callable[..., Any]:
-    from offices.models import User
-
-    def make(username: str, password: str = "secret-pass", **values: Any) -> Any:
-        values.setdefault("full_name", username)
-        values.setdefault("role", "supervisor")
-        user = User(username=username, **values)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
-        return user
-
-    return make
 
 
 def _history(office: Any, service: Any, days: int, now: dt.datetime, rng: random.Random) -> None:

@@ -25,8 +25,8 @@ def _as_number(text: str) -> float:
 
 
 @pytest.mark.production
-def test_province_supervisor_journey(live_server, desktop_page, network, make_user):
-    make_user("sup-thr", scope="province", province_id=network.provinces[0].id)
+def test_province_supervisor_journey(live_server, desktop_page, network, make_staff):
+    make_staff("sup-thr", scope="province", province_id=network.provinces[0].id)
     db.session.commit()
     page = desktop_page
     page.set_viewport_size({"width": 1440, "height": 900})

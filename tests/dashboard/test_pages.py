@@ -13,13 +13,13 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture()
-def staff(network, make_user):
+def staff(network, make_staff):
     users = {
-        "nation": make_user("sup-iran", scope="nation"),
-        "thr": make_user("sup-thr", scope="province", province_id=network.provinces[0].id),
-        "isf": make_user("sup-isf", scope="province", province_id=network.provinces[1].id),
-        "thr1": make_user("sup-thr1", scope="district", district_id=network.districts[0].id),
-        "op": make_user("op-1", role="operator", office_id=network.offices[0].id),
+        "nation": make_staff("sup-iran", scope="nation"),
+        "thr": make_staff("sup-thr", scope="province", province_id=network.provinces[0].id),
+        "isf": make_staff("sup-isf", scope="province", province_id=network.provinces[1].id),
+        "thr1": make_staff("sup-thr1", scope="district", district_id=network.districts[0].id),
+        "op": make_staff("op-1", role="operator", office_id=network.offices[0].id),
     }
     db.session.commit()
     return users

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -107,22 +107,6 @@ def city_data(app, make_province, make_office, make_service) -> CityData:
     aggregate_hours(now - dt.timedelta(days=36), now)
     db.session.commit()
     return CityData(province, districts, offices, other, now)
-
-
-@pytest.fixture()
-def make_user(app) -> Callable[..., Any]:
-    from offices.models import User
-
-    def make(username: str, password: str = "secret-pass", **values: Any) -> Any:
-        values.setdefault("full_name", username)
-        values.setdefault("role", "supervisor")
-        user = User(username=username, **values)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
-        return user
-
-    return make
 
 
 @pytest.fixture()

@@ -43,8 +43,8 @@ def test_citizen_reads_office_records(live_server, phone_page, desktop_page, cit
     desktop_page.screenshot(path=str(SHOTS / "record-office-en.png"), full_page=True)
 
 
-def test_supervisor_plans_new_offices(live_server, desktop_page, city_data, make_user):
-    make_user("sup-thr", scope="province", province_id=city_data.province.id)
+def test_supervisor_plans_new_offices(live_server, desktop_page, city_data, make_staff):
+    make_staff("sup-thr", scope="province", province_id=city_data.province.id)
     db.session.commit()
     page = desktop_page
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -14,13 +14,13 @@ def run_queued_jobs() -> None:
 
 
 @pytest.fixture()
-def staff(city_data, make_user):
-    users = {"nation": make_user("sup-iran", scope="nation"),
-             "thr": make_user("sup-thr", scope="province", province_id=city_data.province.id),
-             "thr1": make_user("sup-thr1", scope="district", district_id=city_data.districts[0].id),
-             "karaj": make_user("sup-karaj", scope="district", district_id=city_data.other_city_office.district_id),
-             "op": make_user("op-1", role="operator", office_id=city_data.offices[0].id)}
-    other = make_user("sup-other", scope="province", province_id=None)
+def staff(city_data, make_staff):
+    users = {"nation": make_staff("sup-iran", scope="nation"),
+             "thr": make_staff("sup-thr", scope="province", province_id=city_data.province.id),
+             "thr1": make_staff("sup-thr1", scope="district", district_id=city_data.districts[0].id),
+             "karaj": make_staff("sup-karaj", scope="district", district_id=city_data.other_city_office.district_id),
+             "op": make_staff("op-1", role="operator", office_id=city_data.offices[0].id)}
+    other = make_staff("sup-other", scope="province", province_id=None)
     users["other"] = other
     db.session.commit()
     return users
