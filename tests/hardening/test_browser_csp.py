@@ -21,9 +21,7 @@ def _violations(page, base: str, paths: list[str]) -> list[str]:
     return seen
 
 
-def test_pages_load_without_csp_violations(live_server, desktop_page, cast: Cast, backend):
-    if backend["name"] != "sqlite":
-        pytest.skip("once, on the embedded default")
+def test_pages_load_without_csp_violations(live_server, desktop_page, cast: Cast):
     office = cast.office_a.code
     db.session.commit()
     page = desktop_page
