@@ -137,12 +137,27 @@ def when_to_retry(seconds: int) -> str:
     return _("Too many tries. Please try again in %(n)s minutes.", n=math.ceil(seconds / 60))
 
 
+def _weigh_limits_on_posts_only(app: Flask) -> None:
+    """Every limit here applies to POSTs only, so reading requests (the live load is polled constantly) skip
+    Flask-Limiter's per-request work altogether: its ``before_request`` check is wrapped accordingly."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__self__", None) is limiter:
+            def check_posts(hook=hook):
+                if request.method == "POST":
+                    return hook()
+                return None
+
+            hooks[index] = check_posts
+
+
 def init_app(app: Flask) -> None:
     """Count requests in the application's Redis and answer 429 with ``Retry-After`` when over a limit."""
     app.config.setdefault("RATELIMIT_ENABLED", True)
     if app.config["RATELIMIT_ENABLED"] and not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app)
     limiter.init_app(app)
+    _weigh_limits_on_posts_only(app)
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded):
