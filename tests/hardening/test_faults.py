@@ -48,15 +48,15 @@ def _app_on(config: dict[str, Any], **overrides: Any):
 @pytest.fixture()
 def redis_app(backend, own_redis: RedisServer):
     """The application on the test database and on a Redis server this test owns."""
-    from tests.conftest import _empty_tables
+    from offices.demo.seed import wipe_data
 
     application = _app_on(backend["config"], REDIS_URL=own_redis.url, REDIS_EMBEDDED_PATH=None,
                           RATELIMIT_STORAGE_URI=None)
     with application.app_context():
-        _empty_tables()
+        wipe_data()
         yield application
         db.session.rollback()
-        _empty_tables()
+        wipe_data()
         db.session.remove()
         db.engine.dispose()
     from booking import limits
