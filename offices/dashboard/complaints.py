@@ -20,16 +20,22 @@ class ComplaintError(ValueError):
     """What the citizen or supervisor sent cannot be stored; the message is safe to show."""
 
 
+CODE_LENGTH = 8
+
+
 def new_public_code() -> str:
     """``C-`` and eight characters, e.g. ``C-7KQ2M9XA``."""
-    return "C-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return "C-" + "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def normalise_code(code: str) -> str:
     """What a citizen typed (any case, Persian digits, spaces) as a stored code."""
     text = ascii_digits(code or "").strip().upper().replace(" ", "")
     if text and not text.startswith("C-"):
-        text = "C-" + text.removeprefix("C")
+        # The eight characters alone, or typed with the C but without the dash ("C7KQ2M9XA"); the eight
+        # characters may themselves start with C.
+        body = text[1:] if len(text) == CODE_LENGTH + 1 and text.startswith("C") else text
+        text = "C-" + body
     return text
 
 

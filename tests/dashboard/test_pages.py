@@ -201,3 +201,12 @@ def test_english_page(client, staff, login):
     login("sup-iran")
     html = client.get("/dashboard/?lang=en&period=7").get_data(as_text=True)
     assert 'dir="ltr"' in html and "Average wait (min)" in html and "Tehran" in html
+
+
+@pytest.mark.parametrize("typed, stored", [("czd8zmwk", "C-CZD8ZMWK"), ("CCZD8ZMWK", "C-CZD8ZMWK"),
+                                           ("c-czd8zmwk", "C-CZD8ZMWK"), ("۷kq2m9xa", "C-7KQ2M9XA"),
+                                           ("c7kq2m9xa", "C-7KQ2M9XA")])
+def test_complaint_codes_as_typed(typed: str, stored: str) -> None:
+    from offices.dashboard.complaints import normalise_code
+
+    assert normalise_code(typed) == stored
