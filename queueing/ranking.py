@@ -8,7 +8,7 @@ Score of office ``i`` (minutes)::
   (R. W. Sinnott, "Virtues of the haversine", *Sky and Telescope* 68(2), 1984,
   p. 159; mean Earth radius 6371.0088 km, IUGG) times a detour (circuity)
   factor, divided by an urban door-to-door speed.  Defaults: detour factor
-  1.4, the road-network circuity typical of dense cities (Ballou, Rahardja &
+  1.3, a city grid's road-network circuity (Ballou, Rahardja &
   Sakai, "Selected country circuity factors for road travel distance
   estimation", *Transportation Research A* 36, 2002, report 1.2-1.6); speed
   20 km/h, a door-to-door average for Tehran's congested traffic.  Both are
@@ -42,7 +42,7 @@ __all__ = [
 
 EARTH_RADIUS_KM = 6371.0088
 URBAN_SPEED_KMH = 20.0
-DETOUR_FACTOR = 1.4
+DETOUR_FACTOR = 1.3
 P90_WEIGHT = 0.5
 
 
@@ -75,7 +75,7 @@ def travel_minutes(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: Arra
         lat2: destination latitude(s), degrees.
         lon2: destination longitude(s), degrees.
         speed_kmh: door-to-door speed, km/h (default 20).
-        detour: road distance over great-circle distance (default 1.4).
+        detour: road distance over great-circle distance (default 1.3).
 
     Returns:
         Minutes, broadcast over the inputs.

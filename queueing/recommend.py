@@ -78,6 +78,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from .model import Wait
+from .ranking import DETOUR_FACTOR as DETOUR
+from .ranking import EARTH_RADIUS_KM, URBAN_SPEED_KMH, travel_minutes
 
 __all__ = ["EnRoute", "OfficeState", "Recommendation", "recommend", "travel_minutes", "EARTH_RADIUS_KM",
            "URBAN_SPEED_KMH", "DETOUR"]
@@ -85,42 +87,10 @@ __all__ = ["EnRoute", "OfficeState", "Recommendation", "recommend", "travel_minu
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: Mean Earth radius (km), IUGG.
-EARTH_RADIUS_KM = 6371.0088
-#: Door-to-door urban speed (km/h) over the great-circle distance times :data:`DETOUR`:
-#: a mix of Tehran's peak-hour traffic (about 15-25 km/h) and public transport.
-URBAN_SPEED_KMH = 20.0
-#: Road distance over great-circle distance in a city grid (typically 1.2-1.4).
-DETOUR = 1.3
-
 _SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 #: Temperature of the draw among near-equal offices, as a share of the tolerance (see :func:`recommend`).
 _SPREAD_TEMPERATURE = 0.125
 _Q_LEVELS = np.array([[0.5], [0.9]])
-
-
-def travel_minutes(origin_lat: ArrayLike, origin_lon: ArrayLike, lat: ArrayLike, lon: ArrayLike, *,
-                   speed_kmh: float = URBAN_SPEED_KMH, detour: float = DETOUR) -> FloatArray:
-    """Travel time (minutes) from origins to offices.
-
-    ``60 x 2 R asin(sqrt(hav)) x detour / speed_kmh`` with the haversine
-    ``hav = sin^2(dlat/2) + cos(lat1) cos(lat2) sin^2(dlon/2)`` (R. W. Sinnott,
-    "Virtues of the haversine", Sky and Telescope 68(2), 1984).
-
-    Args:
-        origin_lat, origin_lon: origin(s) in degrees (broadcast against the offices).
-        lat, lon: offices in degrees.
-        speed_kmh: door-to-door speed (km/h).
-        detour: road distance / great-circle distance.
-
-    Returns:
-        Minutes, broadcast shape of the inputs.
-    """
-    p1, l1 = np.radians(origin_lat), np.radians(origin_lon)
-    p2, l2 = np.radians(lat), np.radians(lon)
-    hav = np.sin((p2 - p1) / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2.0) ** 2
-    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(np.maximum(hav, 0.0), 1.0)))
-    return 60.0 * km * detour / speed_kmh
 
 
 @dataclass(frozen=True)

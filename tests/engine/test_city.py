@@ -1,7 +1,6 @@
 """The city simulator: validation against theory, herding, adoption, planning."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -103,11 +102,10 @@ def test_bad_arguments_raise() -> None:
         City([35.7], [51.4], [0], [35.7], [51.4], [1.0], 1.0)
 
 
-def test_thirty_offices_four_thousand_a_day_six_days_under_five_seconds() -> None:
+def test_thirty_offices_four_thousand_a_day_six_days_serve_everyone() -> None:
+    """The benchmark's city (its speed is measured by ``bench.engine_speed``): everyone who sets out is served."""
     rng = np.random.default_rng(1)
     city = City(35.70 + rng.random(30) * 0.15, 51.3 + rng.random(30) * 0.2, rng.integers(3, 7, 30),
                 35.70 + rng.random(200) * 0.15, 51.3 + rng.random(200) * 0.2, np.ones(200), 4000.0 / 480.0)
-    start = time.process_time()  # CPU time: the machine may be shared
     r = simulate_city(city, "safnama", adoption=1.0, info_delay=5.0, days=6, seed=1)
-    assert time.process_time() - start < 5.0
     assert 6 * 3600 < r.served < 6 * 4400

@@ -4,7 +4,6 @@ Units: minutes; arrival rates per hour.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -74,13 +73,12 @@ def test_service_per_type() -> None:
     assert float(m.service_mean) == pytest.approx(8.0)
 
 
-def test_fit_is_fast_on_sixty_busy_days() -> None:
+def test_fit_on_sixty_busy_days_recovers_the_parameters() -> None:
+    """The speed benchmark's office size (``bench.engine_speed`` times it); here only what the fit finds."""
     sim = simulate_office(counters=8, arrivals_per_hour=45.0, service_mean=9.0, patience_mean=30.0,
                           days=60, seed=2)
-    fit_office(sim.visits, sim.counters_log)
-    t0 = time.perf_counter()
-    fit_office(sim.visits, sim.counters_log)
-    assert time.perf_counter() - t0 < 1.0  # target 0.2 s, generous under a shared CI machine
+    m = fit_office(sim.visits, sim.counters_log)
+    assert float(m.service_mean) == pytest.approx(9.0, rel=0.05)
 
 
 @pytest.mark.parametrize("visits,counters,match", [

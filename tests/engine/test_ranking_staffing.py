@@ -4,7 +4,6 @@ Units: degrees, minutes, km/h, arrivals per hour.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -33,16 +32,15 @@ def test_ranking_trades_travel_for_wait_and_explains() -> None:
     np.testing.assert_allclose(r.score, r.travel_min + waits.mean + 0.5 * (waits.p90 - waits.mean))
 
 
-def test_ranking_3000_offices_is_fast() -> None:
+def test_ranking_3000_offices_orders_by_score() -> None:
+    """The speed benchmark's size (``bench.engine_speed`` times it): the order is the scores' order."""
     rng = np.random.default_rng(0)
     n = 3000
     lats, lons = 35.7 + rng.normal(0, 0.1, n), 51.4 + rng.normal(0, 0.1, n)
     w = Wait(mean=rng.uniform(0, 60, n), p50=rng.uniform(0, 60, n), p90=rng.uniform(60, 90, n))
-    rank_offices(35.7, 51.4, lats, lons, w)
-    t0 = time.perf_counter()
-    for _ in range(20):
-        rank_offices(35.7, 51.4, lats, lons, w)
-    assert (time.perf_counter() - t0) / 20 < 0.01  # target 2 ms; generous on a shared machine
+    r = rank_offices(35.7, 51.4, lats, lons, w)
+    assert sorted(r.order.tolist()) == list(range(n))
+    assert np.all(np.diff(r.score[r.order]) >= 0)
 
 
 @pytest.mark.parametrize("kwargs", [{"lats": [np.nan]}, {"waits": [-1.0]}, {"lats": [1.0, 2.0]},
