@@ -5,6 +5,10 @@ citizens Safnama has already sent to an office and who are not yet in its line. 
 sorted set per office (``enroute:<office id>``): the member is a record id (``going:<random>`` for a press,
 ``appt:<appointment id>`` for a booking), the score its expected arrival (ETA, Unix seconds).
 
+Each record is also kept for an hour in ``sent:<office id>``, scored by the moment it was made: the number
+made in the last hour is the rate at which Safnama is sending citizens to the office (``sent_rate`` of
+:class:`queueing.recommend.OfficeState`), some of whom, sent after a citizen but living closer, get there first.
+
 A record counts until its ETA plus :data:`ALLOWANCE`, the largest age of an office's live reading
 (:data:`offices.live.STALE_AFTER`): a citizen who arrived after the office's load was read is not yet in its
 ``waiting`` count, which is why :class:`queueing.recommend.EnRoute` accepts negative ETAs. The key itself
@@ -30,6 +34,9 @@ from queueing.recommend import travel_minutes
 log = logging.getLogger(__name__)
 
 KEY = "enroute:{}"
+SENT_KEY = "sent:{}"
+#: How far back the records made count towards the rate of citizens sent to an office (seconds).
+SENT_WINDOW = 3600.0
 #: Seconds a record is kept after its ETA: the largest age of a live reading.
 ALLOWANCE = float(STALE_AFTER)
 #: A booking counts as "on the way" when its slot starts within this time.
@@ -63,26 +70,33 @@ class Going:
 
 
 def _add(office_id: int, record: str, eta: dt.datetime, now: dt.datetime) -> int:
-    """Store a record, drop those that no longer count, keep the key until its last record expires.
+    """Store a record, drop those that no longer count, keep the key until its last record expires; note
+    when the record was first made (a record written again keeps its first moment).
 
     Returns:
         Records whose ETA is still ahead of ``now``.
     """
     redis = get_redis()
-    key = KEY.format(office_id)
+    key, sent = KEY.format(office_id), SENT_KEY.format(office_id)
     pipe = redis.pipeline(transaction=True)
     pipe.zremrangebyscore(key, "-inf", f"({now.timestamp() - ALLOWANCE}")
     pipe.zadd(key, {record: eta.timestamp()})
     pipe.zrange(key, -1, -1, withscores=True)
     pipe.zcount(key, f"({now.timestamp()}", "+inf")
-    *_, last, ahead = pipe.execute()
+    pipe.zremrangebyscore(sent, "-inf", f"({now.timestamp() - SENT_WINDOW}")
+    pipe.zadd(sent, {record: now.timestamp()}, nx=True)
+    pipe.expire(sent, int(SENT_WINDOW) + 1)
+    _, _, last, ahead, *_ = pipe.execute()
     redis.expireat(key, int(last[0][1] + ALLOWANCE) + 1)
     return int(ahead)
 
 
 def forget(office_id: int, record: str) -> None:
     """Remove a record (the citizen changed their mind, cancelled, or pressed again elsewhere)."""
-    get_redis().zrem(KEY.format(office_id), record)
+    pipe = get_redis().pipeline(transaction=True)
+    pipe.zrem(KEY.format(office_id), record)
+    pipe.zrem(SENT_KEY.format(office_id), record)
+    pipe.execute()
 
 
 def record_going(office_id: int, office_lat: float, office_lon: float, origin: tuple[float, float] | None,
@@ -132,23 +146,44 @@ def sync_appointment(appointment, now: dt.datetime | None = None) -> None:
         log.warning("en-route record of appointment %s not written (%s)", appointment.id, exc)
 
 
+@dataclass(frozen=True)
+class EnRouteReading:
+    """What the recommender needs from the records of a set of offices.
+
+    Attributes:
+        etas: the ETAs of the records that still count, per office, as Unix seconds (offices with none
+            left out).
+        sent_last_hour: records made in the last :data:`SENT_WINDOW` seconds, per office (offices with
+            none left out).
+    """
+
+    etas: dict[int, list[float]]
+    sent_last_hour: dict[int, int]
+
+    def sent_rate(self, office_id: int) -> float:
+        """Citizens per minute Safnama has sent to the office over the last hour."""
+        return self.sent_last_hour.get(office_id, 0) / (SENT_WINDOW / 60.0)
+
+
 def queue_reads(pipe: Pipeline, office_ids: Sequence[int], now: dt.datetime) -> None:
-    """Add the reads of :func:`en_route_etas` to a Redis pipeline (one command per office, in order)."""
+    """Add the reads of :func:`read_en_route` to a Redis pipeline (two commands per office, in order)."""
     low = now.timestamp() - ALLOWANCE
+    since = f"({now.timestamp() - SENT_WINDOW}"
     for office_id in office_ids:
         pipe.zrangebyscore(KEY.format(office_id), low, "+inf", withscores=True)
+        pipe.zcount(SENT_KEY.format(office_id), since, "+inf")
 
 
-def etas_from(office_ids: Sequence[int], replies: Sequence[list]) -> dict[int, list[float]]:
-    """The answer of :func:`en_route_etas` from the replies to :func:`queue_reads`."""
-    return {office_id: [score for _, score in rows] for office_id, rows in zip(office_ids, replies) if rows}
+def reading_from(office_ids: Sequence[int], replies: Sequence) -> EnRouteReading:
+    """The answer of :func:`read_en_route` from the replies to :func:`queue_reads`."""
+    etas = {office_id: [score for _, score in rows]
+            for office_id, rows in zip(office_ids, replies[0::2]) if rows}
+    sent = {office_id: int(count) for office_id, count in zip(office_ids, replies[1::2]) if count}
+    return EnRouteReading(etas=etas, sent_last_hour=sent)
 
 
-def en_route_etas(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, list[float]]:
-    """The ETAs of the records that still count, per office, as Unix seconds (one pipelined round trip).
-
-    Offices with none are left out; when Redis is unreachable the answer is empty (logged).
-    """
+def read_en_route(office_ids: Sequence[int], now: dt.datetime | None = None) -> EnRouteReading:
+    """The records of the offices (one pipelined round trip); empty when Redis is unreachable (logged)."""
     now = now or utcnow()
     try:
         pipe = get_redis().pipeline(transaction=False)
@@ -156,8 +191,16 @@ def en_route_etas(office_ids: Sequence[int], now: dt.datetime | None = None) -> 
         replies = pipe.execute()
     except REDIS_ERRORS as exc:
         log.warning("en-route records not read (%s)", exc)
-        return {}
-    return etas_from(office_ids, replies)
+        return EnRouteReading({}, {})
+    return reading_from(office_ids, replies)
+
+
+def en_route_etas(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, list[float]]:
+    """The ETAs of the records that still count, per office, as Unix seconds (one pipelined round trip).
+
+    Offices with none are left out; when Redis is unreachable the answer is empty (logged).
+    """
+    return read_en_route(office_ids, now).etas
 
 
 def en_route_count(office_id: int, now: dt.datetime | None = None) -> int:

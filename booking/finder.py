@@ -316,7 +316,7 @@ class _EngineParams:
     installed: float
     service_mean: float
     service_cv: float
-    walkins_per_hour: float
+    arrivals_per_hour: float
 
 
 def _engine_params(ids: list[int], at: dt.datetime, prefetch: list[int] | None = None) -> list[_EngineParams]:
@@ -374,25 +374,27 @@ class RecommendationResult:
     at: dt.datetime
 
 
-def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], dict[int, list[float]]]:
-    """The offices' live loads and the ETAs of the citizens on their way (Unix seconds), read in one Redis
-    round trip; loads missing from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
+def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], en_route.EnRouteReading]:
+    """The offices' live loads and the records of the citizens Safnama sent there, read in one Redis round
+    trip; loads missing from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
     try:
         pipe = get_redis().pipeline(transaction=False)
         pipe.mget([LIVE_KEY.format(i) for i in ids])
         en_route.queue_reads(pipe, ids, at)
         raws, *replies = pipe.execute()
     except REDIS_ERRORS:
-        return read_live_loads(ids), {}
+        return read_live_loads(ids), en_route.EnRouteReading({}, {})
     loads = {office_id: LiveLoad.from_json(raw) for office_id, raw in zip(ids, raws) if raw is not None}
     if len(loads) < len(ids):
         loads.update(read_live_loads([i for i in ids if i not in loads]))
-    return loads, en_route.etas_from(ids, replies)
+    return loads, en_route.reading_from(ids, replies)
 
 
 def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datetime,
-                  loads: dict[int, LiveLoad], prefetch: list[int] | None = None) -> OfficeState:
-    """The engine's view of the offices: live line and counters, service times and walk-in rates."""
+                  loads: dict[int, LiveLoad], sent: en_route.EnRouteReading,
+                  prefetch: list[int] | None = None) -> OfficeState:
+    """The engine's view of the offices: live line and counters, service times, the rate of citizens Safnama
+    is sending there and the walk-ins beside them (the fitted arrival rate less Safnama's own)."""
     params = _engine_params(ids, at, prefetch)
     n = len(ids)
     counters = np.empty(n)
@@ -408,19 +410,21 @@ def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datet
             age[k] = max(0.0, (at - load.updated_at).total_seconds() / 60.0)
         else:
             counters[k] = installed
+    sent_rate = np.array([sent.sent_rate(office_id) for office_id in ids])
+    arrivals = np.array([p.arrivals_per_hour for p in params]) / 60.0
     state = OfficeState(
         lat=lat, lon=lon, counters=np.maximum(counters, 1.0), waiting=waiting,
         busy=np.minimum(busy, np.maximum(counters, 1.0)),
         service_mean=np.array([p.service_mean for p in params]),
         service_cv=np.array([p.service_cv for p in params]),
-        walkin_rate=np.array([p.walkins_per_hour for p in params]) / 60.0,
-        state_age=age)
+        walkin_rate=np.maximum(arrivals - sent_rate, 0.0), state_age=age, sent_rate=sent_rate)
     return state
 
 
-def _en_route(ids: list[int], at: dt.datetime, etas: dict[int, list[float]]) -> EnRoute:
+def _en_route(ids: list[int], at: dt.datetime, reading: en_route.EnRouteReading) -> EnRoute:
     """The citizens on their way to the offices, as the engine takes them (office index, ETA minutes from
     ``at``; negative for those already there but perhaps not yet in the office's reading)."""
+    etas = reading.etas
     offices = [k for k, office_id in enumerate(ids) for _ in etas.get(office_id, ())]
     minutes = [(eta - at.timestamp()) / 60.0 for office_id in ids for eta in etas.get(office_id, ())]
     return EnRoute(office=np.array(offices, dtype=np.int64), eta=np.array(minutes, dtype=float))
@@ -454,9 +458,10 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     else:
         near = chosen[np.argsort(minutes, kind="stable")]
     ids = [int(i) for i in index.ids[near]]
-    loads, etas = _live_and_en_route(ids, at)
-    state = _office_state(ids, index.lat[near], index.lon[near], at, loads, prefetch=neighbourhood)
-    rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at, etas), k=min(k, len(ids)), spread=spread)
+    loads, reading = _live_and_en_route(ids, at)
+    state = _office_state(ids, index.lat[near], index.lon[near], at, loads, reading, prefetch=neighbourhood)
+    rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at, reading), k=min(k, len(ids)),
+                                    spread=spread)
     nearest_k = int(np.argmin(rec.travel))
     picks = [int(i) for i in rec.order[:k]]
     cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}), prefetch=neighbourhood)

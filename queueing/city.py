@@ -278,7 +278,8 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
         free: list[list[float]] = [[0.0] * int(c) for c in c_int]
         events: list[tuple[float, int]] = []
         sent = np.zeros(m, dtype=bool)                       # sent by Safnama (en-route records)
-        lo = 0
+        sent_hour = np.zeros(n)                              # ... of them, sent in the last hour, per office
+        lo = lo_hour = 0
 
         def serve(a: float, i: int) -> None:
             o = int(office[i])
@@ -323,17 +324,23 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
                 else:
                     while lo < i and dep[lo] < ms - max_travel - 1.0:
                         lo += 1
+                    while lo_hour < i and dep[lo_hour] <= t - 60.0:
+                        if sent[lo_hour]:
+                            sent_hour[office[lo_hour]] -= 1.0
+                        lo_hour += 1
                     window = slice(lo, i)
                     mask = sent[window] & (arrive[window] > ms)
                     age_arr.fill(age)
                     state = OfficeState(lat=lat, lon=lon, counters=counters, waiting=waiting, busy=busy,
                                         service_mean=s_mean, service_cv=cv_arr,
-                                        walkin_rate=walkin[min(int(t // 60.0), hours - 1)], state_age=age_arr)
+                                        walkin_rate=walkin[min(int(t // 60.0), hours - 1)], state_age=age_arr,
+                                        sent_rate=sent_hour / 60.0)
                     rec = recommend(float(city.origin_lat[o_i]), float(city.origin_lon[o_i]), state,  # type: ignore
                                     EnRoute(office=office[window][mask], eta=arrive[window][mask] - t),
                                     travel=travel[o_i], rng=rng, check=False, **opts)  # type: ignore[arg-type]
                     choice = rec.office
                     sent[i] = True
+                    sent_hour[choice] += 1.0
                 office[i] = choice
                 trav[i] = travel[o_i, choice]
                 arrive[i] = t + trav[i]

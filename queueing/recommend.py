@@ -19,6 +19,12 @@ The prediction therefore counts, for each office,
   state age, see :class:`EnRoute`),
 * the walk-ins it expects meanwhile (``walkin_rate`` per minute: arrivals
   that were *not* sent by Safnama),
+* the citizens Safnama will send there *after* this one who live closer and
+  so get there first: at the rate it has lately been sending citizens there
+  (``sent_rate``), over the citizen's travel ``t``, the share ``E[(t -
+  T)+] / t`` whose own travel ``T`` is short enough; ``1/4`` with ``T``
+  uniform on ``[0, 2t]``, i.e. spread evenly around the citizen's own
+  (``future_share``),
 * and those its counters will have served by then (``counters /
   service_mean`` per minute while busy).
 
@@ -29,8 +35,10 @@ per minute when the ``c`` counters are busy):
 * Departures the citizen must wait for on arrival (a fluid balance with
   reflection, i.e. Lindley's recursion for the fluid queue): ``Y = max_s
   [A(s, H) - r (H - s) + (X0 if s = 0)] - c + 1`` over ``s = 0`` and the ETA of
-  each citizen already sent (``A(s, H)``: arrivals in ``(s, H]``; ``X0 =
-  waiting + busy``).  Taking the maximum over the start points means an office
+  each citizen already sent (``A(s, H)``: arrivals in ``(s, H]``, walk-ins at
+  ``lambda`` over the whole span and those sent later at ``future_share x
+  sent_rate`` over its last ``min(H - s, t)`` minutes; ``X0 = waiting +
+  busy``).  Taking the maximum over the start points means an office
   that is idle now is not credited with service it cannot give before the
   en-route citizens get there.
 * Randomness: walk-ins are Poisson (variance ``lambda H``) and the departures
@@ -38,7 +46,7 @@ per minute when the ``c`` counters are busy):
   1) / c`` (one counter: the service's own ``cv^2``; many: Poisson, by the
   Palm-Khintchine theorem; Whitt 1982, "Approximating a point process by a
   renewal process", Operations Research 30(1)).  ``Y`` is taken normal with
-  ``sigma^2 = lambda H + r H scv_d``; the wait is ``Y+ / r``, so
+  ``sigma^2 = lambda H + future_share sent_rate t + r H scv_d`` (plus 1/4); the wait is ``Y+ / r``, so
   ``E[W] = (y Phi(y/sigma) + sigma phi(y/sigma)) / r`` (the normal partial
   expectation) and ``E[W^2]`` likewise, plus the phase noise of ``Y``
   departures (``Y scv_d / r^2``).  With no reading age, nobody en route and
@@ -109,6 +117,10 @@ class OfficeState:
             the hour, minus the Safnama-directed share).
         state_age: minutes since the reading of ``waiting`` / ``busy``
             (scalar or per office; 0 for a live reading).
+        sent_rate: citizens per minute Safnama has lately been sending to
+            the office (in production: "I'm going" presses and bookings of
+            the last hour / 60); some of those it sends *after* this citizen
+            live closer and get there first (see :func:`recommend`).
     """
 
     lat: ArrayLike
@@ -120,6 +132,7 @@ class OfficeState:
     service_cv: ArrayLike = 1.0
     walkin_rate: ArrayLike = 0.0
     state_age: ArrayLike = 0.0
+    sent_rate: ArrayLike = 0.0
 
 
 @dataclass(frozen=True)
@@ -201,7 +214,7 @@ def _gamma_quantile_wh(mean: FloatArray, var: FloatArray, q: FloatArray) -> Floa
 def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_route: EnRoute | None = None, *,
               k: int = 5, speed_kmh: float = URBAN_SPEED_KMH, detour: float = DETOUR,
               p90_weight: float = 0.1, spread_minutes: float = 1.0, spread_share: float = 0.05,
-              spread: bool = True, travel: ArrayLike | None = None,
+              spread: bool = True, future_share: float = 0.25, travel: ArrayLike | None = None,
               rng: np.random.Generator | None = None, check: bool = True) -> Recommendation:
     """Rank a city's offices for a citizen by travel plus the wait on arrival.
 
@@ -230,6 +243,11 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
             when its score is within ``max(spread_minutes, spread_share x
             best score)`` minutes of it.
         spread: False to always put the best score first (no draw).
+        future_share: the share of ``sent_rate x travel`` (the citizens
+            Safnama sends to an office while this one travels) expected to
+            get there first: ``E[(t - T)+] / t`` for their travel ``T``,
+            ``1/4`` when ``T`` is uniform on ``[0, 2t]`` around this
+            citizen's travel ``t``.
         travel: precomputed travel times (minutes) to every office, instead
             of the great-circle model.
         rng: random generator for the draw among near-equal offices (None: a
@@ -253,13 +271,14 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
     cv = np.asarray(offices.service_cv, dtype=float)
     lam = np.asarray(offices.walkin_rate, dtype=float)
     age = np.asarray(offices.state_age, dtype=float)
-    arrays = (c, x0, s_mean, cv, lam, age)
+    sent_rate = np.asarray(offices.sent_rate, dtype=float)
+    arrays = (c, x0, s_mean, cv, lam, age, sent_rate)
     if any(a.shape != (n,) for a in arrays):
         try:
-            c, x0, s_mean, cv, lam, age = (np.broadcast_to(a, (n,)) for a in arrays)
+            c, x0, s_mean, cv, lam, age, sent_rate = (np.broadcast_to(a, (n,)) for a in arrays)
         except ValueError:
             raise ValueError(f"office state arrays must have {n} entries (one per office)") from None
-    if check and (min(x0.min(), lam.min(), age.min(), c.min()) < 0 or s_mean.min() <= 0):
+    if check and (min(x0.min(), lam.min(), age.min(), c.min(), sent_rate.min()) < 0 or s_mean.min() <= 0):
         raise ValueError("office state must be non-negative (and service_mean positive)")
     if travel is None:
         trav = travel_minutes(origin_lat, origin_lon, lat, np.asarray(offices.lon, dtype=float),
@@ -272,8 +291,12 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
     rate = c_use / s_mean                                     # departures per minute, all counters busy
     scv_d = 1.0 + (cv * cv - 1.0) / c_use
 
+    # Citizens Safnama will send after this one who get there first (they live closer): sent at rate
+    # sent_rate over the citizen's travel, each arriving in time if its own travel is shorter than what is
+    # left; with their travel times uniform on [0, 2 trav], E[(trav - T)+] = trav / 4.
+    future = future_share * sent_rate
     # Fluid balance from the reading (s = 0) ...
-    y = x0 + (lam - rate) * horizon - c_use + 1.0
+    y = x0 + (lam - rate) * horizon + future * trav - c_use + 1.0
     sent_now = np.zeros(n, dtype=np.int64)
     later = np.zeros(n)                                       # sent, arriving after this citizen
     if en_route is not None:
@@ -297,11 +320,12 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
                 o_s, u_s, h_s = o[idx], u[idx], h[idx]
                 first = np.searchsorted(o_s, o_s, side="left")
                 rank = np.arange(o_s.size) - first + 1.0      # arrivals at the same office from u on
-                cand = rank + (lam[o_s] - rate[o_s]) * (h_s - u_s) - c_use[o_s] + 1.0
+                cand = (rank + (lam[o_s] - rate[o_s]) * (h_s - u_s) + future[o_s] * np.minimum(h_s - u_s, trav[o_s])
+                        - c_use[o_s] + 1.0)
                 best = np.full(n, -np.inf)
                 np.maximum.at(best, o_s, cand)
                 y = np.maximum(y, best)
-    sigma = np.sqrt((lam + rate * scv_d) * horizon + 0.25)
+    sigma = np.sqrt((lam + rate * scv_d) * horizon + future * trav + 0.25)
     z = y / sigma
     p_pos = np.maximum(special.ndtr(z), 1e-12)                # P(Y > 0): the citizen waits
     s_phi = sigma * np.exp(-0.5 * z * z) * (1.0 / _SQRT_2PI)

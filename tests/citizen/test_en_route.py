@@ -65,6 +65,29 @@ def test_going_api_checks_its_input(client, make_office, make_service) -> None:
     assert "/api/offices/{code}/going" in client.get("/api/openapi.json").get_json()["paths"]
 
 
+def test_presses_of_the_last_hour_give_the_rate_of_citizens_sent(client, make_office, make_service) -> None:
+    offices = _offices(make_office, make_service)
+    ids = [o.id for o in offices]
+    now = utcnow()
+    for minutes_ago in (90, 50, 20, 5):
+        en_route.record_going(ids[0], offices[0].lat, offices[0].lon, SPOT,
+                              now=now - dt.timedelta(minutes=minutes_ago))
+    late = en_route.record_going(ids[1], offices[1].lat, offices[1].lon, SPOT, now=now)
+    reading = en_route.read_en_route(ids, now)
+    # The press of 90 minutes ago no longer counts; the three of the last hour are three an hour.
+    assert reading.sent_last_hour == {ids[0]: 3, ids[1]: 1}
+    assert reading.sent_rate(ids[0]) == 3 / 60.0 and reading.sent_rate(ids[2]) == 0.0
+    en_route.forget(ids[1], late.record)  # changed their mind: not being sent there after all
+    reading = en_route.read_en_route(ids, now)
+    assert ids[1] not in reading.sent_last_hour
+    # The recommendation takes that rate as Safnama's own share of the office's arrivals.
+    from booking.finder import _office_state, read_live_loads
+    state = _office_state(ids, [o.lat for o in offices], [o.lon for o in offices], now,
+                          read_live_loads(ids), reading)
+    assert list(state.sent_rate) == [3 / 60.0, 0.0, 0.0, 0.0]
+    assert min(state.walkin_rate) >= 0.0
+
+
 def test_going_form_on_the_pages_counts_a_browser_once(client, make_office, make_service) -> None:
     offices = _offices(make_office, make_service)
     page = client.get(f"/find?lat={SPOT[0]}&lon={SPOT[1]}&service=SANA&lang=en").get_data(as_text=True)

@@ -54,6 +54,21 @@ def test_walkins_and_service_meanwhile_move_the_wait_on_arrival() -> None:
     assert old.wait.mean[1] < old.wait.mean[0]
 
 
+def test_citizens_sent_later_who_live_closer_count_by_the_share_that_gets_there_first() -> None:
+    base = dict(waiting=np.array([20.0, 20.0]), busy=np.array([4.0, 4.0]), lat=np.array([35.7, 35.7]),
+                lon=np.array([51.5, 51.5]))  # a line that has not drained when the citizen gets there
+    none = recommend(35.7, 51.4, make_state(2, **base), spread=False)
+    sending = make_state(2, sent_rate=np.array([0.0, 0.5]), **base)
+    rec = recommend(35.7, 51.4, sending, spread=False)
+    assert rec.wait.mean[0] == pytest.approx(float(none.wait.mean[0]))
+    assert rec.wait.mean[1] > none.wait.mean[1] + 1.0
+    # The expected extra people ahead: sent_rate x travel x future_share (1/4 by default).
+    assert rec.ahead[1] - none.ahead[1] == pytest.approx(0.5 * float(rec.travel[1]) * 0.25, rel=1e-6)
+    # With no share counted the office is as if nobody were being sent.
+    off = recommend(35.7, 51.4, sending, spread=False, future_share=0.0)
+    assert off.wait.mean[1] == pytest.approx(float(none.wait.mean[1]))
+
+
 def test_citizens_on_their_way_count_and_the_shown_wait_rises() -> None:
     """30 citizens ask from one spot one after another and each says "I'm going"."""
     state = make_state(3, counters=np.array([3.0, 3.0, 3.0]), lon=np.array([51.41, 51.412, 51.414]))
@@ -113,7 +128,8 @@ def test_near_equal_offices_share_the_citizens() -> None:
 
 @pytest.mark.parametrize("bad", [dict(waiting=np.array([-1.0, 0.0, 0.0])),
                                  dict(service_mean=np.array([0.0, 12.0, 12.0])),
-                                 dict(busy=np.zeros(2))])
+                                 dict(busy=np.zeros(2)),
+                                 dict(sent_rate=np.array([0.0, -0.1, 0.0]))])
 def test_bad_state_raises(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         recommend(35.7, 51.4, make_state(3, **bad))
