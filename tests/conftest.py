@@ -39,6 +39,9 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+#: A phone screen, in Persian.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "locale": "fa-IR"}
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One database backend and its Redis, with the schema migrated from empty once."""
@@ -240,10 +243,27 @@ def chromium():
 @pytest.fixture()
 def phone_page(chromium):
     """A page the size of a phone screen, in Persian."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="fa-IR")
+    context = chromium.new_context(**PHONE)
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture()
+def phone_page_at(chromium):
+    """``phone_page_at(lat, lon)``: a phone page whose browser reports that position, the permission to read
+    it granted when the browser context is made (before any page asks)."""
+    contexts = []
+
+    def make(lat: float, lon: float):
+        context = chromium.new_context(**PHONE, geolocation={"latitude": lat, "longitude": lon},
+                                       permissions=["geolocation"])
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture()

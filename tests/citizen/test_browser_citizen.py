@@ -21,7 +21,7 @@ def _shot(page, name: str) -> None:
 
 
 @pytest.mark.production
-def test_citizen_books_the_recommended_office_and_cancels(live_server, phone_page, make_office, make_province,
+def test_citizen_books_the_recommended_office_and_cancels(live_server, phone_page_at, make_office, make_province,
                                                           make_service) -> None:
     tehran = make_province(code="23", name_fa="تهران", name_en="Tehran", lat=35.6892, lon=51.3890)
     sana = make_service(code="SANA", name_fa="ثبت‌نام ثنا", name_en="SANA registration")
@@ -31,9 +31,7 @@ def test_citizen_books_the_recommended_office_and_cancels(live_server, phone_pag
         make_office(province=tehran, services=[sana], lat=lat, lon=lon, code=f"T{i:03d}",
                     name_fa=f"دفتر خدمات الکترونیک قضایی {name}", name_en=f"E-judicial office {i}")
     db.session.commit()
-    page = phone_page
-    page.context.grant_permissions(["geolocation"], origin=live_server)
-    page.context.set_geolocation({"latitude": VANAK[0], "longitude": VANAK[1]})
+    page = phone_page_at(*VANAK)
 
     page.goto(live_server + "/")
     page.get_by_role("link", name="یافتن دفتر").first.click()
