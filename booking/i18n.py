@@ -66,6 +66,12 @@ def current_locale() -> str:
     return locale.language if locale is not None else "fa"
 
 
+def local_digits(value: object) -> str:
+    """``value`` as text, with Persian digits when the page is in Persian (ticket and counter numbers in
+    messages, figures)."""
+    return dates.persian_digits(value) if current_locale() == "fa" else str(value)
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict:
@@ -76,9 +82,7 @@ def register_template_helpers(app: Flask) -> None:
             "today_jalali": dates.jalali_long(dates.utcnow(), locale),
         }
 
-    @app.template_filter("digits")
-    def digits_filter(value: object) -> str:
-        return dates.persian_digits(value) if current_locale() == "fa" else str(value)
+    app.add_template_filter(local_digits, "digits")
 
     @app.template_filter("jdate")
     def jdate_filter(value, with_weekday: bool = False) -> str:

@@ -5,6 +5,7 @@ import os
 import shutil
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from werkzeug.serving import make_server
@@ -12,6 +13,18 @@ from werkzeug.serving import make_server
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
+
+
+#: Where the README's screenshots live.
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def keep_screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """Save the page as ``docs/screenshots/<name>.png`` when ``SAFNAMA_SCREENSHOTS`` is set (refreshing the
+    pictures the README shows); an ordinary test run leaves the tree as it is."""
+    if os.environ.get("SAFNAMA_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def chromium_path() -> str:

@@ -16,6 +16,7 @@ from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
 from booking.citizen.ics import appointment_ics
 from booking.dates import ascii_digits, clock, to_tehran, utcnow
 from booking.extensions import db
+from booking.i18n import local_digits
 from booking.identity import normalise_mobile, normalise_national_id
 from booking.limits import limiter
 from booking.models import TimeSlot
@@ -311,12 +312,9 @@ def local_time(moment: dt.datetime) -> dt.datetime:
 
 @bp.app_template_filter("minutes")
 def minutes_filter(value: float | None) -> str:
-    from booking.dates import persian_digits
-
     if value is None:
         return "—"
-    text = str(int(round(value)))
-    return persian_digits(text) if _locale() == "fa" else text
+    return local_digits(int(round(value)))
 
 
 @bp.app_template_global()

@@ -12,6 +12,7 @@ from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import Optional
 
 from booking.extensions import db
+from booking.i18n import local_digits
 from offices import queue_ops
 from offices.auth import operator_required
 from offices.console import bp
@@ -60,6 +61,12 @@ def office_board(office_code: str):
                            my_counter=my_counter)
 
 
+def _ticket_no(ticket) -> str:
+    """A ticket number for a message: local digits, kept left to right inside Persian text (``A-042`` would
+    otherwise read ``042-A``), by Unicode's left-to-right isolate."""
+    return "\u2066" + local_digits(ticket.number) + "\u2069"
+
+
 def _counter(form: ActionForm, office: Office) -> int:
     number = form.counter.data or session.get(f"counter:{office.id}")
     if not number:
@@ -75,12 +82,12 @@ def _ticket(form: ActionForm) -> int:
 
 def _act_check_in(office, form):
     ticket = queue_ops.check_in(office, form.query.data or "", current_user)
-    return ticket, _("Checked in: ticket %(number)s.", number=ticket.number)
+    return ticket, _("Checked in: ticket %(number)s.", number=_ticket_no(ticket))
 
 
 def _act_walk_in(office, form):
     ticket = queue_ops.add_walk_in(office, form.service.data or "", current_user)
-    return ticket, _("New ticket %(number)s.", number=ticket.number)
+    return ticket, _("New ticket %(number)s.", number=_ticket_no(ticket))
 
 
 def _act_call(office, form):
@@ -88,37 +95,38 @@ def _act_call(office, form):
     ticket = queue_ops.call_next(office, counter, current_user)
     if ticket is None:
         return None, _("Nobody is waiting.")
-    return ticket, _("Ticket %(number)s called to counter %(counter)s.", number=ticket.number, counter=counter)
+    return ticket, _("Ticket %(number)s called to counter %(counter)s.", number=_ticket_no(ticket),
+                     counter=local_digits(counter))
 
 
 def _act_start(office, form):
     ticket = queue_ops.start_service(office, _ticket(form), current_user)
-    return ticket, _("Service started for %(number)s.", number=ticket.number)
+    return ticket, _("Service started for %(number)s.", number=_ticket_no(ticket))
 
 
 def _act_finish(office, form):
     ticket = queue_ops.finish_service(office, _ticket(form), current_user)
-    return ticket, _("%(number)s served.", number=ticket.number)
+    return ticket, _("%(number)s served.", number=_ticket_no(ticket))
 
 
 def _act_no_show(office, form):
     ticket = queue_ops.mark_no_show(office, _ticket(form), current_user)
-    return ticket, _("%(number)s did not come.", number=ticket.number)
+    return ticket, _("%(number)s did not come.", number=_ticket_no(ticket))
 
 
 def _act_back(office, form):
     ticket = queue_ops.send_back(office, _ticket(form), current_user)
-    return ticket, _("%(number)s is back in the line.", number=ticket.number)
+    return ticket, _("%(number)s is back in the line.", number=_ticket_no(ticket))
 
 
 def _act_transfer(office, form):
     ticket = queue_ops.transfer(office, _ticket(form), form.service.data or "", current_user)
-    return ticket, _("Transferred: new ticket %(number)s.", number=ticket.number)
+    return ticket, _("Transferred: new ticket %(number)s.", number=_ticket_no(ticket))
 
 
 def _act_left(office, form):
     ticket = queue_ops.mark_left(office, _ticket(form), current_user)
-    return ticket, _("%(number)s left the office.", number=ticket.number)
+    return ticket, _("%(number)s left the office.", number=_ticket_no(ticket))
 
 
 def _act_undo(office, form):
@@ -130,13 +138,13 @@ def _act_open(office, form):
     counter = _counter(form, office)
     queue_ops.open_counter(office, counter, current_user)
     session[f"counter:{office.id}"] = counter
-    return None, _("Counter %(n)s is open.", n=counter)
+    return None, _("Counter %(n)s is open.", n=local_digits(counter))
 
 
 def _act_close(office, form):
     counter = _counter(form, office)
     queue_ops.close_counter(office, counter, current_user)
-    return None, _("Counter %(n)s is closed.", n=counter)
+    return None, _("Counter %(n)s is closed.", n=local_digits(counter))
 
 
 ACTIONS: dict[str, Callable] = {

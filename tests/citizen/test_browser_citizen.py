@@ -3,21 +3,19 @@ take the recommended office, book with a one-time code read from the demo outbox
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from booking.extensions import db
+from tests.browser import keep_screenshot
 from tests.citizen.helpers import national_id
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VANAK = (35.757, 51.410)
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"citizen-{name}.png"), full_page=True)
+    keep_screenshot(page, f"citizen-{name}")
 
 
 @pytest.mark.production

@@ -3,21 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from booking.dates import utcnow
 from booking.extensions import db
+from tests.browser import keep_screenshot
 from tests.console.conftest import PASSWORD
 from tests.console.test_queue_ops import make_appointment
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def public_load(base_url: str, code: str) -> dict:
@@ -45,9 +43,7 @@ def press(page, key: str) -> None:
 
 
 def shoot(page, name: str) -> None:
-    if os.environ.get("SAFNAMA_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=False)
+    keep_screenshot(page, f"console-{name}", full_page=False)
 
 
 @pytest.mark.production

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import refresh
+
 from booking.dates import utcnow
 from booking.extensions import db
 from offices.live import read_live_loads
@@ -37,12 +39,21 @@ def test_actions_through_http_change_the_public_load(client, login, make_office,
     for _ in range(2):
         client.post(f"{base}/walk-in", data={"service": service.code})
     assert read_live_loads([office.id])[office.id].waiting == 3
-    assert client.post(f"{base}/call", data={"counter": 1}).status_code == 302
+    called = client.post(f"{base}/call", data={"counter": 1}, follow_redirects=True).get_data(as_text=True)
+    # Persian digits in a Persian message, the ticket number kept left to right (K-001, not 001-K).
+    assert "نوبت \u2066K-۰۰۱\u2069 به باجهٔ ۱ فراخوانده شد." in called
     load = read_live_loads([office.id])[office.id]
     assert (load.waiting, load.in_service) == (2, 1)
     db.session.refresh(appointment)
     page = client.get(base).get_data(as_text=True)
     assert "K-001" in page or "K-۰۰۱" in page
+    refresh()  # the test's application context outlives the requests: forget the locale chosen so far
+    english = client.post(f"{base}/walk-in?lang=en", data={"service": service.code})
+    refresh()
+    assert english.status_code == 302
+    # The booked citizen is K-001 and the two walk-ins K-002 and K-003; English keeps Latin digits.
+    assert "New ticket \u2066K-004\u2069." in client.get(f"{base}?lang=en").get_data(as_text=True)
+    refresh()
 
 
 def test_bad_input_gets_a_clear_4xx(client, login, make_office, make_service, make_user):

@@ -1,16 +1,15 @@
 """A province supervisor in a real headless Chromium: sort by average wait, drill into the worst office,
-open its heatmap, run what-if with one more counter. Screenshots go to docs/screenshots/dashboard-*.png."""
+open its heatmap, run what-if with one more counter. With SAFNAMA_SCREENSHOTS set, screenshots go to
+docs/screenshots/dashboard-*.png."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from booking.extensions import db
+from tests.browser import keep_screenshot
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _kpi_column(page, key: str) -> list[str]:
@@ -44,22 +43,22 @@ def test_province_supervisor_journey(live_server, desktop_page, network, make_st
     assert page.locator("#kpi-table thead th[data-kpi='avg_wait']").get_attribute("aria-sort") == "descending"
     waits = [_as_number(t) for t in _kpi_column(page, "avg_wait")]
     assert waits == sorted(waits, reverse=True)
-    page.screenshot(path=str(SHOTS / "dashboard-province.png"), full_page=True)
+    keep_screenshot(page, "dashboard-province")
     # the worst office of the province, in one click from the column's top/bottom 5
     page.locator("#kpi-table thead th[data-kpi='avg_wait'] a.rank").click()
     page.wait_for_url("**rank=avg_wait**")
-    page.screenshot(path=str(SHOTS / "dashboard-top-bottom.png"), full_page=True)
+    keep_screenshot(page, "dashboard-top-bottom")
     worst = page.locator(".extremes-table").first.locator("tbody tr").first
     worst_name = worst.locator("a").inner_text()
     worst.locator("a").click()
     page.wait_for_url("**/dashboard/office/**period=30**")
     assert worst_name in page.get_by_role("heading", level=1).inner_text()
-    page.screenshot(path=str(SHOTS / "dashboard-office.png"), full_page=True)
+    keep_screenshot(page, "dashboard-office")
     page.get_by_role("link", name="نقشه‌های حرارتی و نقشه").click()
     page.wait_for_url("**/heatmap")
     assert page.locator("svg.heatmap").count() == 1 and page.locator("svg.loadmap").count() == 1
     assert page.locator("svg.heatmap rect title").count() > 20
-    page.screenshot(path=str(SHOTS / "dashboard-heatmap-office.png"), full_page=True)
+    keep_screenshot(page, "dashboard-heatmap-office")
     # what-if with one more counter
     page.locator("form.dash-form").get_by_role("link", name="شبیه‌سازی نیروی باجه").click()
     page.wait_for_url("**/whatif")
@@ -68,8 +67,8 @@ def test_province_supervisor_journey(live_server, desktop_page, network, make_st
     page.wait_for_url("**change=add**")
     assert page.locator("#wait-changed").is_visible()
     assert page.locator("#whatif-table tbody tr").count() >= 5
-    page.screenshot(path=str(SHOTS / "dashboard-whatif.png"), full_page=True)
+    keep_screenshot(page, "dashboard-whatif")
     # the province's heatmaps: offices x hour of today and the map
     page.goto(live_server + "/dashboard/province/THR/heatmap?metric=wait")
     assert page.locator("svg.heatmap").count() == 2
-    page.screenshot(path=str(SHOTS / "dashboard-heatmap-province.png"), full_page=True)
+    keep_screenshot(page, "dashboard-heatmap-province")

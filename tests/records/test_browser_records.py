@@ -1,17 +1,15 @@
-"""The public record pages and the planning page in a real headless Chromium. Screenshots go to
-docs/screenshots/record-*.png and docs/screenshots/planning-*.png."""
+"""The public record pages and the planning page in a real headless Chromium. With SAFNAMA_SCREENSHOTS set,
+screenshots go to docs/screenshots/record-*.png and docs/screenshots/planning-*.png."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from booking.extensions import db
+from tests.browser import keep_screenshot
 from tests.records.test_planning import run_queued_jobs
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_citizen_reads_office_records(live_server, phone_page, desktop_page, city_data):
@@ -26,21 +24,21 @@ def test_citizen_reads_office_records(live_server, phone_page, desktop_page, cit
                                                                             quiet.code]
     assert "۱" in rows.first.locator("td.rank").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1 or page.locator(".table-scroll").count()
-    page.screenshot(path=str(SHOTS / "record-league-phone.png"), full_page=True)
+    keep_screenshot(page, "record-league-phone")
     rows.first.locator("a").click()
     page.wait_for_url(f"**/offices/{fast.code}/record")
     assert page.locator("#record .record-card").count() == 6
     assert "رتبهٔ ۱ از ۳" in page.locator("#rank").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
-    page.screenshot(path=str(SHOTS / "record-office-phone.png"), full_page=True)
+    keep_screenshot(page, "record-office-phone")
     page.goto(live_server + f"/offices/{quiet.code}/record")
     assert page.locator("#not-enough").is_visible() and page.locator("#record").count() == 0
-    page.screenshot(path=str(SHOTS / "record-not-enough-phone.png"), full_page=True)
+    keep_screenshot(page, "record-not-enough-phone")
     desktop_page.goto(live_server + "/records/THR/Tehran")
-    desktop_page.screenshot(path=str(SHOTS / "record-league.png"), full_page=True)
+    keep_screenshot(desktop_page, "record-league")
     desktop_page.goto(live_server + f"/offices/{slow.code}/record?lang=en")
     assert "Median wait" in desktop_page.locator("#record").inner_text()
-    desktop_page.screenshot(path=str(SHOTS / "record-office-en.png"), full_page=True)
+    keep_screenshot(desktop_page, "record-office-en")
 
 
 def test_supervisor_plans_new_offices(live_server, desktop_page, city_data, make_staff):
@@ -62,11 +60,11 @@ def test_supervisor_plans_new_offices(live_server, desktop_page, city_data, make
     page.locator("#plan-form button[type=submit]").click()
     page.wait_for_url("**/planning/THR/Tehran")
     assert page.locator("#plan-progress progress").is_visible()
-    page.screenshot(path=str(SHOTS / "planning-progress.png"), full_page=True)
+    keep_screenshot(page, "planning-progress")
     run_queued_jobs()  # what the RQ worker does in the background
     page.wait_for_selector("#plan-result", timeout=15_000)  # the page refreshes itself
     assert page.locator("svg.planmap g.chosen").count() == 2
     assert page.locator("svg.planmap rect.site").count() >= 1
     assert page.locator("#chosen-table tbody tr").count() == 2
     assert page.locator("#counter-table tbody tr").count() + page.locator("#no-counter-gain").count() >= 1
-    page.screenshot(path=str(SHOTS / "planning-city.png"), full_page=True)
+    keep_screenshot(page, "planning-city")
