@@ -11,22 +11,17 @@ PASSWORD = "correct horse 7"
 
 
 @pytest.fixture()
-def make_user(app) -> Callable[..., Any]:
-    """``make_user(role="operator", office=office)``: a member of staff with the password :data:`PASSWORD`."""
-    from offices.models import User
-
+def make_user(make_staff) -> Callable[..., Any]:
+    """``make_user(role="operator", office=office)``: a member of staff with the password :data:`PASSWORD`,
+    named after the role and a running number (``operator-1``) unless ``username`` is given."""
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "operator", *, office=None, password: str = PASSWORD, **overrides: Any) -> User:
+    def make(role: str = "operator", *, office=None, password: str = PASSWORD, **overrides: Any) -> Any:
         n = next(counter)
-        values: dict[str, Any] = dict(username=f"{role}-{n}", full_name=f"{role} {n}", role=role,
-                                      office_id=office.id if office is not None else None)
+        values: dict[str, Any] = {"full_name": f"{role} {n}", "role": role,
+                                  "office_id": office.id if office is not None else None}
         values.update(overrides)
-        user = User(**values)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
-        return user
+        return make_staff(values.pop("username", f"{role}-{n}"), password, **values)
 
     return make
 
