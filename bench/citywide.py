@@ -14,8 +14,9 @@ Runs :func:`queueing.city.simulate_city` on
 
 It prints the table (mean and P90 total time, mean wait, share waiting over an hour, queue_std) for
 ``nearest``, ``least_wait_now`` and ``safnama`` at adoption 0.2, 0.5, 1.0 and information 0, 5, 10 and 15
-minutes old, checks the targets of the city-wide balancing issue, and writes ``docs/citywide.svg`` (mean
-total time against adoption).
+minutes old, checks the targets of the city-wide balancing issue, prints two references (a fluid floor of
+the travel time, and the ``clairvoyant`` policy that knows every committed citizen's service time), and
+writes ``docs/citywide.svg`` (mean total time against adoption).
 
 Usage: ``python -m bench.citywide [--days N] [--quick]``.
 """
@@ -146,6 +147,16 @@ def fluid_travel_floor(city: City, utilisation: float = 0.9) -> float:
     return spent / (city.arrivals_per_minute * profile.sum())
 
 
+def reference_line(city: City, results: dict[tuple, CityResult], days: int, seed: int) -> str:
+    """The clairvoyant reference (adoption 1, fresh information) beside ``least_wait_now`` and ``safnama``."""
+    ref = simulate_city(city, "clairvoyant", 1.0, 0.0, days, seed)
+    lwn, best = results[("least_wait_now", 1.0, 0.0)].mean_total, results[("safnama", 1.0, 0.0)].mean_total
+    return (f"  clairvoyant reference (exact counter free times and service times of everyone already committed): "
+            f"mean total {ref.mean_total:.2f} (travel {ref.mean_travel:.2f}, wait {ref.mean_wait:.2f}), "
+            f"{100 * (1 - ref.mean_total / lwn):.1f}% below least_wait_now; safnama {best:.2f} is "
+            f"{100 * (best / ref.mean_total - 1):+.1f}% from it")
+
+
 def run_grid(city: City, days: int, seed: int, adoptions=ADOPTIONS, delays=DELAYS) -> dict[tuple, CityResult]:
     out: dict[tuple, CityResult] = {("nearest", 1.0, 0.0): simulate_city(city, "nearest", 1.0, 0.0, days, seed)}
     for policy in ("least_wait_now", "safnama"):
@@ -269,6 +280,7 @@ def main() -> int:
           f"{results[('least_wait_now', 1.0, 0.0)].mean_travel:.2f} / "
           f"{results[('least_wait_now', 1.0, 0.0)].mean_wait:.2f} (adoption 1, info 0); "
           f"fluid travel floor at 90% utilisation {fluid_travel_floor(city):.2f}")
+    print(reference_line(city, results, args.days, seed=1))
     write_svg(ROOT / "docs" / "citywide.svg", results, "Tehran demo network: mean total time")
     if not args.quick:
         for kind in ("uneven", "matched"):
@@ -282,6 +294,7 @@ def main() -> int:
                 for name, ok, value in check_targets(res, kind == "matched"):
                     all_ok &= ok
                     print(f"  [{'ok' if ok else 'MISSED'}] {name}: {value}")
+                print(reference_line(c, res, max(2, args.days - 1), seed=2))
     print(f"\n{'all targets met' if all_ok else 'some targets missed'} ({time.time() - t0:.0f} s)")
     return 0 if all_ok else 1
 

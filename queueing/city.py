@@ -14,7 +14,13 @@ crowds slosh around the city, for three policies:
   :func:`queueing.recommend.recommend`, the function behind ``/api/recommend``,
   called with what it has in production: the office readings (as old as
   ``info_delay``), the citizens it has sent and who had not arrived at the
-  reading, the expected walk-ins.
+  reading, the expected walk-ins;
+* ``"clairvoyant"``: a reference that no real system can run, to tell how
+  far from the best the others are: adopters go where travel plus their exact
+  wait is least, counting the exact delay they would cause to the citizens
+  already on their way there, computed from the counters' true free times and
+  the true service times of everyone already committed (only the arrivals
+  still to come are unknown to it).
 
 Model (plain words in ``docs/citywide.md``):
 
@@ -55,7 +61,44 @@ from .recommend import DETOUR, URBAN_SPEED_KMH, EnRoute, OfficeState, recommend,
 __all__ = ["City", "CityResult", "OfficePlan", "simulate_city", "plan_offices", "POLICIES"]
 
 FloatArray = NDArray[np.float64]
-POLICIES = ("nearest", "least_wait_now", "safnama")
+POLICIES = ("nearest", "least_wait_now", "safnama", "clairvoyant")
+#: Offices the clairvoyant reference weighs for each citizen (the nearest ones).
+CLAIRVOYANT_CANDIDATES = 12
+
+
+def _clairvoyant_cost(arrive: float, free: list[float], on_the_way: list[tuple[float, float]],
+                      own_service: float) -> float:
+    """Wait plus the delay imposed on the citizens already on their way, for one citizen who would reach an
+    office at ``arrive`` (minutes).
+
+    Args:
+        arrive: when the citizen would reach the office.
+        free: the office's counters' free times (a heap), everyone who has arrived already placed.
+        on_the_way: ``(arrival, service minutes)`` of the citizens on their way there, by arrival.
+        own_service: the service time assumed for the citizen (the mean: their own is not known yet).
+    """
+    ahead = list(free)
+    later = []
+    for when, service in on_the_way:
+        if when >= arrive:
+            later.append((when, service))
+            continue
+        begin = when if ahead[0] <= when else ahead[0]
+        heapq.heapreplace(ahead, begin + service)
+    wait = max(0.0, ahead[0] - arrive)
+    if not later:
+        return wait
+    without, with_ = ahead, list(ahead)
+    begin = arrive if with_[0] <= arrive else with_[0]
+    heapq.heapreplace(with_, begin + own_service)
+    delay = 0.0
+    for when, service in later:
+        b1 = when if without[0] <= when else without[0]
+        heapq.heapreplace(without, b1 + service)
+        b2 = when if with_[0] <= when else with_[0]
+        heapq.heapreplace(with_, b2 + service)
+        delay += b2 - b1
+    return wait + delay
 
 
 def _arr(name: str, value: ArrayLike, n: int | None = None) -> FloatArray:
@@ -205,7 +248,8 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
 
     Args:
         city: the :class:`City`.
-        policy: ``"nearest"``, ``"least_wait_now"`` or ``"safnama"`` (see the module docstring).
+        policy: ``"nearest"``, ``"least_wait_now"``, ``"safnama"`` or the reference ``"clairvoyant"``
+            (see the module docstring; it sees the true state whatever ``info_delay``).
         adoption: share of citizens who use Safnama (in [0, 1]); the others
             go to their nearest office.
         info_delay: age (minutes) of the office readings the policies see.
@@ -318,7 +362,17 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
                 busy = present - waiting
                 age = t - ms
                 o_i = int(origin[i])
-                if policy == "least_wait_now":
+                if policy == "clairvoyant":
+                    on_the_way: dict[int, list[tuple[float, float]]] = {}
+                    for when, j in sorted(events):
+                        o_j = int(office[j])
+                        on_the_way.setdefault(o_j, []).append((when, float(unit[j] * s_mean[o_j])))
+                    near_o = np.argsort(travel[o_i], kind="stable")[:CLAIRVOYANT_CANDIDATES]
+                    costs = [travel[o_i, o] + _clairvoyant_cost(t + travel[o_i, o], free[o],
+                                                                on_the_way.get(int(o), []), float(s_mean[o]))
+                             for o in near_o]
+                    choice = int(near_o[int(np.argmin(costs))])
+                elif policy == "least_wait_now":
                     wait_now = np.maximum(present - counters + 1.0, 0.0) * s_mean / counters
                     choice = int(np.argmin(travel[o_i] + wait_now))
                 else:

@@ -1,11 +1,10 @@
 """The city simulator: validation against theory, herding, adoption, planning."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
-from queueing.city import City, plan_offices, simulate_city
+from queueing.city import City, _clairvoyant_cost, plan_offices, simulate_city
 from queueing.erlang import erlang_c
 from queueing.recommend import travel_minutes
 
@@ -109,3 +108,25 @@ def test_thirty_offices_four_thousand_a_day_six_days_serve_everyone() -> None:
                 35.70 + rng.random(200) * 0.15, 51.3 + rng.random(200) * 0.2, np.ones(200), 4000.0 / 480.0)
     r = simulate_city(city, "safnama", adoption=1.0, info_delay=5.0, days=6, seed=1)
     assert 6 * 3600 < r.served < 6 * 4400
+
+
+def test_clairvoyant_cost_counts_the_wait_and_the_delay_caused() -> None:
+    # One counter, free at minute 10; the citizen would get there at 5.
+    assert _clairvoyant_cost(5.0, [10.0], [], 4.0) == pytest.approx(5.0)
+    # Someone on the way who gets there first (at 3, 6 minutes of service) is served before.
+    assert _clairvoyant_cost(5.0, [10.0], [(3.0, 6.0)], 4.0) == pytest.approx(11.0)
+    # Someone who gets there later (at 7) waits 4 minutes more because of the citizen's 4 at the counter.
+    assert _clairvoyant_cost(5.0, [10.0], [(7.0, 6.0)], 4.0) == pytest.approx(5.0 + 4.0)
+    # With two counters free the later citizen is not delayed; with the second busy until 20 they wait from
+    # 7 until the citizen's service ends at 9.
+    assert _clairvoyant_cost(5.0, [0.0, 0.0], [(7.0, 6.0)], 4.0) == pytest.approx(0.0)
+    assert _clairvoyant_cost(5.0, [0.0, 20.0], [(7.0, 6.0)], 4.0) == pytest.approx(2.0)
+
+
+def test_clairvoyant_reference_is_no_worse_than_the_others_on_an_uneven_city() -> None:
+    city = make_city(6, 300.0)
+    results = {p: simulate_city(city, p, adoption=1.0, days=2, seed=3)
+               for p in ("nearest", "least_wait_now", "clairvoyant")}
+    assert results["clairvoyant"].mean_total <= results["least_wait_now"].mean_total
+    assert results["clairvoyant"].mean_total < results["nearest"].mean_total
+    assert results["clairvoyant"].served == results["nearest"].served
