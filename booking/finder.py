@@ -391,7 +391,7 @@ def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveL
 
 
 def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datetime,
-                  loads: dict[int, LiveLoad], sent: en_route.EnRouteReading,
+                  loads: dict[int, LiveLoad], reading: en_route.EnRouteReading,
                   prefetch: list[int] | None = None) -> OfficeState:
     """The engine's view of the offices: live line and counters, service times, the rate of citizens Safnama
     is sending there and the walk-ins beside them (the fitted arrival rate less Safnama's own)."""
@@ -410,7 +410,7 @@ def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datet
             age[k] = max(0.0, (at - load.updated_at).total_seconds() / 60.0)
         else:
             counters[k] = installed
-    sent_rate = np.array([sent.sent_rate(office_id) for office_id in ids])
+    sent_rate = np.array([reading.sent_rate(office_id) for office_id in ids])
     arrivals = np.array([p.arrivals_per_hour for p in params]) / 60.0
     state = OfficeState(
         lat=lat, lon=lon, counters=np.maximum(counters, 1.0), waiting=waiting,

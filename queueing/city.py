@@ -3,7 +3,7 @@
 :func:`simulate_city` is the test bench of the recommender: citizens set out
 from their homes, choose an office by a policy, travel there and queue.  It
 measures what a citizen actually spends (travel + wait) and how much the
-crowds slosh around the city, for three policies:
+crowds slosh around the city, for these policies:
 
 * ``"nearest"``: everyone goes to the nearest office (what happens today);
 * ``"least_wait_now"``: adopters go where travel plus the wait predicted from
@@ -66,6 +66,22 @@ POLICIES = ("nearest", "least_wait_now", "safnama", "clairvoyant")
 CLAIRVOYANT_CANDIDATES = 12
 
 
+def _place(counters: list[float], when: float, service: float) -> float:
+    """Serve someone who reaches an office at ``when`` on its earliest free counter, first come first served.
+
+    Args:
+        counters: the counters' free times (a heap), updated in place.
+        when: arrival at the office (minutes).
+        service: minutes at the counter.
+
+    Returns:
+        When the service starts.
+    """
+    begin = when if counters[0] <= when else counters[0]
+    heapq.heapreplace(counters, begin + service)
+    return begin
+
+
 def _clairvoyant_cost(arrive: float, free: list[float], on_the_way: list[tuple[float, float]],
                       own_service: float) -> float:
     """Wait plus the delay imposed on the citizens already on their way, for one citizen who would reach an
@@ -77,27 +93,17 @@ def _clairvoyant_cost(arrive: float, free: list[float], on_the_way: list[tuple[f
         on_the_way: ``(arrival, service minutes)`` of the citizens on their way there, by arrival.
         own_service: the service time assumed for the citizen (the mean: their own is not known yet).
     """
-    ahead = list(free)
-    later = []
+    without = list(free)
+    for when, service in on_the_way:
+        if when < arrive:
+            _place(without, when, service)
+    wait = max(0.0, without[0] - arrive)
+    with_ = list(without)
+    _place(with_, arrive, own_service)
+    delay = 0.0
     for when, service in on_the_way:
         if when >= arrive:
-            later.append((when, service))
-            continue
-        begin = when if ahead[0] <= when else ahead[0]
-        heapq.heapreplace(ahead, begin + service)
-    wait = max(0.0, ahead[0] - arrive)
-    if not later:
-        return wait
-    without, with_ = ahead, list(ahead)
-    begin = arrive if with_[0] <= arrive else with_[0]
-    heapq.heapreplace(with_, begin + own_service)
-    delay = 0.0
-    for when, service in later:
-        b1 = when if without[0] <= when else without[0]
-        heapq.heapreplace(without, b1 + service)
-        b2 = when if with_[0] <= when else with_[0]
-        heapq.heapreplace(with_, b2 + service)
-        delay += b2 - b1
+            delay += _place(with_, when, service) - _place(without, when, service)
     return wait + delay
 
 
@@ -327,10 +333,8 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
 
         def serve(a: float, i: int) -> None:
             o = int(office[i])
-            f = free[o]
-            s = a if f[0] <= a else f[0]
+            s = _place(free[o], a, unit[i] * s_mean[o])
             e = s + unit[i] * s_mean[o]
-            heapq.heapreplace(f, e)
             start[i] = s
             ia, is_, ie = min(math.ceil(a), grid), min(math.ceil(s), grid), min(math.ceil(e), grid)
             diff[ia, o] += 1.0

@@ -46,9 +46,9 @@ per minute when the ``c`` counters are busy):
   1) / c`` (one counter: the service's own ``cv^2``; many: Poisson, by the
   Palm-Khintchine theorem; Whitt 1982, "Approximating a point process by a
   renewal process", Operations Research 30(1)).  ``Y`` is taken normal with
-  ``sigma^2 = lambda H + future_share sent_rate t + r H scv_d`` (plus 1/4); the wait is ``Y+ / r``, so
-  ``E[W] = (y Phi(y/sigma) + sigma phi(y/sigma)) / r`` (the normal partial
-  expectation) and ``E[W^2]`` likewise, plus the phase noise of ``Y``
+  ``sigma^2 = lambda H + future_share sent_rate t + r H scv_d`` (plus 1/4);
+  the wait is ``Y+ / r``, so ``E[W] = (y Phi(y/sigma) + sigma phi(y/sigma))
+  / r`` (the normal partial expectation) and ``E[W^2]`` likewise, plus the phase noise of ``Y``
   departures (``Y scv_d / r^2``).  With no reading age, nobody en route and
   exponential service this reduces to the engine's conditional wait
   (:meth:`queueing.model.OfficeModel.wait_now`, an Erlang(``m``, ``c mu``) law,

@@ -202,28 +202,19 @@ def live_server(request: pytest.FixtureRequest, app, backend):
     """The test app served over HTTP on a free local port; yields the base URL.
 
     A test marked ``production`` is served as in production on the PostgreSQL backend (gunicorn and a
-    separate RQ worker, on PostgreSQL and the Redis server; see ``production_server``).
+    separate RQ worker, on PostgreSQL and the Redis server: ``tests.hardening.production.production_served``).
     """
     if request.node.get_closest_marker("production") and backend["name"] == "postgresql" and TEST_REDIS_URL:
-        yield request.getfixturevalue("production_server")
+        from tests.hardening.production import production_served
+
+        db.session.commit()
+        with production_served(backend["config"]["SQLALCHEMY_DATABASE_URI"], TEST_REDIS_URL,
+                               log=backend["instance"] / "production.log") as base_url:
+            yield base_url
         return
     from tests.browser import served
 
     with served(app) as base_url:
-        yield base_url
-
-
-@pytest.fixture()
-def production_server(app, backend):
-    """``gunicorn wsgi:app`` and ``rq worker`` on this backend's PostgreSQL and Redis server; the base URL."""
-    if backend["name"] != "postgresql" or not TEST_REDIS_URL:
-        pytest.skip("served as in production only on PostgreSQL with a Redis server "
-                    "(TEST_DATABASE_URL, TEST_REDIS_URL)")
-    from tests.hardening.production import production_served
-
-    db.session.commit()
-    with production_served(backend["config"]["SQLALCHEMY_DATABASE_URI"], TEST_REDIS_URL,
-                           log=backend["instance"] / "production.log") as base_url:
         yield base_url
 
 

@@ -222,7 +222,8 @@ def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: R
 @pytest.fixture()
 def own_postgres() -> Iterator[PostgresCluster]:
     if PG_BIN is None or os.geteuid() != 0:
-        pytest.skip("needs root and the PostgreSQL server binaries for a throwaway cluster")
+        pytest.fail("the PostgreSQL restart test needs root and the PostgreSQL server binaries "
+                    "(/usr/lib/postgresql/*/bin) for a throwaway cluster")
     cluster = PostgresCluster().init().start()
     yield cluster
     cluster.destroy()
