@@ -25,13 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, str]:
+def http_get(url: str) -> tuple[int, str]:
+    """``(status, body)`` of a GET; status 0 when nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, response.read().decode()
@@ -50,14 +52,14 @@ def main() -> int:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "REDIS_URL", "VIRTUAL_ENV", "SAFNAMA_INSTANCE")}
-        port = _free_port()
+        port = free_port()
         start = time.monotonic()
         server = subprocess.Popen(["scripts/run", "--port", str(port)], cwd=clone, env=env, start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             status, page = 0, ""
             while time.monotonic() - start < args.timeout and server.poll() is None:
-                status, page = _get(f"http://127.0.0.1:{port}/")
+                status, page = http_get(f"http://127.0.0.1:{port}/")
                 if status == 200:
                     break
                 time.sleep(0.5)
@@ -68,10 +70,10 @@ def main() -> int:
             persian = 'lang="fa"' in page and 'dir="rtl"' in page
             print(f"home page 200 (Persian, right to left: {persian}) {elapsed:.1f} s after scripts/run started "
                   f"(target 90 s)")
-            health_status, health = _get(f"http://127.0.0.1:{port}/healthz")
+            health_status, health = http_get(f"http://127.0.0.1:{port}/healthz")
             while health_status != 200 and time.monotonic() - start < args.timeout:
                 time.sleep(0.5)  # the worker registers itself a moment after the site answers
-                health_status, health = _get(f"http://127.0.0.1:{port}/healthz")
+                health_status, health = http_get(f"http://127.0.0.1:{port}/healthz")
             print(f"/healthz {health_status} {time.monotonic() - start:.1f} s after the start: "
                   f"{json.dumps(json.loads(health or '{}'))}")
             return 0 if persian and health_status == 200 else 1

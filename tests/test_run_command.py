@@ -7,41 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.run_command import free_port, http_get
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, _postgres_url
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return 0, ""
-
-
 def _serve_and_check(env: dict[str, str], tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     full_env.update(env, SAFNAMA_INSTANCE=str(tmp_path / "instance"))
     command = [str(Path(sys.executable).with_name("safnama")), "serve", "--port", str(port), "--seed-offices", "40"]
@@ -53,7 +35,7 @@ def _serve_and_check(env: dict[str, str], tmp_path: Path) -> None:
         deadline = time.monotonic() + 180
         status, page = 0, ""
         while time.monotonic() < deadline and process.poll() is None:
-            status, page = _get(base + "/")
+            status, page = http_get(base + "/")
             if status == 200:
                 break
             time.sleep(0.5)
@@ -61,7 +43,7 @@ def _serve_and_check(env: dict[str, str], tmp_path: Path) -> None:
         assert 'dir="rtl"' in page and "تهران" in page
         health = {}
         while time.monotonic() < deadline:
-            status, body = _get(base + "/healthz")
+            status, body = http_get(base + "/healthz")
             health = json.loads(body) if body else {}
             if status == 200:
                 break
