@@ -279,7 +279,9 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
     if days < 1:
         raise ValueError("days must be at least 1")
     opts = dict(recommend_options or {})
-    rng = np.random.default_rng(seed)
+    # Citizens (when, from where, who adopts, service times) and the recommender's draws come from separate
+    # streams, so every policy meets the same citizens on the same days (common random numbers).
+    rng, draws = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     n = city.n_offices
     lat = np.asarray(city.office_lat)
     lon = np.asarray(city.office_lon)
@@ -395,7 +397,7 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
                                         sent_rate=sent_hour / 60.0)
                     rec = recommend(float(city.origin_lat[o_i]), float(city.origin_lon[o_i]), state,  # type: ignore
                                     EnRoute(office=office[window][mask], eta=arrive[window][mask] - t),
-                                    travel=travel[o_i], rng=rng, check=False, **opts)  # type: ignore[arg-type]
+                                    travel=travel[o_i], rng=draws, check=False, **opts)  # type: ignore[arg-type]
                     choice = rec.office
                     sent[i] = True
                     sent_hour[choice] += 1.0
