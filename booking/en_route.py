@@ -1,17 +1,17 @@
 """Citizens on their way to an office: "I'm going" presses and bookings whose slot starts within the hour.
 
-The recommender (:func:`queueing.recommend.recommend`) predicts the wait *on arrival*, so it must count the
+The recommender (:func:`queueing.recommender.recommend`) predicts the wait *on arrival*, so it must count the
 citizens Safnama has already sent to an office and who are not yet in its line. They are held in Redis, one
 sorted set per office (``enroute:<office id>``): the member is a record id (``going:<random>`` for a press,
 ``appt:<appointment id>`` for a booking), the score its expected arrival (ETA, Unix seconds).
 
 Each record is also kept for an hour in ``sent:<office id>``, scored by the moment it was made: the number
 made in the last hour is the rate at which Safnama is sending citizens to the office (``sent_rate`` of
-:class:`queueing.recommend.OfficeState`), some of whom, sent after a citizen but living closer, get there first.
+:class:`queueing.recommender.OfficeState`), some of whom, sent after a citizen but living closer, get there first.
 
 A record counts until its ETA plus :data:`ALLOWANCE`, the largest age of an office's live reading
 (:data:`offices.live.STALE_AFTER`): a citizen who arrived after the office's load was read is not yet in its
-``waiting`` count, which is why :class:`queueing.recommend.EnRoute` accepts negative ETAs. The key itself
+``waiting`` count, which is why :class:`queueing.recommender.EnRoute` accepts negative ETAs. The key itself
 expires with its last record.
 
 Redis errors never fail a booking: the record is then missing, and the recommendation counts one citizen less.
@@ -29,7 +29,7 @@ from redis.client import Pipeline
 from booking.dates import utcnow
 from booking.redis_conn import get_redis
 from offices.live import REDIS_ERRORS, STALE_AFTER
-from queueing.recommend import travel_minutes
+from queueing.recommender import travel_minutes
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The active offices' positions and services are kept in a small in-process index (NumPy arrays, rebuilt
 at most every ``INDEX_TTL`` seconds) so that "near me" and the recommendation over thousands of offices
 need no scan of the offices table. Live loads come from ``offices.live`` (Redis); the ranking is the
-engine's :func:`queueing.recommend.recommend` on the offices' live state and the citizens already on their
+engine's :func:`queueing.recommender.recommend` on the offices' live state and the citizens already on their
 way (:mod:`booking.en_route`).
 
 Two more per-process caches, kept as long as the index, keep the recommendation free of database queries
@@ -34,7 +34,7 @@ from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_l
 from offices.live import KEY as LIVE_KEY
 from offices.live import TTL as LIVE_TTL
 from offices.models import District, Office, OpeningHours, Province, ServiceType, office_services
-from queueing.recommend import EnRoute, OfficeState, Recommendation, recommend, travel_minutes
+from queueing.recommender import EnRoute, OfficeState, Recommendation, recommend, travel_minutes
 
 INDEX_TTL = 60.0  # seconds
 CANDIDATES = 40  # nearest offices offering the service that the recommendation weighs

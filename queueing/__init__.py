@@ -9,7 +9,7 @@ from .erlang import SteadyState, erlang_a, erlang_b, erlang_c, steady_state
 from .estimate import FitSummary, ServiceFit, Visit, fit_office
 from .model import OfficeModel, Wait
 from .ranking import Explanation, Ranking, haversine_km, rank_offices, travel_minutes
-from .recommend import EnRoute, OfficeState, Recommendation, recommend
+from .recommender import EnRoute, OfficeState, Recommendation, recommend
 from .simulate import Simulation, simulate_office
 from .staffing import counters_needed
 

@@ -11,7 +11,7 @@ crowds slosh around the city, for these policies:
   mean of the engine's conditional wait for exponential service) is least --
   what a plain "which office is crowded now" display leads to;
 * ``"safnama"``: adopters follow the first office of
-  :func:`queueing.recommend.recommend`, the function behind ``/api/recommend``,
+  :func:`queueing.recommender.recommend`, the function behind ``/api/recommend``,
   called with what it has in production: the office readings (as old as
   ``info_delay``), the citizens it has sent and who had not arrived at the
   reading, the expected walk-ins;
@@ -29,7 +29,7 @@ Model (plain words in ``docs/citywide.md``):
   starts from an origin drawn by ``origin_weight``; a share ``adoption`` use
   Safnama, the others go to their nearest office.
 * Travel time: great-circle km x ``detour`` / ``speed_kmh``
-  (:func:`queueing.recommend.travel_minutes`); no traffic randomness.
+  (:func:`queueing.recommender.travel_minutes`); no traffic randomness.
 * Each office serves first come, first served (by arrival at the office) with
   ``counters`` counters and gamma service times (mean ``service_mean``, CV
   ``service_cv``); everyone who arrives is served; ``wait`` = service start -
@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .recommend import DETOUR, URBAN_SPEED_KMH, EnRoute, OfficeState, recommend, travel_minutes
+from .recommender import DETOUR, URBAN_SPEED_KMH, EnRoute, OfficeState, recommend, travel_minutes
 
 __all__ = ["City", "CityResult", "OfficePlan", "simulate_city", "plan_offices", "POLICIES"]
 
@@ -262,7 +262,7 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
         days: number of days.
         seed: seed of the random generator.
         recommend_options: keyword arguments passed to
-            :func:`queueing.recommend.recommend` (e.g. ``p90_weight``).
+            :func:`queueing.recommender.recommend` (e.g. ``p90_weight``).
 
     Returns:
         A :class:`CityResult`.

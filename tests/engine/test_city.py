@@ -6,7 +6,7 @@ import pytest
 
 from queueing.city import City, _clairvoyant_cost, plan_offices, simulate_city
 from queueing.erlang import erlang_c
-from queueing.recommend import travel_minutes
+from queueing.recommender import travel_minutes
 
 
 def test_travel_times_follow_the_formula() -> None:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from queueing.model import OfficeModel
-from queueing.recommend import EnRoute, OfficeState, recommend, travel_minutes
+from queueing.recommender import EnRoute, OfficeState, recommend, travel_minutes
 
 
 def make_state(n: int = 3, **over: object) -> OfficeState:
