@@ -29,7 +29,7 @@ Model (plain words in ``docs/citywide.md``):
   starts from an origin drawn by ``origin_weight``; a share ``adoption`` use
   Safnama, the others go to their nearest office.
 * Travel time: great-circle km x ``detour`` / ``speed_kmh``
-  (:func:`queueing.recommender.travel_minutes`); no traffic randomness.
+  (:func:`queueing.ranking.travel_minutes`); no traffic randomness.
 * Each office serves first come, first served (by arrival at the office) with
   ``counters`` counters and gamma service times (mean ``service_mean``, CV
   ``service_cv``); everyone who arrives is served; ``wait`` = service start -
