@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from booking.dates import iran_weekday, to_tehran
+from booking.dates import iran_weekday, tehran_to_utc, to_tehran
 from booking.extensions import db
 from offices.demo.geography import PROVINCES, TEHRAN_DISTRICTS
 from offices.demo.network import build_network
@@ -119,13 +119,49 @@ def test_no_service_on_holidays_or_closures(app) -> None:
         assert iran_weekday(day) != 6 and (None, day) not in closed and (office_id, day) not in closed
 
 
+def _hourly_table() -> dict[tuple, tuple]:
+    from offices.models import OfficeHourlyStats
+
+    table = OfficeHourlyStats.__table__
+    return {(row.office_id, row.hour_start): tuple(row[2:]) for row in db.session.execute(select(table))}
+
+
+def test_seed_fills_the_hourly_table_as_the_hourly_job_would(app) -> None:
+    """The dashboard, the public records and planning read the hourly table; the seed writes it from the
+    generated history, and it must be what the jobs' :func:`offices.stats.aggregate_hours` computes from the
+    tickets, counter shifts and feedback the seed wrote."""
+    from offices.stats import aggregate_hours
+
+    seed_demo(days=3, end_day=PLAIN_END, **SMALL)
+    seeded = _hourly_table()
+    assert len(seeded) > 40 * 3 * 5  # every office, most of its open hours
+    assert sum(v[0] for v in seeded.values()) == len(_tickets())  # every arrival counted once
+    start = tehran_to_utc(dt.datetime.combine(PLAIN_END - dt.timedelta(days=3), dt.time(0)))
+    aggregate_hours(start, start + dt.timedelta(days=5))
+    recomputed = _hourly_table()
+    assert seeded.keys() == recomputed.keys()
+    for key, values in seeded.items():
+        assert values == pytest.approx(recomputed[key], abs=1e-3), key
+
+
+def test_seeded_history_shows_on_the_public_record(app, client) -> None:
+    from offices.models import Office
+
+    seed_demo(days=7, **SMALL)  # ending yesterday, so inside the record's last 30 days
+    codes = db.session.scalars(select(Office.code).order_by(Office.code)).all()
+    figures = [client.get(f"/api/offices/{code}/record").get_json()["figures"] for code in codes[:5]]
+    assert all(f["visits"] > 0 for f in figures)
+    assert any(f["enough_visits"] and f["wait_p50"] is not None for f in figures)
+
+
 def test_foreign_keys_survive_the_bulk_load(app) -> None:
     seed_demo(days=1, **SMALL)
     if db.engine.dialect.name == "postgresql":  # dropped for the COPY and re-created
         names = set(db.session.scalars(select(func.count()).select_from(db.text(
             "pg_constraint WHERE contype = 'f' AND conrelid IN "
-            "('queue_tickets'::regclass, 'counter_shifts'::regclass, 'feedback'::regclass)"))))
-        assert names == {6}
+            "('queue_tickets'::regclass, 'counter_shifts'::regclass, 'feedback'::regclass, "
+            "'office_hourly_stats'::regclass)"))))
+        assert names == {7}
     else:
         assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(db.text("PRAGMA foreign_key_check")).all() == []

@@ -242,7 +242,7 @@ def _profile_cumulative() -> tuple[np.ndarray, np.ndarray]:
     return grid, cumulative
 
 
-def _day_midnight_utc(day: dt.date) -> int:
+def day_midnight_utc(day: dt.date) -> int:
     """Unix seconds of local midnight in Tehran on ``day``."""
     return int(dt.datetime.combine(day, dt.time(0), tzinfo=TEHRAN).timestamp())
 
@@ -270,7 +270,7 @@ def generate_history(network: OfficeNetwork, days: int = 60, seed: int = 1405, e
         while iran_weekday(back) == 6:
             back -= dt.timedelta(days=1)
         after_holiday[i] = back in holiday_days and not is_holiday[i]
-    midnight = np.array([_day_midnight_utc(d) for d in dates], dtype=np.int64)
+    midnight = np.array([day_midnight_utc(d) for d in dates], dtype=np.int64)
 
     opens = np.array([o.opens for o in offices], dtype=np.float64)
     closes = np.array([o.closes for o in offices], dtype=np.float64)

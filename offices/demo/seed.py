@@ -24,7 +24,13 @@ from werkzeug.security import generate_password_hash
 
 from booking.extensions import db
 from offices.demo.geography import TEHRAN_PROVINCE_CODE
-from offices.demo.history import FEEDBACK_COMMENTS, OUTCOMES, History, generate_history
+from offices.demo.history import (
+    FEEDBACK_COMMENTS,
+    OUTCOMES,
+    History,
+    day_midnight_utc,
+    generate_history,
+)
 from offices.demo.network import (
     DEFAULT_OFFICES,
     OfficeNetwork,
@@ -247,6 +253,90 @@ def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> 
         text_of.objects(history.f_created)], bar=bar)
 
 
+HOURLY_COLUMNS = ("office_id", "hour_start", "arrivals", "booked_arrivals", "served", "left_unserved", "no_shows",
+                  "wait_sum", "wait_max", "waits_over_15", "service_sum", "counter_minutes", "rating_sum", "ratings")
+
+
+def _local_hour_start(epoch: np.ndarray, midnights: np.ndarray) -> np.ndarray:
+    """Unix seconds of the start of the Tehran local hour holding each moment (``midnights``: the local
+    midnights, in UTC Unix seconds, of consecutive days covering every moment)."""
+    midnight = midnights[np.searchsorted(midnights, epoch, side="right") - 1]
+    return midnight + (epoch - midnight) // 3600 * 3600
+
+
+def hourly_stats(history: History) -> dict[str, np.ndarray]:
+    """The hourly table (:class:`offices.models.OfficeHourlyStats`) of ``history``, computed from its arrays by the
+    rules of :func:`offices.stats.aggregate_hours`, which the jobs use on live data (a test checks that the two
+    agree row for row): one array per column of :data:`HOURLY_COLUMNS`, ``office_id`` as an office index and
+    ``hour_start`` in Unix seconds."""
+    from offices.stats import LONG_WAIT
+
+    if not history.days:
+        return {name: np.zeros(0, dtype=np.int64) for name in HOURLY_COLUMNS}
+    first, last = history.days[0] - dt.timedelta(days=1), history.days[-1] + dt.timedelta(days=2)
+    midnights = np.array([day_midnight_utc(first + dt.timedelta(days=i)) for i in range((last - first).days + 1)],
+                         dtype=np.int64)
+    t_hour = _local_hour_start(history.t_arrived, midnights)
+    # Counter shifts, cut at the local hours they span.
+    opened, closed = history.s_opened, np.where(history.s_closed < 0, int(time.time()), history.s_closed)
+    s_hour0 = _local_hour_start(opened, midnights)
+    spans = int(((closed - s_hour0 + 3599) // 3600).max(initial=0))
+    s_office, s_hour, s_minutes = [], [], []
+    for k in range(spans):
+        hour = s_hour0 + 3600 * k
+        overlap = np.minimum(closed, hour + 3600) - np.maximum(opened, hour)
+        keep = overlap > 0
+        s_office.append(history.s_office[keep])
+        s_hour.append(hour[keep])
+        s_minutes.append(overlap[keep] / 60.0)
+    f_office = history.t_office[history.f_ticket]
+    f_hour = _local_hour_start(history.f_created, midnights)
+
+    offices = np.concatenate([history.t_office, *s_office, f_office]).astype(np.int64)
+    hours = np.concatenate([t_hour, *s_hour, f_hour]).astype(np.int64)
+    if hours.size == 0:
+        return {name: np.zeros(0, dtype=np.int64) for name in HOURLY_COLUMNS}
+    base = int(hours.min())
+    width = int(hours.max() - base) // 3600 + 1
+    keys, row = np.unique(offices * width + (hours - base) // 3600, return_inverse=True)
+    n_rows = len(keys)
+    n_t, n_s = history.tickets, sum(len(a) for a in s_office)
+    t_row, s_row, f_row = row[:n_t], row[n_t:n_t + n_s], row[n_t + n_s:]
+
+    def count(rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(rows, weights=weights, minlength=n_rows)
+
+    outcome = np.asarray(OUTCOMES, dtype=object)[history.t_outcome]
+    served = (outcome == "served") & (history.t_started >= 0) & (history.t_ended >= 0)
+    wait = np.maximum(0.0, (history.t_started - history.t_arrived) / 60.0)[served]
+    service = np.maximum(0.0, (history.t_ended - history.t_started) / 60.0)[served]
+    wait_max = np.zeros(n_rows)
+    np.maximum.at(wait_max, t_row[served], wait)
+    return {
+        "office_id": keys // width, "hour_start": base + keys % width * 3600,
+        "arrivals": count(t_row), "booked_arrivals": count(t_row[history.t_booked == 1]),
+        "served": count(t_row[served]), "left_unserved": count(t_row[outcome == "left"]),
+        "no_shows": count(t_row[outcome == "no_show"]),
+        "wait_sum": np.round(count(t_row[served], wait), 3), "wait_max": np.round(wait_max, 3),
+        "waits_over_15": count(t_row[served][wait > LONG_WAIT]),
+        "service_sum": np.round(count(t_row[served], service), 3),
+        "counter_minutes": np.round(count(s_row, np.concatenate([np.zeros(0), *s_minutes])), 3),
+        "rating_sum": count(f_row, history.f_rating.astype(float)).astype(np.int64), "ratings": count(f_row),
+    }
+
+
+def write_hourly_stats(stats: dict[str, np.ndarray], raw: Any, dialect: str, bar: Any = None) -> None:
+    """Write :func:`hourly_stats` into ``office_hourly_stats``."""
+    sqlite = dialect == "sqlite"
+    hours, index = np.unique(stats["hour_start"].astype(np.int64), return_inverse=True)
+    hour_text = _with_suffix(_iso_seconds(hours), ".000000" if sqlite else "+00").astype(object)[index]
+    columns = [stats["office_id"].astype(np.int64) + 1, hour_text]
+    columns += [stats[name] for name in HOURLY_COLUMNS[2:]]  # counts are integer arrays, minutes float ones
+    if not sqlite:  # COPY takes text
+        columns = [c if c.dtype == object else c.astype(str) for c in columns]
+    _bulk_write(raw, dialect, "office_hourly_stats", HOURLY_COLUMNS, columns, bar=bar)
+
+
 def _minutes_to_time(minutes: int) -> dt.time:
     return dt.time(minutes // 60, minutes % 60)
 
@@ -320,7 +410,7 @@ def write_network(network: OfficeNetwork, history: History | None) -> int:
     return len(users)
 
 
-BULK_TABLES = ("feedback", "counter_shifts", "queue_tickets")
+BULK_TABLES = ("feedback", "counter_shifts", "queue_tickets", "office_hourly_stats")
 
 
 def _drop_foreign_keys() -> list[str]:
@@ -390,13 +480,15 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
     try:
         summary.users = write_network(network, history)
         if history is not None:
-            rows = history.tickets + len(history.s_office) + len(history.f_ticket)
+            stats = hourly_stats(history)
+            rows = history.tickets + len(history.s_office) + len(history.f_ticket) + len(stats["office_id"])
             connection = db.session.connection()
             raw = connection.connection.driver_connection
             dropped = _drop_foreign_keys() if dialect == "postgresql" else []
             with tqdm(total=rows, desc="Writing history", unit="row", unit_scale=True, disable=not progress,
                       leave=False) as bar:
                 write_history(history, raw, dialect, bar)
+                write_hourly_stats(stats, raw, dialect, bar)
             for statement in dropped:  # re-created, and so checked, in one pass each
                 db.session.execute(text(statement))
         if dialect == "postgresql":
