@@ -119,6 +119,7 @@ def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) 
     finally:
         if child is not None:
             stop_worker(child)
+        redis_handle(app).close()  # the embedded Redis server stops with the site
 
 
 @click.command("check")

