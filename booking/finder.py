@@ -102,6 +102,11 @@ def office_index(refresh: bool = False) -> OfficeIndex:
     return index
 
 
+def service_offered(service: str) -> bool:
+    """Whether any active office offers the service with this code."""
+    return service in office_index().services
+
+
 @dataclass(frozen=True)
 class Near:
     """A point a citizen searches from (degrees)."""

@@ -63,6 +63,14 @@ def _float_arg(name: str, low: float, high: float) -> float | None:
     return value
 
 
+def _service_arg() -> str | None:
+    """The ``service`` filter: a code that some office offers, or None."""
+    service = request.args.get("service") or None
+    if service is not None and not finder.service_offered(service):
+        raise InvalidInput("unknown_service", _l("No office offers this service."), field="service")
+    return service
+
+
 def _near_arg() -> finder.Near | None:
     raw = request.args.get("near")
     if not raw:
@@ -95,7 +103,7 @@ def list_offices():
     limit = int(_float_arg("limit", 1, 200) or 50)
     offices, travel = finder.search_offices(province=request.args.get("province") or None,
                                             district=request.args.get("district") or None,
-                                            service=request.args.get("service") or None,
+                                            service=_service_arg(),
                                             near=_near_arg(), limit=limit)
     loads = finder.live_loads([o.id for o in offices])
     return jsonify({"offices": [office_json(o, loads.get(o.id), travel.get(o.id)) for o in offices]})
@@ -177,7 +185,7 @@ def office_slots(code: str):
     query("service", "service code"), query("at", "departure time, ISO 8601 (default now)",
                                             {"type": "string", "format": "date-time"})],
     responses={"200": json_response("Offices ranked by travel plus the wait predicted on arrival",
-                                    "Recommendation"), "422": problem_response("Bad position or time")})
+                                    "Recommendation"), "422": problem_response("Bad position, time or service")})
 def recommend():
     lat, lon = _float_arg("lat", -90, 90), _float_arg("lon", -180, 180)
     if lat is None or lon is None:
@@ -194,7 +202,7 @@ def recommend():
             at = tehran_to_utc(at)
         if abs((at - utcnow()).total_seconds()) > 14 * 86400:
             raise InvalidInput("bad_at", _l("at must be within 14 days of now."), field="at")
-    result = finder.recommend_offices(lat, lon, request.args.get("service") or None, at=at)
+    result = finder.recommend_offices(lat, lon, _service_arg(), at=at)
     return jsonify({"at": result.at.isoformat(), "offices": [
         {"office": office_json(s.office, s.load), "travel_minutes": round(s.travel_min, 1),
          "wait_mean": round(s.wait_mean, 1), "wait_p50": round(s.wait_p50, 1), "wait_p90": round(s.wait_p90, 1),

@@ -73,6 +73,8 @@ def test_bad_input_gets_problem_details_in_the_request_language(app, client, mak
         ("get", "/api/offices/T001/slots?date=2001-01-01", None, 422),
         ("get", "/api/recommend?lat=100&lon=51", None, 422), ("get", "/api/recommend", None, 422),
         ("get", "/api/recommend?lat=35&lon=51&at=yesterday", None, 422),
+        ("get", "/api/recommend?lat=35.7&lon=51.4&service=sana", None, 422),  # codes are case-sensitive
+        ("get", "/api/offices?service=NOPE", None, 422),
         ("post", "/api/otp", {"mobile": "123"}, 422), ("post", "/api/otp", {}, 422),
         ("post", "/api/appointments", {"office": "T001"}, 422),
         ("post", "/api/appointments", {"office": "T001", "service": "SANA", "slot_id": 999999,
@@ -91,6 +93,9 @@ def test_bad_input_gets_problem_details_in_the_request_language(app, client, mak
         en = client.post("/api/otp", json={"mobile": "123"}, headers={"Accept-Language": "en"}).get_json()
     assert en["detail"] == "Enter a mobile number like 0912 345 6789."
     assert fa["detail"] != en["detail"] and re.search("[\u0600-\u06ff]", fa["detail"])
+    with app.app_context():
+        unknown = client.get("/api/recommend?lat=35.7&lon=51.4&service=NOPE", headers={"Accept-Language": "en"})
+    assert unknown.get_json()["field"] == "service" and unknown.get_json()["detail"] == "No office offers this service."
     assert client.post("/api/otp", data="not json", content_type="application/json").status_code == 422
 
 
