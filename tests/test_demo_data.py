@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran
 from booking.extensions import db
@@ -154,8 +155,11 @@ def test_seeded_history_shows_on_the_public_record(app, client) -> None:
     assert any(f["enough_visits"] and f["wait_p50"] is not None for f in figures)
 
 
-def test_foreign_keys_survive_the_bulk_load(app) -> None:
+def test_foreign_keys_and_indexes_survive_the_bulk_load(app) -> None:
     seed_demo(days=1, **SMALL)
+    for table in db.metadata.sorted_tables:  # every declared index is there (some are dropped for the load)
+        present = {index["name"] for index in sa_inspect(db.engine).get_indexes(table.name)}
+        assert {index.name for index in table.indexes} <= present, table.name
     if db.engine.dialect.name == "postgresql":  # dropped for the COPY and re-created
         names = set(db.session.scalars(select(func.count()).select_from(db.text(
             "pg_constraint WHERE contype = 'f' AND conrelid IN "
