@@ -119,7 +119,14 @@ def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) 
     finally:
         if child is not None:
             stop_worker(child)
-        redis_handle(app).close()  # the embedded Redis server stops with the site
+        from booking.finder import stop_public_load_cache
+        from booking.limits import disconnect_storage
+
+        # The embedded Redis server stops with the site once it has no other client: the public-load
+        # listener (which would reconnect) and the rate limiter's connections go first.
+        stop_public_load_cache(app)
+        disconnect_storage()
+        redis_handle(app).close(wait=3.0)
 
 
 @click.command("check")

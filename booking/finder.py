@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -212,6 +212,13 @@ def _public_load_cache() -> PublicLoadCache | None:
             if cache is None:
                 cache = app.extensions[_PUBLIC_LOAD_KEY] = PublicLoadCache(get_redis())
     return cache
+
+
+def stop_public_load_cache(app: Flask) -> None:
+    """Stop the application's :class:`PublicLoadCache` listener, if it has one (before Redis goes away)."""
+    cache = app.extensions.get(_PUBLIC_LOAD_KEY)
+    if cache is not None:
+        cache.stop()
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,16 @@ def storage_uri(app: Flask) -> str:
     return handle.url
 
 
+def disconnect_storage() -> None:
+    """Close the limiter's own Redis connections (before the embedded Redis server is stopped)."""
+    try:
+        client = getattr(limiter.storage, "storage", None)  # the limits RedisStorage's client
+    except AssertionError:  # the limiter was never set up (RATELIMIT_ENABLED off)
+        return
+    if client is not None:
+        client.connection_pool.disconnect()
+
+
 def retry_after_seconds() -> int:
     """Seconds until the limit that refused this request lets it through again (at least 1)."""
     current = limiter.current_limit

