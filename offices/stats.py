@@ -28,7 +28,8 @@ from offices.models import CounterShift, OfficeHourlyStats, QueueTicket, TicketO
 HOUR = dt.timedelta(hours=1)
 LONG_WAIT = 15.0  # minutes
 
-_FIELDS = ("arrivals", "booked_arrivals", "served", "left_unserved", "no_shows", "wait_sum", "wait_max",
+#: The figures of an office-hour, in the table's column order.
+FIGURES = ("arrivals", "booked_arrivals", "served", "left_unserved", "no_shows", "wait_sum", "wait_max",
            "waits_over_15", "service_sum", "counter_minutes", "rating_sum", "ratings")
 
 
@@ -56,7 +57,7 @@ def aggregate_hours(start: dt.datetime, end: dt.datetime, office_ids: Sequence[i
     last = local_hour_start(end - dt.timedelta(microseconds=1)) + HOUR if end > start else first
     if last <= first:
         return 0
-    rows: dict[tuple[int, dt.datetime], dict[str, float]] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0))
+    rows: dict[tuple[int, dt.datetime], dict[str, float]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
 
     tickets = select(QueueTicket.office_id, QueueTicket.kind, QueueTicket.outcome, QueueTicket.arrived_at,
                      QueueTicket.started_at, QueueTicket.ended_at).where(

@@ -38,6 +38,7 @@ from offices.demo.network import (
     fa_digits,
 )
 from offices.service_catalogue import SERVICE_CATALOGUE
+from offices.stats import FIGURES, LONG_WAIT
 
 DEFAULT_SEED = 1405
 DEMO_PASSWORDS = {"operator": "operator-1405", "supervisor": "supervisor-1405", "admin": "admin-1405"}
@@ -253,8 +254,7 @@ def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> 
         text_of.objects(history.f_created)], bar=bar)
 
 
-HOURLY_COLUMNS = ("office_id", "hour_start", "arrivals", "booked_arrivals", "served", "left_unserved", "no_shows",
-                  "wait_sum", "wait_max", "waits_over_15", "service_sum", "counter_minutes", "rating_sum", "ratings")
+HOURLY_COLUMNS = ("office_id", "hour_start", *FIGURES)
 
 
 def _local_hour_start(epoch: np.ndarray, midnights: np.ndarray) -> np.ndarray:
@@ -269,8 +269,6 @@ def hourly_stats(history: History) -> dict[str, np.ndarray]:
     rules of :func:`offices.stats.aggregate_hours`, which the jobs use on live data (a test checks that the two
     agree row for row): one array per column of :data:`HOURLY_COLUMNS`, ``office_id`` as an office index and
     ``hour_start`` in Unix seconds."""
-    from offices.stats import LONG_WAIT
-
     if not history.days:
         return {name: np.zeros(0, dtype=np.int64) for name in HOURLY_COLUMNS}
     first, last = history.days[0] - dt.timedelta(days=1), history.days[-1] + dt.timedelta(days=2)
