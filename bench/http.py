@@ -7,7 +7,8 @@ Usage (PostgreSQL + Redis server, a scratch database seeded with 3,000 offices):
     .venv/bin/flask --app booking db upgrade && .venv/bin/flask --app booking seed-demo --offices 3000 --days 7
     .venv/bin/python -m bench.http --requests 3000 --rounds 3 --clients 8
 
-Both applications run side by side under the same gunicorn configuration (``-w WORKERS``, sync workers) on
+Both applications run side by side under the same gunicorn configuration (``-w WORKERS``, the project's
+``gunicorn.conf.py``: threaded workers) on
 127.0.0.1 only; the load comes from this process's threads, one new connection per request as a browser
 without keep-alive would. Every measure is bounded by a request count (and a time cap). The two throughput
 measures alternate over ``--rounds`` rounds so that a change in the machine's load (it may be shared) hits
@@ -186,7 +187,7 @@ def main() -> None:
             process.terminate()
             process.wait(10)
     print(f"load average after:  {load_average()}")
-    print(f"gunicorn -w {args.workers} (sync) for both; {args.clients} client threads; "
+    print(f"gunicorn -w {args.workers} (gunicorn.conf.py: threaded) for both; {args.clients} client threads; "
           f"{args.requests} requests per measure")
     for k, ((load_rps, load_errors, load_cpu), (bare_rps, bare_errors, bare_cpu)) in enumerate(rounds, start=1):
         print(f"  round {k}: load {load_rps:.0f} req/s ({load_errors} errors, server CPU {load_cpu:.2f} ms/req), "

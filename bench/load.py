@@ -7,7 +7,7 @@ Usage (PostgreSQL + Redis server, a scratch database seeded with the demo comman
     .venv/bin/flask --app booking db upgrade && .venv/bin/flask --app booking seed-demo --offices 300 --days 14
     .venv/bin/python -m bench.load --clients 8 --seconds 60 --max-requests 20000
 
-Starts ``gunicorn wsgi:app`` (sync workers), a separate ``rq worker --with-scheduler`` and, for the ceiling,
+Starts ``gunicorn wsgi:app`` (the project's ``gunicorn.conf.py``: threaded workers), a separate ``rq worker --with-scheduler`` and, for the ceiling,
 the bare Flask application of ``bench/bare_app.py`` under the same gunicorn settings. The load comes from
 this (second) process's threads on 127.0.0.1, each visit from its own loopback address (127.x.y.z) as
 distinct citizens would come from distinct addresses, so that the abuse limits stay on and apply as in
@@ -310,7 +310,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent visitors (threads)")
     parser.add_argument("--seconds", type=float, default=60, help="length of the mix (and of the ceiling run)")
     parser.add_argument("--max-requests", type=int, default=20000)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--warmup", type=float, default=15, help="seconds of the mix before the measure")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()

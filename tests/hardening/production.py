@@ -58,15 +58,16 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def production_served(database_url: str, redis_url: str, workers: int = 2, threads: int = 1,
+def production_served(database_url: str, redis_url: str, workers: int = 2,
                       demo: bool = True, log: Path | None = None) -> Iterator[str]:
-    """Start gunicorn (``wsgi:app``) and one ``rq worker --with-scheduler``; yield the base URL; stop both."""
+    """Start gunicorn (``wsgi:app``, with the project's ``gunicorn.conf.py``) and one ``rq worker --with-scheduler``;
+    yield the base URL; stop both."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="safnama-prod-") as instance:
         env = production_env(database_url, redis_url, instance, demo)
         out = open(log, "ab") if log else subprocess.DEVNULL
         web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                                "--threads", str(threads), "--graceful-timeout", "5", "--log-level", "warning",
+                                "--graceful-timeout", "5", "--log-level", "warning",
                                 "wsgi:app"], cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out)
         worker = subprocess.Popen([str(BIN / "rq"), "worker", "--url", env["REDIS_URL"], "--with-scheduler",
                                    "default"], cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out)
