@@ -23,6 +23,7 @@ production. Every visit is one of (by weight):
 
 Bounded by ``--seconds`` and ``--max-requests``. Prints sustained requests per second, p50/p95/p99 latency
 (overall and per kind of visit), the errors (any 5xx, network error or unexpected status: must be zero),
+the GETs sent again once because a kept-alive connection was closed under them (as a browser resends them),
 and the share of the bare-Flask ceiling (``GET /ping`` at the same concurrency) measured in the same run.
 """
 from __future__ import annotations
@@ -49,6 +50,8 @@ from typing import Any
 import psycopg
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -57,12 +60,36 @@ TEHRAN_BOX = (35.64, 35.80, 51.25, 51.55)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+class ResendOnClosedConnection(Retry):
+    """Send a GET again, once, when the connection it went out on was closed under it (``Connection aborted``),
+    as a browser does: a kept-alive connection the server closes after its idle timeout can cross a request
+    the client has just sent. Any other error is not retried, and every resend is counted and printed, so a
+    server fault is not hidden by it."""
+
+    lock = threading.Lock()
+    count = 0
+
+    @classmethod
+    def once(cls) -> ResendOnClosedConnection:
+        return cls(total=1, connect=0, read=1, redirect=0, status=0, other=0,
+                   allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any,
+                  error: Exception | None = None, **kwargs: Any) -> Retry:
+        if not isinstance(error, ProtocolError):
+            raise error if error is not None else MaxRetryError(None, url or "", "unexpected retry")
+        retry = super().increment(method, url, *args, error=error, **kwargs)
+        with ResendOnClosedConnection.lock:
+            ResendOnClosedConnection.count += 1
+        return retry
+
+
 class SourceAdapter(HTTPAdapter):
     """Connections from a chosen loopback address (Linux routes all of 127.0.0.0/8 to the loopback)."""
 
     def __init__(self, address: str) -> None:
         self.address = address
-        super().__init__(pool_connections=1, pool_maxsize=1)
+        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=ResendOnClosedConnection.once())
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["source_address"] = (self.address, 0)
@@ -333,7 +360,9 @@ def main() -> None:
             warm, _ = run_mix(site, args.clients, args.warmup, args.max_requests)
             print(f"warm-up: {warm.count} requests, {len(warm.errors)} errors (not counted)")
         load_before = os.getloadavg()
+        resent_before = ResendOnClosedConnection.count
         rec, elapsed = run_mix(site, args.clients, args.seconds, args.max_requests)
+        resent = ResendOnClosedConnection.count - resent_before
         ping_count, ping_elapsed = run_ceiling(f"http://{HOST}:{ports['bare']}", args.clients,
                                                min(args.seconds, 30), args.max_requests)
         load_after = os.getloadavg()
@@ -348,6 +377,7 @@ def main() -> None:
         "requests": rec.count, "requests_per_second": round(rps, 1),
         "p50_ms": round(percentile(every, 50) * 1000, 1), "p95_ms": round(percentile(every, 95) * 1000, 1),
         "p99_ms": round(percentile(every, 99) * 1000, 1), "errors": len(rec.errors),
+        "resent_on_closed_connection": resent,
         "bare_flask_requests_per_second": round(ceiling, 1), "share_of_bare_ceiling": round(rps / ceiling, 3),
         "by_kind": {kind: {"requests": len(v), "p50_ms": round(percentile(v, 50) * 1000, 1),
                            "p95_ms": round(percentile(v, 95) * 1000, 1), "p99_ms": round(percentile(v, 99) * 1000, 1)}
@@ -356,7 +386,7 @@ def main() -> None:
     }
     print(f"mix: {rec.count} requests in {elapsed:.1f} s from {args.clients} clients = {rps:.1f} req/s; "
           f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms; "
-          f"errors {len(rec.errors)}")
+          f"errors {len(rec.errors)}; GETs resent once on a kept-alive connection closed under them {resent}")
     for kind, values in figures["by_kind"].items():
         print(f"  {kind:<11} {values['requests']:>6} requests  p50 {values['p50_ms']:>7} ms  "
               f"p95 {values['p95_ms']:>7} ms  p99 {values['p99_ms']:>7} ms")
