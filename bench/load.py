@@ -7,8 +7,9 @@ Usage (PostgreSQL + Redis server, a scratch database seeded with the demo comman
     .venv/bin/flask --app booking db upgrade && .venv/bin/flask --app booking seed-demo --offices 300 --days 14
     .venv/bin/python -m bench.load --clients 8 --seconds 60 --max-requests 20000
 
-Starts ``gunicorn wsgi:app`` (the project's ``gunicorn.conf.py``: threaded workers), a separate ``rq worker --with-scheduler`` and, for the ceiling,
-the bare Flask application of ``bench/bare_app.py`` under the same gunicorn settings. The load comes from
+Starts ``gunicorn wsgi:app`` (the project's ``gunicorn.conf.py``: threaded workers), a separate
+``rq worker --with-scheduler`` and, for the ceiling, the bare Flask application of ``bench/bare_app.py``
+under the same gunicorn settings. The load comes from
 this (second) process's threads on 127.0.0.1, each visit from its own loopback address (127.x.y.z) as
 distinct citizens would come from distinct addresses, so that the abuse limits stay on and apply as in
 production. Every visit is one of (by weight):
