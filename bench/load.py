@@ -7,6 +7,9 @@ Usage (PostgreSQL + Redis server, a scratch database seeded with the demo comman
     .venv/bin/flask --app booking db upgrade && .venv/bin/flask --app booking seed-demo --offices 300 --days 14
     .venv/bin/python -m bench.load --clients 8 --seconds 60 --max-requests 20000
 
+Empty the Redis database before running it again within the hour (``redis-cli -n 11 flushdb``): every run
+logs the province supervisor in once per client, and the site allows 30 logins an hour per username.
+
 Starts ``gunicorn wsgi:app`` (the project's ``gunicorn.conf.py``: threaded workers), a separate
 ``rq worker --with-scheduler`` and, for the ceiling, the bare Flask application of ``bench/bare_app.py``
 under the same gunicorn settings. The load comes from
