@@ -54,7 +54,7 @@ from typing import Any
 import psycopg
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.exceptions import ProtocolError
 from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +80,8 @@ class ResendOnClosedConnection(Retry):
 
     def increment(self, method: str | None = None, url: str | None = None, *args: Any,
                   error: Exception | None = None, **kwargs: Any) -> Retry:
-        if not isinstance(error, ProtocolError):
-            raise error if error is not None else MaxRetryError(None, url or "", "unexpected retry")
+        if error is not None and not isinstance(error, ProtocolError):
+            raise error  # a timeout or a refused connection is an error, not a closed kept-alive connection
         retry = super().increment(method, url, *args, error=error, **kwargs)
         with ResendOnClosedConnection.lock:
             ResendOnClosedConnection.count += 1

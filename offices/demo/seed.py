@@ -269,8 +269,9 @@ def hourly_stats(history: History) -> dict[str, np.ndarray]:
     rules of :func:`offices.stats.aggregate_hours`, which the jobs use on live data (a test checks that the two
     agree row for row): one array per column of :data:`HOURLY_COLUMNS`, ``office_id`` as an office index and
     ``hour_start`` in Unix seconds."""
+    no_rows = {name: np.zeros(0, dtype=np.int64) for name in HOURLY_COLUMNS}
     if not history.days:
-        return {name: np.zeros(0, dtype=np.int64) for name in HOURLY_COLUMNS}
+        return no_rows
     first, last = history.days[0] - dt.timedelta(days=1), history.days[-1] + dt.timedelta(days=2)
     midnights = np.array([day_midnight_utc(first + dt.timedelta(days=i)) for i in range((last - first).days + 1)],
                          dtype=np.int64)
@@ -293,7 +294,7 @@ def hourly_stats(history: History) -> dict[str, np.ndarray]:
     offices = np.concatenate([history.t_office, *s_office, f_office]).astype(np.int64)
     hours = np.concatenate([t_hour, *s_hour, f_hour]).astype(np.int64)
     if hours.size == 0:
-        return {name: np.zeros(0, dtype=np.int64) for name in HOURLY_COLUMNS}
+        return no_rows
     base = int(hours.min())
     width = int(hours.max() - base) // 3600 + 1
     keys, row = np.unique(offices * width + (hours - base) // 3600, return_inverse=True)
