@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -23,9 +24,54 @@ def iran_weekday(day: dt.date) -> int:
     return (day.weekday() + 2) % 7
 
 
+#: ``SAFNAMA_CLOCK``: a moment (ISO 8601; without an offset it is Tehran wall-clock time) the site's clock
+#: reads when the process starts, running on from there. For demos and tests on a chosen day and hour; unset,
+#: the site keeps real time.
+CLOCK_VARIABLE = "SAFNAMA_CLOCK"
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """An ISO 8601 moment as aware UTC; a moment without an offset is Tehran wall-clock time."""
+    moment = dt.datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TEHRAN)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _offset_for(moment: dt.datetime | None) -> dt.timedelta:
+    if moment is None:
+        return dt.timedelta(0)
+    return moment - dt.datetime.now(dt.timezone.utc)
+
+
+def _offset_from_environment() -> dt.timedelta:
+    raw = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not raw:
+        return dt.timedelta(0)
+    try:
+        return _offset_for(parse_moment(raw))
+    except ValueError as error:
+        raise SystemExit(f"{CLOCK_VARIABLE}={raw!r} is not an ISO 8601 moment (e.g. 2026-12-01T10:00)") from error
+
+
+_clock_offset = _offset_from_environment()
+
+
 def utcnow() -> dt.datetime:
-    """The current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    """The current time, timezone-aware, in UTC (shifted when the clock is set: :func:`set_clock`)."""
+    return dt.datetime.now(dt.timezone.utc) + _clock_offset
+
+
+def set_clock(moment: dt.datetime | None) -> None:
+    """Make :func:`utcnow` read ``moment`` now and run on from there; ``None`` goes back to the clock this
+    process started with (``SAFNAMA_CLOCK``, or real time)."""
+    global _clock_offset
+    _clock_offset = _offset_for(moment) if moment is not None else _offset_from_environment()
+
+
+def clock_setting() -> str:
+    """``SAFNAMA_CLOCK`` for a child process, so that its clock reads what this one reads (empty: real time)."""
+    return utcnow().isoformat() if _clock_offset else ""
 
 
 def to_tehran(moment: dt.datetime) -> dt.datetime:

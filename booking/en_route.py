@@ -87,7 +87,7 @@ def _add(office_id: int, record: str, eta: dt.datetime, now: dt.datetime) -> int
     pipe.zadd(sent, {record: now.timestamp()}, nx=True)
     pipe.expire(sent, int(SENT_WINDOW) + 1)
     _, _, last, ahead, *_ = pipe.execute()
-    redis.expireat(key, int(last[0][1] + ALLOWANCE) + 1)
+    redis.expire(key, max(1, int(last[0][1] - now.timestamp() + ALLOWANCE) + 1))
     return int(ahead)
 
 

@@ -201,6 +201,8 @@ def plan(office: Office, day: dt.date, *, target: float = 20.0, quantile: float 
     if not (0.5 <= quantile <= 0.99):
         raise WhatIfInputError(_("the share must be between 50 and 99 percent"))
     hours = open_hours(office, day)
+    if change == "move" and any(h is not None and h not in hours for h in (move_from, move_to)):
+        raise WhatIfInputError(_("both hours of a move must be hours the office is open"))
     if not hours:
         return StaffingPlan(office.id, day, target, quantile, change, None, None, [], "none", None)
     arrivals, service_mean, service_cv, patience, source = demand(office, day, hours)

@@ -99,6 +99,36 @@ def app(backend: dict[str, Any]):
     redis_handle(application).close()
 
 
+@pytest.fixture(autouse=True)
+def _clock_set_back():
+    """Whatever a test did to the site's clock, the next one starts on the clock the run started with."""
+    yield
+    from booking.dates import set_clock
+
+    set_clock(None)
+
+
+@pytest.fixture()
+def clock() -> Callable[[dt.datetime], dt.datetime]:
+    """``clock(moment)``: the site's clock reads ``moment`` now and runs on from there (for this test only);
+    returns the moment. ``tests.clock`` has moments that do not depend on the real day or hour."""
+    from booking.dates import set_clock
+
+    def pin(moment: dt.datetime) -> dt.datetime:
+        set_clock(moment)
+        return moment
+
+    return pin
+
+
+@pytest.fixture()
+def working_day(clock) -> dt.datetime:
+    """The site's clock on a working Tuesday at 10:00 in Tehran, offices open; the moment pinned."""
+    from tests.clock import working_moment
+
+    return clock(working_moment())
+
+
 @pytest.fixture()
 def client(app):
     return app.test_client()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -57,3 +58,37 @@ def test_naive_datetimes_are_refused(app, make_office) -> None:
     db.session.add(QueueEvent(office_id=office.id, kind="arrived", at=dt.datetime(2026, 1, 1), data={}))
     with pytest.raises(StatementError, match="naive datetime"):
         db.session.flush()
+
+
+def test_the_clock_can_be_set_and_runs_on(clock) -> None:
+    from booking.dates import set_clock, utcnow
+
+    friday = dt.datetime(2026, 12, 11, 11, 0, tzinfo=dates.TEHRAN)
+    clock(friday)
+    first = utcnow()
+    assert dt.timedelta(0) <= first - friday < dt.timedelta(seconds=5)
+    assert dates.iran_weekday(dates.to_tehran(first).date()) == 6
+    assert utcnow() >= first  # it runs on
+    set_clock(None)  # back to the clock the process started with
+    started_with = os.environ.get(dates.CLOCK_VARIABLE)
+    expected = dates.parse_moment(started_with) if started_with else dt.datetime.now(dt.timezone.utc)
+    assert abs(utcnow() - friday) > dt.timedelta(minutes=1) or started_with
+    assert utcnow() >= expected - dt.timedelta(seconds=5)
+
+
+def test_clock_setting_reads_tehran_wall_clock_time_and_is_handed_to_child_processes(clock) -> None:
+    from booking.dates import clock_setting, parse_moment
+
+    assert parse_moment("2026-12-10T15:30") == dt.datetime(2026, 12, 10, 12, 0, tzinfo=dt.timezone.utc)
+    assert parse_moment("2026-12-10T15:30+00:00") == dt.datetime(2026, 12, 10, 15, 30, tzinfo=dt.timezone.utc)
+    clock(parse_moment("2026-12-10T15:30"))
+    assert abs(parse_moment(clock_setting()) - parse_moment("2026-12-10T15:30")) < dt.timedelta(seconds=5)
+
+
+def test_a_bad_clock_setting_stops_the_process_with_its_name() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "import booking.dates"], capture_output=True, text=True,
+                            env={**os.environ, dates.CLOCK_VARIABLE: "next friday"}, timeout=60)
+    assert result.returncode != 0 and "SAFNAMA_CLOCK='next friday' is not an ISO 8601 moment" in result.stderr

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 import jdatetime
 import numpy as np
 
-from booking.dates import TEHRAN, iran_weekday
+from booking.dates import TEHRAN, iran_weekday, to_tehran, utcnow
 from offices.demo.network import OfficeNetwork
 from offices.service_catalogue import SERVICE_CATALOGUE
 
@@ -192,7 +192,7 @@ def public_holidays(first: dt.date, last: dt.date) -> list[Holiday]:
 
 
 def tehran_today() -> dt.date:
-    return dt.datetime.now(TEHRAN).date()
+    return to_tehran(utcnow()).date()
 
 
 @dataclass

@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import Integer, func, insert, select, text
 from werkzeug.security import generate_password_hash
 
+from booking.dates import utcnow
 from booking.extensions import db
 from offices.demo.geography import TEHRAN_PROVINCE_CODE
 from offices.demo.history import (
@@ -277,7 +278,7 @@ def hourly_stats(history: History) -> dict[str, np.ndarray]:
                          dtype=np.int64)
     t_hour = _local_hour_start(history.t_arrived, midnights)
     # Counter shifts, cut at the local hours they span.
-    opened, closed = history.s_opened, np.where(history.s_closed < 0, int(time.time()), history.s_closed)
+    opened, closed = history.s_opened, np.where(history.s_closed < 0, int(utcnow().timestamp()), history.s_closed)
     s_hour0 = _local_hour_start(opened, midnights)
     spans = int(((closed - s_hour0 + 3599) // 3600).max(initial=0))
     s_office, s_hour, s_minutes = [], [], []

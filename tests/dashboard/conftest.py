@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from booking.dates import tehran_to_utc, to_tehran, utcnow
+from booking.dates import tehran_to_utc, to_tehran
 from booking.extensions import db
+from tests.clock import working_moment
 
 
 @dataclass
@@ -60,7 +61,7 @@ def _history(office: Any, service: Any, days: int, now: dt.datetime, rng: random
 
 
 @pytest.fixture()
-def network(app, make_province, make_office, make_service) -> Network:
+def network(app, clock, make_province, make_office, make_service) -> Network:
     """Two provinces; the first with two districts (two offices and one office), the second with one office;
     ten days of history, aggregated into the hourly table by :func:`offices.stats.aggregate_hours`."""
     from offices.models import District
@@ -68,8 +69,8 @@ def network(app, make_province, make_office, make_service) -> Network:
 
     rng = random.Random(7)
     service = make_service(letter="Q")  # a fixed letter: the default series outgrows the column in long sessions
-    # Noon in Tehran: offices are open and today already has history.
-    now = tehran_to_utc(dt.datetime.combine(to_tehran(utcnow()).date(), dt.time(12, 0)))
+    # Noon on a working day in Tehran: offices are open and today already has history.
+    now = clock(working_moment(hour=12))
     p1 = make_province(code="THR", name_fa="تهران", name_en="Tehran")
     p2 = make_province(code="ISF", name_fa="اصفهان", name_en="Isfahan")
     districts = []

@@ -24,7 +24,7 @@ def _as_number(text: str) -> float:
 
 
 @pytest.mark.production
-def test_province_supervisor_journey(live_server, desktop_page, network, make_staff):
+def test_province_supervisor_journey(network, live_server, desktop_page, make_staff):  # network pins the clock
     make_staff("sup-thr", scope="province", province_id=network.provinces[0].id)
     db.session.commit()
     page = desktop_page

@@ -121,6 +121,16 @@ def test_what_if_bad_input(client, staff, login, network):
     assert client.get(f"/dashboard/office/{code}/whatif?change=move&from=3&to=9").status_code == 400
 
 
+def test_what_if_move_between_closed_hours_is_refused_on_a_closed_day(client, staff, login, network, clock):
+    from tests.clock import FRIDAY, tehran_moment
+
+    clock(tehran_moment(FRIDAY, 11))
+    login("sup-iran")
+    code = network.offices[0].code
+    assert client.get(f"/dashboard/office/{code}/whatif?change=move&from=3&to=9").status_code == 400
+    assert client.get(f"/dashboard/office/{code}/whatif?change=add").status_code == 200
+
+
 @pytest.mark.parametrize("locale", ["fa", "en"])
 def test_heatmaps_are_well_formed_svg(client, staff, login, network, locale):
     login("sup-iran")

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,13 +157,20 @@ class _ProviderHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _worker(env: dict[str, str], burst: bool = True, scheduler: bool = True) -> subprocess.Popen:
+def _worker(env: dict[str, str], log: Path, burst: bool = True, scheduler: bool = True) -> subprocess.Popen:
+    """An ``rq worker`` process; what it prints goes to ``log`` (appended), for the failure messages."""
     args = ([os.path.join(os.path.dirname(sys.executable), "rq"), "worker", "--url", env["REDIS_URL"], "default"]
             + (["--with-scheduler"] if scheduler else []) + (["--burst"] if burst else []))
-    return subprocess.Popen(args, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with open(log, "ab") as out:
+        return subprocess.Popen(args, env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
 
 
+def _log_tail(log: Path, lines: int = 40) -> str:
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return "worker output:\n" + "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.mark.timeout(900)  # rq workers start slowly on a loaded machine; each wait fails with their output
 def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: RedisServer, backend, tmp_path):
     from rq import Queue
     from rq.registry import StartedJobRegistry
@@ -171,28 +179,31 @@ def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: R
     from booking.redis_conn import get_redis
     from booking.sms import queue_sms
 
+    from booking.dates import CLOCK_VARIABLE, clock_setting
+
     provider = _Provider()
+    log = tmp_path / "workers.log"
     threading.Thread(target=provider.serve_forever, daemon=True).start()
     env = dict(os.environ, DATABASE_URL=backend["config"]["SQLALCHEMY_DATABASE_URI"], REDIS_URL=own_redis.url,
                SECRET_KEY="test-secret", SAFNAMA_INSTANCE=str(tmp_path), SMS_BACKEND="http",
                SMS_HTTP_URL=f"http://127.0.0.1:{provider.server_address[1]}/send", SMS_HTTP_TIMEOUT="60",
-               SAFNAMA_DEMO="0")
+               SAFNAMA_DEMO="0", **{CLOCK_VARIABLE: clock_setting()})
     try:
         message = queue_sms("09121234567", "صف‌نما: آزمون", "test", dedupe_key="kill-test")
         db.session.commit()  # enqueues booking.sms.deliver_sms (retried with backoff) on our Redis
         queue = Queue("default", connection=get_redis())
         assert queue.count == 1
-        worker = _worker(env, burst=False, scheduler=False)  # (a killed scheduler would hold its lock a while)
-        assert provider.hung.wait(60), "the job never reached the provider"
+        worker = _worker(env, log, burst=False, scheduler=False)  # (a killed scheduler would hold its lock a while)
+        assert provider.hung.wait(180), "the job never reached the provider; " + _log_tail(log)
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-request
         worker.wait(10)
         provider.release.set()
         assert provider.received == []
         # the registry's own cleanup, as the next worker runs it once the dead worker's heartbeat expires
         StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
-        second = _worker(env, burst=False)  # its scheduler enqueues the retry once its backoff is over
+        second = _worker(env, log, burst=False)  # its scheduler enqueues the retry once its backoff is over
         try:
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + 180
             while time.monotonic() < deadline and not provider.received:
                 time.sleep(0.5)
             time.sleep(2)  # room for a (wrong) second delivery
@@ -206,10 +217,18 @@ def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: R
         assert len(provider.received) == 1, (job.get_status(), job.retries_left, queue.count,
                                              ScheduledJobRegistry(queue=queue).get_job_ids(),
                                              FailedJobRegistry(queue=queue).get_job_ids(),
-                                             StartedJobRegistry(queue=queue).get_job_ids(), job.latest_result())
-        # a further run of the same job (a duplicate delivery) sends nothing
+                                             StartedJobRegistry(queue=queue).get_job_ids(), job.latest_result(),
+                                             _log_tail(log))
+        # a further run of the same job (a duplicate delivery) sends nothing; a burst worker without a
+        # scheduler works the queue empty and stops
         queue.enqueue("booking.sms.deliver_sms", message.id)
-        _worker(env).wait(60)
+        burst = _worker(env, log, scheduler=False)
+        try:
+            burst.wait(300)
+        except subprocess.TimeoutExpired:
+            os.killpg(burst.pid, signal.SIGKILL)
+            raise AssertionError("the burst worker did not finish; " + _log_tail(log)) from None
+        assert burst.returncode == 0 and queue.count == 0, _log_tail(log)
         assert len(provider.received) == 1
         db.session.expire_all()
         assert db.session.get(SmsMessage, message.id).status == "sent"

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from booking.dates import tehran_to_utc, to_tehran, utcnow
+from booking.dates import tehran_to_utc, to_tehran
 from booking.extensions import db
+from tests.clock import working_moment
 
 
 @dataclass
@@ -74,7 +75,7 @@ def add_history(office: Any, service: Any, days: int, now: dt.datetime, rng: ran
 
 
 @pytest.fixture()
-def city_data(app, make_province, make_office, make_service) -> CityData:
+def city_data(app, clock, make_province, make_office, make_service) -> CityData:
     """Province THR, city Tehran in two judicial districts: offices with 6, 12 and 20 minutes' typical wait
     (plenty of visits) and a fourth with fewer than 50 visits in 30 days; plus an office in another city."""
     from offices.models import District
@@ -82,7 +83,7 @@ def city_data(app, make_province, make_office, make_service) -> CityData:
 
     rng = random.Random(11)
     service = make_service()
-    now = tehran_to_utc(dt.datetime.combine(to_tehran(utcnow()).date(), dt.time(12, 0)))
+    now = clock(working_moment(hour=12))  # noon on a working day
     province = make_province(code="THR", name_fa="تهران", name_en="Tehran", lat=35.7, lon=51.4)
     districts = [District(province=province, code=code, name_fa=f"حوزه {k}", name_en=f"District {k}",
                           city_fa="تهران", city_en="Tehran", lat=lat, lon=lon)

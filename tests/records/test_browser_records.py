@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 
-def test_citizen_reads_office_records(live_server, phone_page, desktop_page, city_data):
+def test_citizen_reads_office_records(city_data, live_server, phone_page, desktop_page):
     slow, fast, middle, quiet = city_data.offices
     page = phone_page
     page.goto(live_server + "/records")
@@ -41,7 +41,7 @@ def test_citizen_reads_office_records(live_server, phone_page, desktop_page, cit
     keep_screenshot(desktop_page, "record-office-en")
 
 
-def test_supervisor_plans_new_offices(live_server, desktop_page, city_data, make_staff):
+def test_supervisor_plans_new_offices(city_data, live_server, desktop_page, make_staff):
     make_staff("sup-thr", scope="province", province_id=city_data.province.id)
     db.session.commit()
     page = desktop_page
