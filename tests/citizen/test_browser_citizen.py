@@ -19,8 +19,8 @@ def _shot(page, name: str) -> None:
 
 
 @pytest.mark.production
-def test_citizen_books_the_recommended_office_and_cancels(live_server, phone_page_at, make_office, make_province,
-                                                          make_service) -> None:
+def test_citizen_books_the_recommended_office_and_cancels(working_day, live_server, phone_page_at, make_office,
+                                                          make_province, make_service) -> None:
     tehran = make_province(code="23", name_fa="تهران", name_en="Tehran", lat=35.6892, lon=51.3890)
     sana = make_service(code="SANA", name_fa="ثبت‌نام ثنا", name_en="SANA registration")
     for i, (lat, lon, name) in enumerate([(35.758, 51.411, "ونک"), (35.770, 51.420, "ملاصدرا"),

@@ -47,7 +47,8 @@ def shoot(page, name: str) -> None:
 
 
 @pytest.mark.production
-def test_operator_journey_reaches_the_public_load(live_server, desktop_page, make_office, make_service, make_user):
+def test_operator_journey_reaches_the_public_load(working_day, live_server, desktop_page, make_office, make_service,
+                                                  make_user):
     sana = make_service(code="sana-reg", letter="A", name_fa="ثبت‌نام ثنا", name_en="SANA registration")
     petition = make_service(code="petition", letter="B", name_fa="ثبت دادخواست", name_en="Filing a petition")
     office = make_office(services=[sana, petition], counters=3)
