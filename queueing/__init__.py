@@ -10,10 +10,12 @@ from .estimate import FitSummary, ServiceFit, Visit, fit_office
 from .model import OfficeModel, Wait
 from .ranking import Explanation, Ranking, haversine_km, rank_offices, travel_minutes
 from .recommender import EnRoute, OfficeState, Recommendation, recommend
+from .remote import CallForecast, call_forecast
 from .simulate import Simulation, simulate_office
 from .staffing import counters_needed
 
 __all__ = [
+    "CallForecast",
     "City",
     "CityResult",
     "EnRoute",
@@ -29,6 +31,7 @@ __all__ = [
     "SteadyState",
     "Visit",
     "Wait",
+    "call_forecast",
     "counters_needed",
     "erlang_a",
     "erlang_b",

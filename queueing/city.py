@@ -15,6 +15,12 @@ crowds slosh around the city, for these policies:
   called with what it has in production: the office readings (as old as
   ``info_delay``), the citizens it has sent and who had not arrived at the
   reading, the expected walk-ins;
+* ``"safnama_remote"``: adopters take a remote ticket at the office ``"safnama"``
+  would send them to when they decide to go, and wait at home: the ticket
+  holds its place in the line from that moment, and they leave when the
+  leave-at time (:func:`queueing.remote.call_forecast`, recomputed from
+  readings as old as ``info_delay`` at most once a minute) comes, so that they
+  reach the office just before their call;
 * ``"clairvoyant"``: a reference that no real system can run, to tell how
   far from the best the others are: adopters go where travel plus their exact
   wait is least, counting the exact delay they would cause to the citizens
@@ -33,7 +39,13 @@ Model (plain words in ``docs/citywide.md``):
 * Each office serves first come, first served (by arrival at the office) with
   ``counters`` counters and gamma service times (mean ``service_mean``, CV
   ``service_cv``); everyone who arrives is served; ``wait`` = service start -
-  arrival at the office.  Days are independent and start empty.
+  arrival at the office (the lobby wait).  Days are independent and start empty.
+  With remote tickets the line is one fair line: a free counter serves the
+  citizen *present* whose place is earliest (a walk-in's place is its arrival,
+  a remote ticket's the arrival its holder would have had by setting out on
+  joining); a remote ticket whose turn comes while its holder is not there yet
+  has *missed its call*, keeps its place and is served at the next free
+  counter after its holder arrives.
 * The office state (waiting, busy) is read every minute; a policy deciding at
   minute ``t`` sees the reading of minute ``floor(t - info_delay)``.  The
   en-route records (Safnama's own) are live.
@@ -49,6 +61,7 @@ Units: minutes, rates per minute, degrees, km/h.
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -57,11 +70,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .recommender import DETOUR, URBAN_SPEED_KMH, EnRoute, OfficeState, recommend, travel_minutes
+from .remote import MISS_RISK, call_forecast
 
 __all__ = ["City", "CityResult", "OfficePlan", "simulate_city", "plan_offices", "POLICIES"]
 
 FloatArray = NDArray[np.float64]
-POLICIES = ("nearest", "least_wait_now", "safnama", "clairvoyant")
+POLICIES = ("nearest", "least_wait_now", "safnama", "safnama_remote", "clairvoyant")
 #: Offices the clairvoyant reference weighs for each citizen (the nearest ones).
 CLAIRVOYANT_CANDIDATES = 12
 
@@ -221,6 +235,15 @@ class CityResult:
         served: citizens served.
         app_mean_total, others_mean_total: mean total of adopters and of the
             others (NaN when there are none).
+        mean_lobby_wait, p90_lobby_wait: time in the office before service
+            (everyone; the same as ``mean_wait`` and ``p90_wait``, since time
+            at home counts as free).
+        app_mean_lobby_wait, app_p90_lobby_wait, others_mean_lobby_wait: the
+            same for adopters and for the others (NaN when there are none).
+        share_missed_call: share of adopters who reached the office after
+            their call (0 for policies without remote tickets).
+        counter_idle_share: share of the open counters' time (counters x open
+            minutes) in which nobody was being served.
         office_served: citizens served per office and day (mean).
         office_mean_wait: mean wait per office (NaN where nobody came).
     """
@@ -239,6 +262,13 @@ class CityResult:
     served: int
     app_mean_total: float
     others_mean_total: float
+    mean_lobby_wait: float
+    p90_lobby_wait: float
+    app_mean_lobby_wait: float
+    app_p90_lobby_wait: float
+    others_mean_lobby_wait: float
+    share_missed_call: float
+    counter_idle_share: float
     office_served: FloatArray = field(repr=False)
     office_mean_wait: FloatArray = field(repr=False)
 
@@ -247,9 +277,187 @@ def _mean(x: FloatArray) -> float:
     return float(np.mean(x)) if x.size else float("nan")
 
 
+def _p90(x: FloatArray) -> float:
+    return float(np.quantile(x, 0.9)) if x.size else float("nan")
+
+
+def _busy_while_open(start: FloatArray, service: FloatArray, open_minutes: float) -> float:
+    """Counter-minutes spent serving within the open minutes."""
+    return float(np.sum(np.clip(np.minimum(start + service, open_minutes) - start, 0.0, None)))
+
+
+
+@dataclass
+class _Day:
+    """One simulated day's citizens, in the order they set out (times in minutes from the opening)."""
+
+    office: NDArray[np.intp]
+    travel: FloatArray
+    arrive: FloatArray
+    start: FloatArray
+    service: FloatArray
+    missed: NDArray[np.bool_]
+    present: FloatArray    # people present at each office (columns) at each minute (rows)
+
+
+def _remote_day(city: City, dep: FloatArray, origin: NDArray[np.intp], app: NDArray[np.bool_],
+                unit: FloatArray, travel: FloatArray, walkin: FloatArray, info_delay: float,
+                draws: np.random.Generator, opts: dict[str, object], miss_risk: float) -> _Day:
+    """One day of the ``"safnama_remote"`` policy: an event loop over arrivals at offices, free counters and
+    the adopters' leave checks, with one fair line per office (see the module docstring).
+
+    Args:
+        dep: when each citizen decides to go (sorted).
+        origin: each citizen's origin.
+        app: who uses Safnama (and takes a remote ticket).
+        unit: each citizen's time at the counter in units of the office's mean.
+        travel: travel minutes, origins x offices.
+        walkin: expected walk-ins per minute, open hours x offices.
+        info_delay: age of the readings the recommender and the leave-at times use (minutes).
+        draws: the recommender's random stream.
+        opts: keyword arguments for :func:`queueing.recommender.recommend`.
+        miss_risk: the accepted chance of reaching the office after the call (:func:`call_forecast`).
+    """
+    n, m = city.n_offices, dep.size
+    lat, lon = np.asarray(city.office_lat), np.asarray(city.office_lon)
+    counters = np.asarray(city.counters)
+    s_mean = np.asarray(city.service_mean)
+    cv = float(city.service_cv)
+    cv_arr = np.full(n, cv)
+    hours = walkin.shape[0]
+    grid = int(math.ceil(float(city.open_minutes))) + 1
+    nearest = np.argmin(travel, axis=1)
+    office = nearest[origin].copy()
+    trav = travel[origin, office]
+    arrive = np.full(m, np.inf)
+    start = np.full(m, np.nan)
+    key = np.full(m, np.inf)            # place in the line: joining time (remote) or arrival (walk-in)
+    missed = np.zeros(m, dtype=bool)
+    joined = np.full(m, np.nan)          # when a remote ticket was taken
+    diff = np.zeros((grid + 1, n))       # changes of the people present (lobby + counters)
+    wdiff = np.zeros((grid + 1, n))      # ... of the people waiting in the lobby
+    ldiff = np.zeros((grid + 1, n))      # ... of the tickets in line, present or not
+    rows = {name: np.zeros((grid, n)) for name in ("present", "lobby", "line")}
+    done = [-1]
+    idle = [int(c) for c in counters]
+    present: list[list[tuple[float, int]]] = [[] for _ in range(n)]   # heaps by place in the line
+    absent: list[list[tuple[float, int]]] = [[] for _ in range(n)]    # remote tickets not (yet) there
+    line_keys: list[list[float]] = [[] for _ in range(n)]             # places of everyone in line, sorted
+    starts: list[list[float]] = [[] for _ in range(n)]                # service starts, in time order
+    events: list[tuple[float, int, int, int]] = []                    # (time, kind, citizen or office, seq)
+    arrive_event, free_event, check_event = 0, 1, 2
+    seq = [0]
+
+    def push(when: float, kind: int, who: int) -> None:
+        seq[0] += 1
+        heapq.heappush(events, (when, kind, seq[0], who))
+
+    def mark(array: FloatArray, when: float, o: int, step: float) -> None:
+        array[min(math.ceil(when), grid), o] += step
+
+    def advance(to_row: int) -> None:
+        if to_row > done[0]:
+            a, b = done[0] + 1, to_row + 1
+            for name, d in (("present", diff), ("lobby", wdiff), ("line", ldiff)):
+                base = rows[name][done[0]] if done[0] >= 0 else 0.0
+                rows[name][a:b] = base + np.cumsum(d[a:b], axis=0)
+            done[0] = to_row
+
+    def reading(now: float) -> int:
+        advance(min(int(math.floor(now)), grid - 1))
+        return min(max(int(math.floor(now - info_delay)), 0), grid - 1)
+
+    def serve(o: int, now: float) -> None:
+        while idle[o] > 0 and present[o]:
+            place, j = heapq.heappop(present[o])
+            idle[o] -= 1
+            start[j] = now
+            end = now + float(unit[j] * s_mean[o])
+            push(end, free_event, o)
+            del line_keys[o][bisect.bisect_left(line_keys[o], place)]
+            starts[o].append(now)
+            for array, step in ((wdiff, -1.0), (ldiff, -1.0)):
+                mark(array, now, o, step)
+            mark(diff, end, o, -1.0)
+            while absent[o] and absent[o][0][0] < place:   # their turn came while they were not there
+                _, r = heapq.heappop(absent[o])
+                if not np.isfinite(arrive[r]):
+                    missed[r] = True
+
+    def forecast(i: int, now: float) -> tuple[int, float, float]:
+        """The reading citizen ``i``'s ticket sees now (its minute), and from there the call time's early
+        quantile and the latest departure."""
+        o = int(office[i])
+        ms = reading(now)
+        if ms >= joined[i]:   # the ticket existed at the reading: its place then
+            ahead = bisect.bisect_left(line_keys[o], key[i]) + (
+                len(starts[o]) - bisect.bisect_right(starts[o], float(ms)))
+        else:                 # the ticket is newer than the reading: everyone in line then was ahead
+            ahead = rows["line"][ms, o]
+        busy = rows["present"][ms, o] - rows["lobby"][ms, o]
+        call = call_forecast(ahead, busy, counters[o], s_mean[o], cv, trav[i], miss_risk)
+        return ms, float(call.early), max(now, ms + float(call.leave_in))
+
+    def set_out(i: int, now: float) -> None:
+        push(now + float(trav[i]), arrive_event, i)
+
+    def run_until(t: float) -> None:
+        while events and events[0][0] <= t:
+            when, kind, _, who = heapq.heappop(events)
+            if kind == free_event:
+                idle[who] += 1
+                serve(who, when)
+            elif kind == check_event:
+                later = forecast(who, when)[2]
+                if missed[who] or later < when + 1.0:   # leave now (a live page looks again each minute)
+                    set_out(who, when)
+                else:
+                    push(later, check_event, who)
+            else:
+                o = int(office[who])
+                arrive[who] = when
+                if not app[who]:
+                    key[who] = when
+                    bisect.insort(line_keys[o], when)
+                    mark(ldiff, when, o, 1.0)
+                mark(diff, when, o, 1.0)
+                mark(wdiff, when, o, 1.0)
+                heapq.heappush(present[o], (float(key[who]), who))
+                serve(o, when)
+
+    for i in range(m):
+        t = float(dep[i])
+        run_until(t)
+        if not app[i]:
+            set_out(i, t)
+            continue
+        ms = reading(t)
+        busy = rows["present"][ms] - rows["lobby"][ms]
+        o_i = int(origin[i])
+        state = OfficeState(lat=lat, lon=lon, counters=counters, waiting=rows["line"][ms], busy=busy,
+                            service_mean=s_mean, service_cv=cv_arr, state_age=np.full(n, t - ms),
+                            walkin_rate=walkin[min(int(t // 60.0), hours - 1)])
+        rec = recommend(float(np.asarray(city.origin_lat)[o_i]), float(np.asarray(city.origin_lon)[o_i]), state,
+                        EnRoute(office=np.zeros(0, dtype=int), eta=np.zeros(0)), travel=travel[o_i], rng=draws,
+                        check=False, **opts)  # type: ignore[arg-type]
+        o = rec.office
+        office[i], trav[i] = o, travel[o_i, o]
+        # The ticket holds the place its holder would have by setting out now: nobody who is there is
+        # overtaken by someone who could not have been.
+        joined[i], key[i] = t, t + float(trav[i])
+        bisect.insort(line_keys[o], float(key[i]))
+        heapq.heappush(absent[o], (float(key[i]), i))
+        mark(ldiff, t, o, 1.0)
+        push(forecast(i, t)[2], check_event, i)
+    run_until(math.inf)
+    advance(grid - 1)
+    return _Day(office=office, travel=trav, arrive=arrive, start=start, service=unit * s_mean[office], missed=missed,
+                present=rows["present"])
+
+
 def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, info_delay: float = 0.0,
-                  days: int = 10, seed: int | None = None, *, recommend_options: dict[str, object] | None = None
-                  ) -> CityResult:
+                  days: int = 10, seed: int | None = None, *, recommend_options: dict[str, object] | None = None,
+                  miss_risk: float = MISS_RISK) -> CityResult:
     """Simulate ``days`` independent days of the city under a policy.
 
     Args:
@@ -263,6 +471,8 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
         seed: seed of the random generator.
         recommend_options: keyword arguments passed to
             :func:`queueing.recommender.recommend` (e.g. ``p90_weight``).
+        miss_risk: ``"safnama_remote"``: the chance of reaching the office
+            after the call that a leave-at time accepts (:func:`call_forecast`).
 
     Returns:
         A :class:`CityResult`.
@@ -304,10 +514,23 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
     age_arr = np.empty(n)
     cv_arr = np.full(n, cv)
     smart = policy != "nearest" and adoption > 0.0
+
+    def _collect(day: _Day) -> None:
+        nonlocal served_by, wait_sum, busy_minutes
+        q_std.append(float(np.mean(np.std(day.present[: int(math.ceil(open_min))], axis=0))))
+        w = day.start - day.arrive
+        totals.append(day.travel + w)
+        waits.append(w)
+        travels.append(day.travel)
+        missed_all.append(day.missed)
+        busy_minutes += _busy_while_open(day.start, day.service, open_min)
+        served_by = served_by + np.bincount(day.office, minlength=n)
+        wait_sum = wait_sum + np.bincount(day.office, weights=w, minlength=n)
     shape_k = 1.0 / (cv * cv) if cv > 0 else 0.0
 
-    totals, waits, travels, is_app = [], [], [], []
+    totals, waits, travels, is_app, missed_all = [], [], [], [], []
     q_std = []
+    busy_minutes = 0.0
     served_by = np.zeros(n)
     wait_sum = np.zeros(n)
     for _ in range(days):
@@ -317,7 +540,12 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
         m = dep.size
         origin = rng.choice(weights.size, size=m, p=weights)
         app = rng.random(m) < adoption
+        is_app.append(app)
         unit = rng.gamma(shape_k, 1.0 / shape_k, size=m) if cv > 0 else np.ones(m)
+        if policy == "safnama_remote":
+            day = _remote_day(city, dep, origin, app, unit, travel, walkin, info_delay, draws, opts, miss_risk)
+            _collect(day)
+            continue
         office = nearest[origin].copy()
         trav = travel[origin, office]
         arrive = dep + trav
@@ -409,19 +637,13 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
             a, j = heapq.heappop(events)
             serve(a, j)
         advance(grid - 1)
-        open_rows = rows_n[: int(math.ceil(open_min))]
-        q_std.append(float(np.mean(np.std(open_rows, axis=0))))
-        w = start - arrive
-        totals.append(trav + w)
-        waits.append(w)
-        travels.append(trav)
-        is_app.append(app)
-        served_by += np.bincount(office, minlength=n)
-        wait_sum += np.bincount(office, weights=w, minlength=n)
+        _collect(_Day(office=office, travel=trav, arrive=arrive, start=start, service=unit * s_mean[office],
+                      missed=np.zeros(m, dtype=bool), present=rows_n))
 
     total = np.concatenate(totals)
     wait = np.concatenate(waits)
     app_all = np.concatenate(is_app)
+    missed = np.concatenate(missed_all)
     with np.errstate(invalid="ignore", divide="ignore"):
         office_wait = wait_sum / served_by
     return CityResult(
@@ -431,6 +653,10 @@ def simulate_city(city: City, policy: str = "safnama", adoption: float = 1.0, in
         mean_travel=_mean(np.concatenate(travels)), share_wait_over_60=_mean((wait > 60.0).astype(float)),
         queue_std=float(np.mean(q_std)), served=int(total.size),
         app_mean_total=_mean(total[app_all]), others_mean_total=_mean(total[~app_all]),
+        mean_lobby_wait=_mean(wait), p90_lobby_wait=_p90(wait), app_mean_lobby_wait=_mean(wait[app_all]),
+        app_p90_lobby_wait=_p90(wait[app_all]), others_mean_lobby_wait=_mean(wait[~app_all]),
+        share_missed_call=_mean(missed[app_all].astype(float)) if policy == "safnama_remote" else 0.0,
+        counter_idle_share=1.0 - busy_minutes / (float(np.sum(counters)) * open_min * days),
         office_served=served_by / days, office_mean_wait=office_wait)
 
 
