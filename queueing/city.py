@@ -76,6 +76,9 @@ __all__ = ["City", "CityResult", "OfficePlan", "simulate_city", "plan_offices", 
 
 FloatArray = NDArray[np.float64]
 POLICIES = ("nearest", "least_wait_now", "safnama", "safnama_remote", "clairvoyant")
+#: ``safnama_remote``: how often (minutes) a citizen waiting at home gets a new leave-at time while it is not
+#: yet time to leave (the live site recomputes every minute; the simulator less often, to stay fast).
+RECHECK_MINUTES = 2.0
 #: Offices the clairvoyant reference weighs for each citizen (the nearest ones).
 CLAIRVOYANT_CANDIDATES = 12
 
@@ -389,11 +392,8 @@ def _remote_day(city: City, dep: FloatArray, origin: NDArray[np.intp], app: NDAr
         quantile and the latest departure."""
         o = int(office[i])
         ms = reading(now)
-        if ms >= joined[i]:   # the ticket existed at the reading: its place then
-            ahead = bisect.bisect_left(line_keys[o], key[i]) + (
-                len(starts[o]) - bisect.bisect_right(starts[o], float(ms)))
-        else:                 # the ticket is newer than the reading: everyone in line then was ahead
-            ahead = rows["line"][ms, o]
+        # Its place among the tickets in line now, plus those called since the reading (the line then).
+        ahead = bisect.bisect_left(line_keys[o], key[i]) + len(starts[o]) - bisect.bisect_right(starts[o], ms)
         busy = rows["present"][ms, o] - rows["lobby"][ms, o]
         call = call_forecast(ahead, busy, counters[o], s_mean[o], cv, trav[i], miss_risk)
         return ms, float(call.early), max(now, ms + float(call.leave_in))
@@ -412,7 +412,7 @@ def _remote_day(city: City, dep: FloatArray, origin: NDArray[np.intp], app: NDAr
                 if missed[who] or later < when + 1.0:   # leave now (a live page looks again each minute)
                     set_out(who, when)
                 else:
-                    push(later, check_event, who)
+                    push(min(later, when + RECHECK_MINUTES), check_event, who)
             else:
                 o = int(office[who])
                 arrive[who] = when
@@ -425,6 +425,10 @@ def _remote_day(city: City, dep: FloatArray, origin: NDArray[np.intp], app: NDAr
                 heapq.heappush(present[o], (float(key[who]), who))
                 serve(o, when)
 
+    remote: list[int] = []            # remote tickets, in joining order
+    sent_hour = np.zeros(n)           # ... of them, taken in the last hour, per office
+    lo = lo_hour = 0
+    max_travel = float(travel.max())
     for i in range(m):
         t = float(dep[i])
         run_until(t)
@@ -432,19 +436,29 @@ def _remote_day(city: City, dep: FloatArray, origin: NDArray[np.intp], app: NDAr
             set_out(i, t)
             continue
         ms = reading(t)
+        while lo_hour < len(remote) and joined[remote[lo_hour]] <= t - 60.0:
+            sent_hour[office[remote[lo_hour]]] -= 1.0
+            lo_hour += 1
+        # Tickets taken after the reading are not in it: the recommender sees them as Safnama's own records,
+        # due when their place comes (kept a while after, like the en-route records).
+        while lo < len(remote) and joined[remote[lo]] < ms - max_travel - 1.0:
+            lo += 1
+        newer = np.array([r for r in remote[lo:] if joined[r] > ms], dtype=int)
         busy = rows["present"][ms] - rows["lobby"][ms]
         o_i = int(origin[i])
         state = OfficeState(lat=lat, lon=lon, counters=counters, waiting=rows["line"][ms], busy=busy,
                             service_mean=s_mean, service_cv=cv_arr, state_age=np.full(n, t - ms),
-                            walkin_rate=walkin[min(int(t // 60.0), hours - 1)])
+                            walkin_rate=walkin[min(int(t // 60.0), hours - 1)], sent_rate=sent_hour / 60.0)
         rec = recommend(float(np.asarray(city.origin_lat)[o_i]), float(np.asarray(city.origin_lon)[o_i]), state,
-                        EnRoute(office=np.zeros(0, dtype=int), eta=np.zeros(0)), travel=travel[o_i], rng=draws,
+                        EnRoute(office=office[newer], eta=key[newer] - t), travel=travel[o_i], rng=draws,
                         check=False, **opts)  # type: ignore[arg-type]
         o = rec.office
         office[i], trav[i] = o, travel[o_i, o]
         # The ticket holds the place its holder would have by setting out now: nobody who is there is
         # overtaken by someone who could not have been.
         joined[i], key[i] = t, t + float(trav[i])
+        remote.append(i)
+        sent_hour[o] += 1.0
         bisect.insort(line_keys[o], float(key[i]))
         heapq.heappush(absent[o], (float(key[i]), i))
         mark(ldiff, t, o, 1.0)
