@@ -19,6 +19,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from booking import identity
 from booking.dates import tehran_to_utc, to_tehran, utcnow
@@ -169,7 +170,10 @@ def _insert_with_fresh_code(**values) -> Appointment:
 
 def find_by_code(tracking_code: str) -> Appointment:
     code = normalise_tracking_code(tracking_code)
-    appointment = db.session.scalar(select(Appointment).where(Appointment.tracking_code == code)) if code else None
+    appointment = db.session.scalar(
+        select(Appointment).where(Appointment.tracking_code == code)
+        .options(joinedload(Appointment.office), joinedload(Appointment.service_type),
+                 joinedload(Appointment.slot))) if code else None
     if appointment is None:
         raise NotFound("appointment_not_found", _l("No appointment has this tracking code."),
                        field="tracking_code")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking import en_route
 from booking.dates import to_tehran, utcnow
@@ -43,6 +43,7 @@ _EXTENSION_KEY = "safnama.office_index"
 _CARDS_KEY = "safnama.office_cards"
 _PARAMS_KEY = "safnama.engine_params"
 _PUBLIC_LOAD_KEY = "safnama.public_load_cache"
+_CHOICES_KEY = "safnama.search_choices"
 
 
 @dataclass
@@ -123,6 +124,21 @@ def search_offices(*, province: str | None = None, district: str | None = None, 
         ``(offices, travel)``: the offices (with district, province and services loaded) and, when ``near``
         is given, the travel time to each in minutes by office id.
     """
+    ids, travel = _search(province=province, district=district, service=service, near=near, limit=limit)
+    return load_offices(ids), travel
+
+
+def search_cards(*, province: str | None = None, district: str | None = None, service: str | None = None,
+                 near: Near | None = None, limit: int = 50) -> tuple[list[OfficeCard], dict[int, float]]:
+    """As :func:`search_offices`, but the offices' cards from the process cache (no query once warm)."""
+    ids, travel = _search(province=province, district=district, service=service, near=near, limit=limit)
+    cards = office_cards(ids)
+    return [cards[i] for i in ids if i in cards], travel
+
+
+def _search(*, province: str | None, district: str | None, service: str | None, near: Near | None,
+            limit: int) -> tuple[list[int], dict[int, float]]:
+    """The ids of the offices matching the filters (from the index) and the travel minutes to each."""
     index = office_index()
     mask = np.ones(index.ids.size, dtype=bool)
     if province:
@@ -140,8 +156,7 @@ def search_offices(*, province: str | None = None, district: str | None = None, 
         travel = {int(index.ids[i]): float(m) for i, m in zip(chosen, minutes[order])}
     else:
         chosen = chosen[:limit]
-    ids = [int(i) for i in index.ids[chosen]]
-    return load_offices(ids), travel
+    return [int(i) for i in index.ids[chosen]], travel
 
 
 def load_offices(ids: list[int]) -> list[Office]:
@@ -156,7 +171,62 @@ def load_offices(ids: list[int]) -> list[Office]:
 
 
 def office_by_code(code: str) -> Office | None:
-    return db.session.scalar(select(Office).where(Office.code == str(code), Office.is_active))
+    """The active office with this code, its district, province, services and hours loaded in one query."""
+    return db.session.execute(
+        select(Office).where(Office.code == str(code), Office.is_active)
+        .options(joinedload(Office.district).joinedload(District.province), joinedload(Office.services),
+                 joinedload(Office.hours))).unique().scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Place:
+    """A province, judicial district or service as the search form lists it (a snapshot of its row)."""
+
+    code: str
+    name_fa: str
+    name_en: str
+    city_fa: str = ""
+    city_en: str = ""
+    lat: float = 0.0
+    lon: float = 0.0
+    province: str = ""
+
+
+@dataclass(frozen=True)
+class SearchChoices:
+    """What the search form offers: provinces and districts (by Persian name), services (by letter)."""
+
+    provinces: tuple[Place, ...]
+    services: tuple[Place, ...]
+    districts: tuple[Place, ...]
+    built_at: float = field(default_factory=time.monotonic)
+
+    def district(self, code: str) -> Place | None:
+        return next((d for d in self.districts if d.code == code), None)
+
+    def districts_of(self, province: str | None, limit: int = 200) -> list[Place]:
+        """The districts of a province, or Tehran's when none is chosen."""
+        if not province:
+            tehran = {p.code for p in self.provinces if p.name_en == "Tehran"}
+            return [d for d in self.districts if d.province in tehran][:limit]
+        return [d for d in self.districts if d.province == province][:limit]
+
+
+def search_choices() -> SearchChoices:
+    """The search form's lists, kept in the process like the office index (three queries on a miss)."""
+    app = current_app._get_current_object()
+    kept: SearchChoices | None = app.extensions.get(_CHOICES_KEY)
+    if kept is None or time.monotonic() - kept.built_at > app.config.get("OFFICE_INDEX_TTL", INDEX_TTL):
+        provinces = tuple(Place(*row) for row in db.session.execute(
+            select(Province.code, Province.name_fa, Province.name_en).order_by(Province.name_fa)))
+        services = tuple(Place(*row) for row in db.session.execute(
+            select(ServiceType.code, ServiceType.name_fa, ServiceType.name_en).order_by(ServiceType.letter)))
+        districts = tuple(Place(*row) for row in db.session.execute(
+            select(District.code, District.name_fa, District.name_en, District.city_fa, District.city_en,
+                   District.lat, District.lon, Province.code)
+            .join(Province, District.province_id == Province.id).order_by(District.name_fa)))
+        kept = app.extensions[_CHOICES_KEY] = SearchChoices(provinces, services, districts)
+    return kept
 
 
 def live_loads(office_ids: list[int]) -> dict[int, LiveLoad]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,6 +39,11 @@ def closed_days(office: Office, first: dt.date, last: dt.date) -> set[dt.date]:
     return set(rows)
 
 
+def closed_ahead(office: Office, start: dt.date) -> set[dt.date]:
+    """The office's closed days among those :func:`open_days` looks at from ``start``."""
+    return closed_days(office, start, start + dt.timedelta(days=_SCAN_LIMIT))
+
+
 def opening_on(office: Office, day: dt.date, closed: set[dt.date] | None = None) -> OpeningHours | None:
     """The office's opening hours on a day, or None when it is closed (weekly day off, holiday, closure)."""
     if closed is None:
@@ -49,9 +54,12 @@ def opening_on(office: Office, day: dt.date, closed: set[dt.date] | None = None)
     return next((h for h in office.hours if h.weekday == weekday), None)
 
 
-def open_days(office: Office, start: dt.date, count: int = BOOKING_DAYS) -> list[dt.date]:
-    """The next ``count`` days (from ``start``, included) on which the office is open."""
-    closed = closed_days(office, start, start + dt.timedelta(days=_SCAN_LIMIT))
+def open_days(office: Office, start: dt.date, count: int = BOOKING_DAYS,
+              closed: set[dt.date] | None = None) -> list[dt.date]:
+    """The next ``count`` days (from ``start``, included) on which the office is open (``closed``: the
+    closed days from ``start`` on, when already read with :func:`closed_ahead`)."""
+    if closed is None:
+        closed = closed_ahead(office, start)
     days: list[dt.date] = []
     for offset in range(_SCAN_LIMIT):
         day = start + dt.timedelta(days=offset)
@@ -92,25 +100,41 @@ def slot_starts(office: Office, day: dt.date, hours: OpeningHours) -> list[dt.da
 
 def ensure_slots(office: Office, day: dt.date) -> list[TimeSlot]:
     """The office's slots on a day (Tehran), made now if they do not exist yet; [] on a closed day."""
-    hours = opening_on(office, day)
-    if hours is None:
-        return []
-    starts = slot_starts(office, day, hours)
-    if not starts:
-        return []
-    existing = _slots_between(office.id, starts[0], starts[-1])
-    if len(existing) < len(starts):
+    return ensure_days_slots(office, [day])[day]
+
+
+def ensure_days_slots(office: Office, days: Sequence[dt.date],
+                      closed: set[dt.date] | None = None) -> dict[dt.date, list[TimeSlot]]:
+    """:func:`ensure_slots` for several days at once: one query reads them all (and, when some are missing,
+    one statement makes them and one more reads them again). ``closed`` holds the closed days among
+    ``days`` when already read (:func:`closed_ahead`)."""
+    if not days:
+        return {}
+    if closed is None:
+        closed = closed_days(office, min(days), max(days))
+    starts: dict[dt.date, list[dt.datetime]] = {}
+    for day in days:
+        hours = opening_on(office, day, closed)
+        starts[day] = slot_starts(office, day, hours) if hours is not None else []
+    wanted = [s for day_starts in starts.values() for s in day_starts]
+    if not wanted:
+        return {day: [] for day in days}
+    existing = _slots_between(office.id, min(wanted), max(wanted))
+    have = {s.starts_at for s in existing}
+    if any(s not in have for s in wanted):
         capacity = slot_capacity(office.counters, office.slot_minutes, mean_service_minutes(office),
                                  office.walkin_reserve)
-        have = {s.starts_at for s in existing}
         rows = [{"office_id": office.id, "starts_at": s, "minutes": office.slot_minutes, "capacity": capacity,
-                 "booked": 0} for s in starts if s not in have]
+                 "booked": 0} for s in dict.fromkeys(wanted) if s not in have]
         dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
         db.session.execute(dialect.insert(TimeSlot).values(rows).on_conflict_do_nothing(
             index_elements=["office_id", "starts_at"]))
         db.session.flush()
-        existing = _slots_between(office.id, starts[0], starts[-1])
-    return existing
+        existing = _slots_between(office.id, min(wanted), max(wanted))
+    # Each day keeps the slots between its first and last start, as made (a slot length changed since
+    # leaves the slots already made, and booked, in place).
+    return {day: [s for s in existing if day_starts and day_starts[0] <= s.starts_at <= day_starts[-1]]
+            for day, day_starts in starts.items()}
 
 
 def _slots_between(office_id: int, first: dt.datetime, last: dt.datetime) -> list[TimeSlot]:
@@ -151,31 +175,68 @@ def slot_views(slots: Iterable[TimeSlot], now: dt.datetime | None = None,
 
 
 def day_slots(office: Office, day: dt.date, now: dt.datetime | None = None, *,
-              with_waits: bool = True) -> list[SlotView]:
+              with_waits: bool = True, closed: set[dt.date] | None = None) -> list[SlotView]:
     """The office's slots on a day with remaining places, state and predicted wait."""
-    slots = ensure_slots(office, day)
+    return days_slots(office, [day], now, with_waits=with_waits, closed=closed)[day]
+
+
+def days_slots(office: Office, days: Sequence[dt.date], now: dt.datetime | None = None, *,
+               with_waits: bool = True, closed: set[dt.date] | None = None) -> dict[dt.date, list[SlotView]]:
+    """:func:`day_slots` for several days, read together (:func:`ensure_days_slots`) and their waits
+    predicted in one call."""
+    by_day = ensure_days_slots(office, days, closed)
+    every = [s for day_slots_ in by_day.values() for s in day_slots_]
     waits = None
-    if with_waits and slots:
+    if with_waits and every:
         from booking import forecast
 
-        waits = forecast.slot_waits(office, slots)
-    return slot_views(slots, now, waits)
+        waits = forecast.slot_waits(office, every)
+    return {day: slot_views(day_slots_, now, waits) for day, day_slots_ in by_day.items()}
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """An office's page: today's slots (for the chart of the day's waits) and the next free times."""
+
+    today: list[SlotView]
+    free: list[SlotView]
+
+
+def office_outlook(office: Office, now: dt.datetime | None = None, limit: int = 6, days: int = 3) -> Outlook:
+    """Today's slots and the first ``limit`` bookable slots of the office's next ``days`` open days, with
+    the closed days and the slots each read once."""
+    now = now or utcnow()
+    today = today_tehran(now)
+    closed = closed_ahead(office, today)
+    ahead = open_days(office, today, days, closed)
+    by_day = days_slots(office, list(dict.fromkeys([today, *ahead])), now, closed=closed)
+    free = [v for day in ahead for v in by_day[day] if v.bookable]
+    return Outlook(by_day[today], free[:limit])
 
 
 def next_free_slots(office: Office, now: dt.datetime | None = None, limit: int = 6,
                     days: int = 3) -> list[SlotView]:
     """The first bookable slots of the office's next open days."""
-    now = now or utcnow()
-    found: list[SlotView] = []
-    for day in open_days(office, today_tehran(now), days):
-        found += [v for v in day_slots(office, day, now) if v.bookable]
-        if len(found) >= limit:
-            break
-    return found[:limit]
+    return office_outlook(office, now, limit, days).free
 
 
 def best_slots(office: Office, day: dt.date, now: dt.datetime | None = None, limit: int = 3) -> list[SlotView]:
     """The bookable slots of a day with the shortest predicted wait (then earliest)."""
-    views = [v for v in day_slots(office, day, now) if v.bookable]
-    views.sort(key=lambda v: (v.wait_minutes if v.wait_minutes is not None else 0.0, v.slot.starts_at))
-    return views[:limit]
+    return _best(day_slots(office, day, now), limit)
+
+
+def best_times(office: Office, now: dt.datetime | None = None, days: int = 2,
+               limit: int = 3) -> list[tuple[dt.date, list[SlotView]]]:
+    """:func:`best_slots` of each of the office's next ``days`` open days, read together."""
+    now = now or utcnow()
+    today = today_tehran(now)
+    closed = closed_ahead(office, today)
+    ahead = open_days(office, today, days, closed)
+    by_day = days_slots(office, ahead, now, closed=closed)
+    return [(day, _best(by_day[day], limit)) for day in ahead]
+
+
+def _best(views: list[SlotView], limit: int) -> list[SlotView]:
+    bookable = [v for v in views if v.bookable]
+    bookable.sort(key=lambda v: (v.wait_minutes if v.wait_minutes is not None else 0.0, v.slot.starts_at))
+    return bookable[:limit]

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from booking import appointments, en_route, finder, otp, slots
 from booking.api.serialize import reason_text
@@ -23,7 +22,6 @@ from booking.models import TimeSlot
 from booking.notifications import confirm_booking, confirm_cancellation
 from booking.service_errors import InvalidInput, ServiceError
 from offices.live import REDIS_ERRORS
-from offices.models import District, Province, ServiceType
 
 OWNER_SESSION_MINUTES = 15
 
@@ -44,48 +42,37 @@ def find_office():
     province = request.args.get("province") or None
     district_code = request.args.get("district") or None
     service = request.args.get("service") or None
+    choices = finder.search_choices()
     here = _position()
     if here is None and district_code:
-        district = db.session.scalar(select(District).where(District.code == district_code))
+        district = choices.district(district_code)
         if district is not None:
             here = (district.lat, district.lon)
     near = finder.Near(*here) if here else None
-    offices, travel = finder.search_offices(province=province, service=service, near=near,
-                                            district=None if here else district_code, limit=20)
+    offices, travel = finder.search_cards(province=province, service=service, near=near,
+                                          district=None if here else district_code, limit=20)
     loads = finder.live_loads([o.id for o in offices])
     recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
     best = finder.office_by_code(recommendation.suggestions[0].office.code) \
         if recommendation and recommendation.suggestions else None
-    best_days = []
-    if best is not None:
-        for day in slots.open_days(best, slots.today_tehran(), 2):
-            best_days.append((day, slots.best_slots(best, day)))
-        db.session.commit()
+    best_days = slots.best_times(best, days=2) if best is not None else []
     points = [MapPoint(o.lat, o.lon, o.name(_locale()), url_for("citizen.office_page", code=o.code),
                        loads[o.id].level if o.id in loads else "unknown") for o in offices]
-    return render_template(
+    page = render_template(
         "citizen/find.html", offices=offices, travel=travel, loads=loads, here=here,
-        provinces=db.session.scalars(select(Province).order_by(Province.name_fa)).all(),
-        services=db.session.scalars(select(ServiceType).order_by(ServiceType.letter)).all(),
-        districts=_districts(province), chosen={"province": province, "district": district_code, "service": service},
+        provinces=choices.provinces, services=choices.services, districts=choices.districts_of(province),
+        chosen={"province": province, "district": district_code, "service": service},
         recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
         best_days=best_days, best=best, now=utcnow(),
         office_map=office_map(points, _("Map of offices"), here))
+    db.session.commit()  # the slots made for the best office's days (after rendering: nothing is reloaded)
+    return page
 
 
 def _locale() -> str:
     from booking.i18n import current_locale
 
     return current_locale()
-
-
-def _districts(province: str | None) -> list[District]:
-    query = select(District).join(Province).order_by(District.name_fa)
-    if province:
-        query = query.where(Province.code == province)
-    else:
-        query = query.where(Province.code.in_(select(Province.code).where(Province.name_en == "Tehran")))
-    return list(db.session.scalars(query.limit(200)))
 
 
 @bp.get("/offices/<code>")
@@ -96,18 +83,18 @@ def office_page(code: str):
     load = finder.live_loads([office.id]).get(office.id)
     on_the_way = en_route.en_route_count(office.id)
     now = utcnow()
-    today = slots.today_tehran(now)
-    views = slots.day_slots(office, today, now)
+    outlook = slots.office_outlook(office, now, limit=6)
+    views = outlook.today
     unit = _("min")
     bars = [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes or 0.0,
                 v.slot.starts_at <= now < v.slot.starts_at + dt.timedelta(minutes=v.slot.minutes)) for v in views]
     chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit)
-    free = slots.next_free_slots(office, now, limit=6)
-    db.session.commit()
-    return render_template("citizen/office.html", office=office, load=load, chart=chart, today_views=views,
-                           free=free, now=now, here=_position(), on_the_way=on_the_way,
+    page = render_template("citizen/office.html", office=office, load=load, chart=chart, today_views=views,
+                           free=outlook.free, now=now, here=_position(), on_the_way=on_the_way,
                            office_map=office_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
                                                  _("Where the office is")))
+    db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
+    return page
 
 
 @bp.post("/offices/<code>/going")
@@ -140,7 +127,9 @@ def book(code: str):
         abort(404)
     form = request.form if request.method == "POST" else request.args
     service_code = form.get("service") or (office.services[0].code if office.services else "")
-    days = slots.open_days(office, slots.today_tehran())
+    today = slots.today_tehran()
+    closed = slots.closed_ahead(office, today)
+    days = slots.open_days(office, today, closed=closed)
     try:
         day = dt.date.fromisoformat(form.get("date", "")) if form.get("date") else days[0]
     except ValueError:
@@ -168,11 +157,11 @@ def book(code: str):
             db.session.rollback()
             errors[error.field or "form"] = str(error)
             step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
-    views = slots.day_slots(office, day) if days else []
-    db.session.commit()
-    status = 422 if errors else 200
-    return render_template("citizen/book.html", office=office, days=days, day=day, views=views,
-                           service_code=service_code, form=form, errors=errors, step=step), status
+    views = slots.day_slots(office, day, closed=closed) if days else []
+    page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
+                           service_code=service_code, form=form, errors=errors, step=step)
+    db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
+    return page, 422 if errors else 200
 
 
 @bp.get("/ticket/<tracking_code>")
