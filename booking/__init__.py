@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from booking import i18n, limits, redis_conn, security, sqlite_pragmas
+    from booking import http_cache, i18n, limits, redis_conn, security, sqlite_pragmas
     from booking.extensions import csrf, db, login_manager, migrate, render_migration_item
 
     import booking.models  # noqa: F401  (registers the tables with the metadata)
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     redis_conn.init_app(app)
     limits.init_app(app)
     security.init_app(app)
+    http_cache.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
