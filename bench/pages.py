@@ -18,7 +18,8 @@ The pages: the find page with a position (Tehran's district 6) and with a distri
 booking page and the home page. The site's clock is set to an ordinary working morning (``SAFNAMA_CLOCK``,
 Tuesday 10:00 in Tehran; ``--clock`` to choose), so that offices are open and the pages show a working day.
 
-Prints, per page: requests/s, p50 and p95 latency, errors (any non-2xx answer or socket error), the ratio to
+Prints, per page: requests/s, p50 and p95 latency, errors (any non-2xx answer or socket error), the gunicorn
+workers' CPU time per request (what the page costs the server, whatever else runs on the machine), the ratio to
 the bare endpoint (targets: find >= 4%, booking >= 4%, office >= 8%, home >= 12%) and whether the p95 is
 within 100 ms; then the machine's load average before and after.
 """
@@ -38,7 +39,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-from bench.http import HOST, latencies, load_average, start  # noqa: E402
+from bench.http import HOST, latencies, load_average, server_cpu_seconds, start  # noqa: E402
 
 SITE_PORT, BARE_PORT = 8711, 8712
 P95_TARGET_MS = 100.0
@@ -66,6 +67,7 @@ class Measure:
     p50_ms: float
     p95_ms: float
     errors: int
+    cpu_ms: float = 0.0  # the gunicorn workers' CPU time per request
 
 
 def ensure_wrk() -> str:
@@ -81,13 +83,16 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "/usr/bin/wrk"
 
 
-def run_wrk(wrk: str, script: str, port: int, path: str, seconds: float, clients: int) -> Measure:
+def run_wrk(wrk: str, script: str, server: subprocess.Popen, port: int, path: str, seconds: float,
+            clients: int) -> Measure:
     """One ``wrk`` run: ``clients`` keep-alive connections from one thread for ``seconds``."""
+    cpu = server_cpu_seconds(server)
     out = subprocess.run([wrk, "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "10s", "-s", script,
                           f"http://{HOST}:{port}{path}"], check=True, capture_output=True, text=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("SAFNAMA "))
     requests, duration_us, p50_us, p95_us, errors = (int(x) for x in line.split()[1:])
-    return Measure(requests / (duration_us / 1e6), p50_us / 1000.0, p95_us / 1000.0, errors)
+    cpu_ms = 1000.0 * (server_cpu_seconds(server) - cpu) / max(requests, 1)
+    return Measure(requests / (duration_us / 1e6), p50_us / 1000.0, p95_us / 1000.0, errors, cpu_ms)
 
 
 def pages(office: str, district: str, lat: float, lon: float) -> list[Page]:
@@ -136,9 +141,9 @@ def main() -> None:
         for page in measured:  # every worker builds its caches (office index, cards, lists) before timing
             latencies(SITE_PORT, [page.path] * 4 * args.workers)
         for _ in range(args.rounds):
-            results["bare"].append(run_wrk(wrk, script.name, BARE_PORT, "/ping", args.seconds, args.clients))
+            results["bare"].append(run_wrk(wrk, script.name, bare, BARE_PORT, "/ping", args.seconds, args.clients))
             for page in measured:
-                results[page.name].append(run_wrk(wrk, script.name, SITE_PORT, page.path, args.seconds,
+                results[page.name].append(run_wrk(wrk, script.name, site, SITE_PORT, page.path, args.seconds,
                                                   args.clients))
     finally:
         os.unlink(script.name)
@@ -152,17 +157,19 @@ def main() -> None:
     def median(name: str) -> Measure:
         runs = results[name]
         return Measure(statistics.median(m.rps for m in runs), statistics.median(m.p50_ms for m in runs),
-                       statistics.median(m.p95_ms for m in runs), sum(m.errors for m in runs))
+                       statistics.median(m.p95_ms for m in runs), sum(m.errors for m in runs),
+                       statistics.median(m.cpu_ms for m in runs))
 
     bare_m = median("bare")
-    print(f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'ratio':>7}  target")
+    print(f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'CPU ms':>7} {'ratio':>7}  target")
     print(f"{'bare Flask /ping':<18} {bare_m.rps:8.0f} {bare_m.p50_ms:8.2f} {bare_m.p95_ms:8.2f} "
-          f"{bare_m.errors:7d} {'100%':>7}")
+          f"{bare_m.errors:7d} {bare_m.cpu_ms:7.2f} {'100%':>7}")
     for page in measured:
         m = median(page.name)
         ratio = m.rps / bare_m.rps
         met = ratio >= page.target and m.p95_ms <= P95_TARGET_MS and m.errors == 0
-        print(f"{page.name:<18} {m.rps:8.0f} {m.p50_ms:8.2f} {m.p95_ms:8.2f} {m.errors:7d} {100 * ratio:6.1f}%  "
+        print(f"{page.name:<18} {m.rps:8.0f} {m.p50_ms:8.2f} {m.p95_ms:8.2f} {m.errors:7d} {m.cpu_ms:7.2f} "
+              f"{100 * ratio:6.1f}%  "
               f">= {100 * page.target:.0f}%, p95 <= {P95_TARGET_MS:.0f} ms: {'met' if met else 'MISSED'}")
         rounds = ", ".join(f"{100 * r.rps / b.rps:.1f}%" for r, b in zip(results[page.name], results["bare"]))
         print(f"{'':<18} rounds: {rounds}; paths: {page.path}")

@@ -1,12 +1,14 @@
 """Languages: Persian first (right to left), English second; Jalali dates and Persian digits in Persian."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 
 from booking import dates
 from booking.extensions import babel
@@ -59,9 +61,39 @@ def init_app(app: Flask) -> None:
     compile_catalogs(directories)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(str(d) for d in directories))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    # Templates translate through the request's catalogue, looked up once per request: Flask-Babel's own
+    # callables look it up again for every string (a page of office cards has hundreds).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
+def _per_request(name: str, make: Callable[[], Any]) -> Any:
+    """``make()``, kept on the current request (computed each time outside one)."""
+    if not has_request_context():
+        return make()
+    kept = request._get_current_object().__dict__
+    try:
+        return kept[name]
+    except KeyError:
+        value = kept[name] = make()
+        return value
+
+
+def translations() -> Any:
+    """The request's translations (Flask-Babel's, merged from every feature's catalogue)."""
+    return _per_request("safnama_translations", get_translations)
 
 
 def current_locale() -> str:
+    """``fa`` or ``en``: the language of this request's page."""
+    return _per_request("safnama_locale", _locale_language)
+
+
+def _locale_language() -> str:
     locale = get_locale()
     return locale.language if locale is not None else "fa"
 

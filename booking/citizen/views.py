@@ -308,8 +308,15 @@ def minutes_filter(value: float | None) -> str:
 
 @bp.app_template_global()
 def level_label(level: str) -> str:
-    return {"quiet": _("Quiet"), "moderate": _("Moderate"), "busy": _("Busy"),
-            "very_busy": _("Very busy")}.get(level, _("No data"))
+    if level == "quiet":  # one string translated per badge (a find page shows some thirty)
+        return _("Quiet")
+    if level == "moderate":
+        return _("Moderate")
+    if level == "busy":
+        return _("Busy")
+    if level == "very_busy":
+        return _("Very busy")
+    return _("No data")
 
 
 @bp.app_template_global()

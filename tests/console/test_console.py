@@ -78,7 +78,7 @@ def test_lobby_display_is_public(client, make_office, make_service):
     queue_ops.add_walk_in(office, service.code, None)
     queue_ops.commit_and_publish(office.id)
     page = client.get(f"/lobby/{office.code}")
-    assert page.status_code == 200 and "lobby.js" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "/static/js/lobby." in page.get_data(as_text=True)
     state = client.get(f"/lobby/{office.code}/state.json").get_json()
     assert state["next"] == ["L-001"] and state["waiting"] == 1
     assert client.get("/lobby/000000/state.json").status_code == 404
