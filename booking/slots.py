@@ -203,31 +203,28 @@ class Outlook:
 
 
 def office_outlook(office: Office, now: dt.datetime | None = None, limit: int = 6, days: int = 3) -> Outlook:
-    """Today's slots and the first ``limit`` bookable slots of the office's next ``days`` open days, with
-    the closed days and the slots each read once."""
+    """Today's slots with their predicted waits and the first ``limit`` bookable slots of the office's next
+    ``days`` open days (without: the page lists their places only), with the closed days and the slots each
+    read once."""
     now = now or utcnow()
     today = today_tehran(now)
     closed = closed_ahead(office, today)
     ahead = open_days(office, today, days, closed)
-    by_day = days_slots(office, list(dict.fromkeys([today, *ahead])), now, closed=closed)
-    free = [v for day in ahead for v in by_day[day] if v.bookable]
-    return Outlook(by_day[today], free[:limit])
+    by_day = ensure_days_slots(office, list(dict.fromkeys([today, *ahead])), closed)
+    waits = None
+    if by_day[today]:
+        from booking import forecast
 
-
-def next_free_slots(office: Office, now: dt.datetime | None = None, limit: int = 6,
-                    days: int = 3) -> list[SlotView]:
-    """The first bookable slots of the office's next open days."""
-    return office_outlook(office, now, limit, days).free
-
-
-def best_slots(office: Office, day: dt.date, now: dt.datetime | None = None, limit: int = 3) -> list[SlotView]:
-    """The bookable slots of a day with the shortest predicted wait (then earliest)."""
-    return _best(day_slots(office, day, now), limit)
+        waits = forecast.slot_waits(office, by_day[today])
+    views = {day: slot_views(day_slots_, now, waits if day == today else None) for day, day_slots_ in by_day.items()}
+    free = [v for day in ahead for v in views[day] if v.bookable]
+    return Outlook(views[today], free[:limit])
 
 
 def best_times(office: Office, now: dt.datetime | None = None, days: int = 2,
                limit: int = 3) -> list[tuple[dt.date, list[SlotView]]]:
-    """:func:`best_slots` of each of the office's next ``days`` open days, read together."""
+    """The ``limit`` bookable slots with the shortest predicted wait (then earliest) of each of the office's
+    next ``days`` open days, read together."""
     now = now or utcnow()
     today = today_tehran(now)
     closed = closed_ahead(office, today)
