@@ -354,7 +354,9 @@ def main() -> None:
     gunicorn = [str(BIN / "gunicorn"), "-w", str(args.workers), "--log-level", "warning"]
     site_p = start(gunicorn + ["-b", f"{HOST}:{ports['site']}", "wsgi:app"], ROOT, env, log)
     bare_p = start(gunicorn + ["-b", f"{HOST}:{ports['bare']}", "bench.bare_app:app"], ROOT, env, log)
-    worker_p = start([str(BIN / "rq"), "worker", "--url", redis_url, "--with-scheduler", "default"], ROOT, env, log)
+    worker_p = start([str(BIN / "rq"), "worker", "-w", "booking.worker.AppWorker", "--url", redis_url,
+                      "--with-scheduler",
+                      "default"], ROOT, env, log)
     try:
         base = f"http://{HOST}:{ports['site']}"
         wait_ready(base + "/healthz")

@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_jobs(app)
     register_commands(app)
     return app
 
@@ -107,6 +108,12 @@ def register_template_helpers(app: Flask) -> None:
 
     i18n.register_template_helpers(app)
     navigation.init_app(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from offices import jobs
+
+    jobs.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

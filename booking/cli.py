@@ -10,32 +10,15 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import text
 
 from booking.config import ConfigError
 from booking.extensions import db
 from booking.redis_conn import redis_handle
-
-
-def _create_app(*args: Any) -> Flask:
-    from booking import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    """Entry point of the ``safnama`` console script: one clear line, no traceback, on a configuration error."""
-    group = FlaskGroup(create_app=_create_app, help="Safnama: queue-aware booking for e-judicial services offices.")
-    try:
-        group.main(standalone_mode=True)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
 
 
 def check_services(app: Flask) -> None:
@@ -57,7 +40,7 @@ def check_services(app: Flask) -> None:
 
 
 # Builds the application once per worker process instead of once per job.
-WORKER_CLASS = "offices.jobs.AppWorker"
+WORKER_CLASS = "booking.worker.AppWorker"
 
 
 def start_worker(app: Flask) -> subprocess.Popen:

@@ -159,11 +159,9 @@ def deliver(message_id: int, backend: SmsBackend | None = None) -> str:
 
 def deliver_sms(message_id: int) -> str:
     """RQ job: deliver one outbox message (safe to run twice)."""
-    if has_app_context():
-        return deliver(message_id)
-    from booking import create_app
+    from booking.job_context import job_context
 
-    with create_app().app_context():
+    with job_context():
         return deliver(message_id)
 
 

@@ -24,7 +24,8 @@ def ticket_status(appointment: Appointment) -> TicketStatus:
     if ticket is None or ticket.outcome != "waiting":
         return TicketStatus(ticket, None, None)
     from offices.estimates import office_models
-    from offices.live import position_in_line, read_live_loads
+    from offices.live import read_live_loads
+    from offices.queue_ops import position_in_line
 
     ahead = position_in_line(ticket)
     if ahead is None:

@@ -1,9 +1,10 @@
 """Background jobs on RQ: live estimates, forecasts, reminders and notices by SMS, no-shows, refits, aggregates,
 and the demo's simulated activity.
 
-Every job takes ids (never objects), runs inside an application context (:func:`job_context` creates the
-application once per worker process when the worker has none) and is safe to run twice: periodic jobs have
-one RQ job id per period, every SMS a dedupe key.
+Every job takes ids (never objects), runs inside an application context (:func:`booking.job_context.job_context`:
+the worker's application, built once per worker process by :class:`booking.worker.AppWorker`) and is safe to
+run twice: periodic jobs have one RQ job id per period, every SMS a dedupe key. Queue actions reach the jobs
+through :data:`offices.queue_ops.queue_changed` (:func:`init_app` connects :func:`after_queue_event`).
 
 Scheduling uses RQ's own scheduler (the worker runs ``--with-scheduler``): :func:`minute_tick` does the
 per-minute work, enqueues the 15-minute, hourly and nightly jobs under ids of their period, and schedules the
@@ -12,20 +13,20 @@ next tick with ``Queue.enqueue_in``. A lease key in Redis (:func:`keep_schedule_
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import math
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from flask import Flask, current_app, has_app_context, url_for
-from rq import Retry, Worker
+from flask import current_app, url_for
+from rq import Retry
 from sqlalchemy import select
 
 from booking.dates import clock, iran_weekday, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
+from booking.job_context import job_context
 
 log = logging.getLogger(__name__)
 
@@ -33,44 +34,12 @@ LEASE_KEY = "safnama:schedule:lease"
 LEASE_SECONDS = 150
 TICK_SECONDS = 60
 TURN_NEAR_AHEAD = 3
-_app: Flask | None = None
 _last_lease_check = 0.0
-
-
-class AppWorker(Worker):
-    """An RQ worker that builds the application once, before it forks a work horse per job, so that each
-    job starts without re-creating it: ``rq worker --with-scheduler -w offices.jobs.AppWorker``."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        global _app
-        super().__init__(*args, **kwargs)
-        if _app is None and not has_app_context():
-            from booking import create_app
-
-            _app = create_app()
 
 
 def retry_policy() -> Retry:
     """Retries with backoff: 10 s, 30 s, 2 min."""
     return Retry(max=3, interval=[10, 30, 120])
-
-
-@contextlib.contextmanager
-def job_context() -> Iterator[Flask]:
-    """The application context a job runs in: the current one, or one made once per worker process."""
-    global _app
-    if has_app_context():
-        yield current_app._get_current_object()
-        return
-    if _app is None:
-        from booking import create_app
-
-        _app = create_app()
-    with _app.app_context():
-        try:
-            yield _app
-        finally:
-            db.session.remove()
 
 
 def _queue():
@@ -97,6 +66,13 @@ def _enqueue_once(job_id: str, func, *args, at_front: bool = False, **kwargs) ->
 
 
 # ------------------------------------------------------------------------------------------ after an event
+
+def init_app(app) -> None:
+    """Enqueue the follow-up jobs after every queue action (:data:`offices.queue_ops.queue_changed`)."""
+    from offices.queue_ops import queue_changed
+
+    queue_changed.connect(after_queue_event)  # a weak reference to a module function: kept while it lives
+
 
 def after_queue_event(office_id: int, event_kind: str | None = None, ticket_id: int | None = None) -> None:
     """Called after every queue action (committed): enqueue the office's recompute, and the survey after a

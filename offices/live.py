@@ -224,16 +224,6 @@ def rebuild_live_state(office_ids: Sequence[int] | None = None, chunk: int = 500
     return len(ids)
 
 
-def position_in_line(ticket: QueueTicket) -> int | None:
-    """People ahead of a waiting ticket in its office's line (by the call policy's order), or None."""
-    from offices.queue_ops import ordered_waiting
-
-    if ticket.outcome != TicketOutcome.WAITING.value:
-        return None
-    order = [t.id for t in ordered_waiting(ticket.office_id)]
-    return order.index(ticket.id) if ticket.id in order else None
-
-
 def waiting_counts(office_ids: Sequence[int]) -> dict[int, int]:
     """People waiting now per office, from the database (used by tests and the bench)."""
     counts: dict[int, int] = defaultdict(int)

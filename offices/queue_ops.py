@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -102,6 +103,14 @@ def _candidates(office_id: int, service_type_ids: Sequence[int] | None = None,
     if service_type_ids:
         query = query.where(QueueTicket.service_type_id.in_(service_type_ids))
     return [Candidate(*row) for row in db.session.execute(query)]
+
+
+def position_in_line(ticket: QueueTicket) -> int | None:
+    """People ahead of a waiting ticket in its office's line (by the call policy's order), or None."""
+    if ticket.outcome != TicketOutcome.WAITING.value:
+        return None
+    order = [t.id for t in ordered_waiting(ticket.office_id)]
+    return order.index(ticket.id) if ticket.id in order else None
 
 
 def ordered_waiting(office_id: int, now: dt.datetime | None = None) -> list[QueueTicket]:
@@ -479,19 +488,23 @@ def undo_last(office: Office, actor: User | None, now: dt.datetime | None = None
 
 # ---------------------------------------------------------------------------------------------- after a change
 
+#: Sent after every committed queue action, with ``office_id``, ``event_kind`` and ``ticket_id``: the jobs
+#: (:func:`offices.jobs.after_queue_event`) listen, so that this module needs nothing of them.
+queue_changed = Namespace().signal("queue-changed")
+
+
 def publish(office_id: int, event_kind: str | None = None, ticket_id: int | None = None) -> None:
-    """After the commit: refresh the office's live load in Redis and enqueue the follow-up jobs.
+    """After the commit: refresh the office's live load in Redis and tell the listeners (the follow-up jobs).
 
     Neither may fail the operation: Redis away only leaves the live state to be rebuilt later.
     """
-    from offices import jobs
     from offices.live import REDIS_ERRORS, refresh_live_load
 
     try:
         refresh_live_load(office_id)
     except REDIS_ERRORS as exc:  # pragma: no cover - refresh_live_load already swallows write errors
         log.warning("live load of office %s not refreshed: %s", office_id, exc)
-    jobs.after_queue_event(office_id, event_kind, ticket_id)
+    queue_changed.send(office_id, event_kind=event_kind, ticket_id=ticket_id)
 
 
 def commit_and_publish(office_id: int, event_kind: str | None = None, ticket_id: int | None = None) -> None:

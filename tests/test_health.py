@@ -30,7 +30,11 @@ def test_healthz_is_200_with_a_real_worker(app, client) -> None:
         assert response.get_json()["workers"]["count"] == 1
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: what is checked here is /healthz, not the shutdown
+            worker.kill()
+            worker.wait(timeout=30)
 
 
 def test_healthz_is_503_when_the_database_is_down(backend) -> None:

@@ -6,7 +6,7 @@ from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from booking.api import bp
+from booking.api.blueprint import bp
 from booking.api.spec import documented, json_response, path_param, problem_response
 from booking.service_errors import NotFound
 from offices import records

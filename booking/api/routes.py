@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from booking import appointments, en_route, finder, otp, slots
-from booking.api import bp
+from booking.api.blueprint import bp
 from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema
 from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
 from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query

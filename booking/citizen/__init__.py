@@ -1,8 +1,7 @@
 """Citizens' pages: find an office, the recommendation, office page, booking, tickets, my appointments."""
 from __future__ import annotations
 
-from flask import Blueprint
+from booking.citizen.blueprint import bp
+from booking.citizen import views  # noqa: F401  (registers its routes)
 
-bp = Blueprint("citizen", __name__)
-
-from booking.citizen import views  # noqa: E402,F401  (registers the views on the blueprint)
+__all__ = ["bp"]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from booking import appointments, en_route, finder, otp, slots
 from booking.api.serialize import reason_text
-from booking.citizen import bp
+from booking.citizen.blueprint import bp
 from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
 from booking.citizen.ics import appointment_ics
 from booking.dates import ascii_digits, clock, to_tehran, utcnow

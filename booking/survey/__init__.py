@@ -4,8 +4,7 @@ The link arrives by SMS once the citizen has been served; the answer feeds the s
 """
 from __future__ import annotations
 
-from flask import Blueprint
+from booking.survey.blueprint import bp
+from booking.survey import views  # noqa: F401  (registers its routes)
 
-bp = Blueprint("survey", __name__)
-
-from booking.survey import views  # noqa: E402,F401  (registers the routes)
+__all__ = ["bp"]

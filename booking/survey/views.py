@@ -5,7 +5,7 @@ from flask import render_template, request
 
 from booking.dates import ascii_digits
 from booking.extensions import db
-from booking.survey import bp
+from booking.survey.blueprint import bp
 from booking.survey.feedback import SurveyError, record_feedback, survey_target
 
 

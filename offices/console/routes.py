@@ -15,7 +15,7 @@ from booking.extensions import db
 from booking.i18n import local_digits
 from offices import queue_ops
 from offices.auth import operator_required
-from offices.console import bp
+from offices.console.blueprint import bp
 from offices.console.board import lobby_state
 from offices.console.board import office_board as build_board
 from offices.models import Office, Role

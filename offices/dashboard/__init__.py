@@ -5,11 +5,8 @@ form and status page).
 """
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-public_bp = Blueprint("complaints", __name__, url_prefix="/complaints")
-
-from offices.dashboard import public_views, views  # noqa: F401  (registers the routes)
+from offices.dashboard.blueprint import bp, public_bp
+from offices.dashboard import public_views  # noqa: F401  (registers its routes)
+from offices.dashboard import views  # noqa: F401  (registers its routes)
 
 __all__ = ["bp", "public_bp"]

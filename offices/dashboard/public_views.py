@@ -7,7 +7,7 @@ from sqlalchemy import select
 from booking.dates import ascii_digits
 from booking.extensions import db
 from offices.dashboard import complaints as complaint_ops
-from offices.dashboard import public_bp
+from offices.dashboard.blueprint import public_bp
 from offices.dashboard.forms import STATUS_LABELS, ComplaintForm
 from offices.models import Office
 

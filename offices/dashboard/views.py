@@ -19,7 +19,7 @@ from booking.extensions import db
 from booking.i18n import current_locale
 from offices import heatmaps, kpis, whatif
 from offices.auth import supervisor_required
-from offices.dashboard import bp
+from offices.dashboard.blueprint import bp
 from offices.dashboard import complaints as complaint_ops
 from offices.dashboard.access import can_see_unit, home_unit
 from offices.models import Office

@@ -4,10 +4,7 @@ The service functions are in :mod:`offices.planning.service`; the SVG map in :mo
 """
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("planning", __name__, url_prefix="/planning")
-
-from offices.planning import views  # noqa: E402,F401  (registers the routes)
+from offices.planning.blueprint import bp
+from offices.planning import views  # noqa: F401  (registers its routes)
 
 __all__ = ["bp"]

@@ -299,7 +299,7 @@ def progress(run: PlanRun, now: dt.datetime | None = None) -> float:
 def run_plan(run_id: int) -> Optional[dict[str, Any]]:
     """RQ job: simulate the plan of a :class:`PlanRun` and store the result in it; safe to run twice (a run
     that is already done is left as it is). Returns the result."""
-    from offices.jobs import job_context
+    from booking.job_context import job_context
 
     with job_context():
         run = db.session.get(PlanRun, run_id)

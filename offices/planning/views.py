@@ -15,7 +15,8 @@ from booking.extensions import db
 from booking.i18n import current_locale
 from offices.auth import supervisor_required
 from offices.models import Province
-from offices.planning import bp, service
+from offices.planning import service
+from offices.planning.blueprint import bp
 from offices.planning.maps import plan_map
 
 

@@ -4,10 +4,7 @@ The figures come from :mod:`offices.records`; these views only parse, look up an
 """
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("records", __name__)
-
-from offices.record_pages import views  # noqa: E402,F401  (registers the routes)
+from offices.record_pages.blueprint import bp
+from offices.record_pages import views  # noqa: F401  (registers its routes)
 
 __all__ = ["bp"]

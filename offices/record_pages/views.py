@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from offices import records
-from offices.record_pages import bp
+from offices.record_pages.blueprint import bp
 
 
 @bp.get("/records")

@@ -72,8 +72,9 @@ def production_served(database_url: str, redis_url: str, workers: int = 2,
         web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                                 "--graceful-timeout", "5", "--log-level", "warning",
                                 "wsgi:app"], cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out)
-        worker = subprocess.Popen([str(BIN / "rq"), "worker", "--url", env["REDIS_URL"], "--with-scheduler",
-                                   "default"], cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out)
+        worker = subprocess.Popen([str(BIN / "rq"), "worker", "-w", "booking.worker.AppWorker", "--url",
+                                   env["REDIS_URL"], "--with-scheduler", "default"],
+                                  cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base + "/healthz", web)

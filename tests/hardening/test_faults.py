@@ -159,10 +159,22 @@ class _ProviderHandler(http.server.BaseHTTPRequestHandler):
 
 def _worker(env: dict[str, str], log: Path, burst: bool = True, scheduler: bool = True) -> subprocess.Popen:
     """An ``rq worker`` process; what it prints goes to ``log`` (appended), for the failure messages."""
-    args = ([os.path.join(os.path.dirname(sys.executable), "rq"), "worker", "--url", env["REDIS_URL"], "default"]
+    args = ([os.path.join(os.path.dirname(sys.executable), "rq"), "worker", "-w", "booking.worker.AppWorker",
+             "--url", env["REDIS_URL"], "default"]
             + (["--with-scheduler"] if scheduler else []) + (["--burst"] if burst else []))
     with open(log, "ab") as out:
         return subprocess.Popen(args, env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """Stop a worker and its children (warm shutdown, then SIGKILL after 30 s: on a loaded machine RQ's
+    teardown can stay stuck closing its pub/sub connection after its listening thread's one-second join)."""
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(30)
 
 
 def _log_tail(log: Path, lines: int = 40) -> str:
@@ -208,8 +220,7 @@ def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: R
                 time.sleep(0.5)
             time.sleep(2)  # room for a (wrong) second delivery
         finally:
-            os.killpg(second.pid, signal.SIGTERM)
-            second.wait(30)
+            _stop_worker(second)
         from rq.job import Job
         from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
