@@ -1,4 +1,5 @@
-"""``/healthz``: the state of the database, Redis and the RQ workers, as JSON; HTTP 503 when one is down."""
+"""``/healthz``: the state of the database, Redis and the RQ workers, as JSON; HTTP 503 when one is down.
+It also says how old the offices' engine parameters are (``estimates``), which does not change the status."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -46,4 +47,9 @@ def healthz():
     states = service_states()
     healthy = all(part["ok"] for part in states.values())
     body = {"status": "ok" if healthy else "degraded", **states}
+    if states["database"]["ok"]:
+        # How old the engine's parameters are (information: a new deployment has none until its first fit).
+        from offices.estimates import estimate_ages
+
+        body["estimates"] = estimate_ages().as_json()
     return jsonify(body), (200 if healthy else 503)

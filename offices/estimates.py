@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import func, select
@@ -27,6 +28,62 @@ DEFAULT_SERVICE_CV = 0.7
 # Stand-in for "nobody seen leaving" in a vectorised model (minutes; abandonment then is negligible).
 NO_ABANDONMENT_PATIENCE = 1e5
 REFIT_DAYS = 28
+#: An office whose parameters are older than this (or missing) is refitted by the minute job's catch-up.
+STALE_AFTER = dt.timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class EstimateAges:
+    """How old the active offices' engine parameters are (hours; None when no office has any)."""
+
+    offices: int
+    fitted: int
+    stale: int
+    oldest_hours: float | None
+    newest_hours: float | None
+
+    @property
+    def missing(self) -> int:
+        return self.offices - self.fitted
+
+    def as_json(self) -> dict:
+        rounded = (lambda h: None if h is None else round(h, 1))
+        return {"offices": self.offices, "fitted": self.fitted, "missing": self.missing, "stale": self.stale,
+                "oldest_hours": rounded(self.oldest_hours), "newest_hours": rounded(self.newest_hours)}
+
+
+def estimate_ages(now: dt.datetime | None = None) -> EstimateAges:
+    """The age of the active offices' parameters, in one query."""
+    now = now or utcnow()
+    offices, fitted, stale, oldest, newest = db.session.execute(
+        select(func.count(Office.id), func.count(OfficeEstimate.office_id),
+               func.count(OfficeEstimate.office_id).filter(OfficeEstimate.fitted_at < now - STALE_AFTER),
+               func.min(OfficeEstimate.fitted_at), func.max(OfficeEstimate.fitted_at))
+        .select_from(Office).outerjoin(OfficeEstimate, OfficeEstimate.office_id == Office.id)
+        .where(Office.is_active.is_(True))).one()
+    hours = (lambda moment: None if moment is None else (now - _aware(moment)).total_seconds() / 3600.0)
+    return EstimateAges(int(offices), int(fitted), int(stale), hours(oldest), hours(newest))
+
+
+def fitted_at(office_id: int) -> dt.datetime | None:
+    """When the office's parameters were last fitted (None: never)."""
+    return db.session.scalar(select(OfficeEstimate.fitted_at).where(OfficeEstimate.office_id == office_id))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """Aggregates bypass the column type on SQLite: a naive value there is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def stale_office_ids(limit: int, now: dt.datetime | None = None, skip: Sequence[int] = ()) -> list[int]:
+    """Active offices whose parameters are missing or older than :data:`STALE_AFTER`, the oldest first
+    (missing first), leaving out ``skip``."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Office.id).outerjoin(OfficeEstimate, OfficeEstimate.office_id == Office.id)
+        .where(Office.is_active.is_(True), Office.id.not_in(list(skip)),
+               (OfficeEstimate.office_id.is_(None)) | (OfficeEstimate.fitted_at < now - STALE_AFTER))
+        .order_by(OfficeEstimate.fitted_at.is_not(None), OfficeEstimate.fitted_at, Office.id).limit(limit)))
 
 
 def _default_service_means(office_ids: Sequence[int]) -> dict[int, float]:
@@ -99,10 +156,9 @@ def refit_office(office_id: int, *, days: int = REFIT_DAYS, now: dt.datetime | N
     :class:`OfficeEstimate` and flushes; returns None (and changes nothing) when the log has nobody served.
     """
     now = now or utcnow()
-    today = to_tehran(now).date()
-    first_day = today - dt.timedelta(days=days)
+    first_day = to_tehran(now).date() - dt.timedelta(days=days)
     origin = _day_start_utc(first_day)
-    end = _day_start_utc(today)
+    end = _day_start_utc(to_tehran(now).date())
     tickets = db.session.execute(
         select(QueueTicket.arrived_at, QueueTicket.started_at, QueueTicket.ended_at, QueueTicket.outcome,
                QueueTicket.kind, ServiceType.code)
@@ -113,26 +169,48 @@ def refit_office(office_id: int, *, days: int = REFIT_DAYS, now: dt.datetime | N
     def minute(moment: dt.datetime) -> float:
         return (moment - origin).total_seconds() / 60.0
 
-    visits: list[Visit] = []
-    booked = booked_no_show = 0
+    log = OfficeLog()
     for arrived, started, ended, outcome, kind, code in tickets:
-        if kind == "booked":
-            booked += 1
-            booked_no_show += outcome == TicketOutcome.NO_SHOW.value
-        if outcome == TicketOutcome.SERVED.value and started is not None and ended is not None:
-            a = minute(arrived)
-            s = max(minute(started), a)
-            visits.append(Visit(a, s, max(minute(ended), s), code))
-        elif outcome == TicketOutcome.LEFT.value:
-            visits.append(Visit(minute(arrived), None, None, code))
-    if not any(v.start is not None for v in visits):
-        return None
+        log.add(minute(arrived), minute(started) if started is not None else None,
+                minute(ended) if ended is not None else None, outcome, kind == "booked", code)
     shifts = db.session.execute(
         select(CounterShift.opened_at, CounterShift.closed_at)
         .where(CounterShift.office_id == office_id, CounterShift.opened_at >= origin, CounterShift.opened_at < end)
         .order_by(CounterShift.opened_at)).all()
-    counters = _open_counter_intervals([(minute(o), minute(c) if c is not None else minute(o) + 60.0)
-                                        for o, c in shifts])
+    log.shifts = [(minute(o), minute(c) if c is not None else minute(o) + 60.0) for o, c in shifts]
+    return store_fit(office_id, first_day, log, now)
+
+
+@dataclass
+class OfficeLog:
+    """An office's recent log in minutes from local midnight of its first day: visits (served or left), the
+    booked citizens and how many of them did not come, and the counters' open spans."""
+
+    visits: list[Visit] = field(default_factory=list)
+    booked: int = 0
+    booked_no_show: int = 0
+    shifts: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, arrived: float, started: float | None, ended: float | None, outcome: str, booked: bool,
+            code: str | None) -> None:
+        """One ticket (minutes; ``outcome`` a :class:`TicketOutcome` value)."""
+        if booked:
+            self.booked += 1
+            self.booked_no_show += outcome == TicketOutcome.NO_SHOW.value
+        if outcome == TicketOutcome.SERVED.value and started is not None and ended is not None:
+            start = max(started, arrived)
+            self.visits.append(Visit(arrived, start, max(ended, start), code))
+        elif outcome == TicketOutcome.LEFT.value:
+            self.visits.append(Visit(arrived, None, None, code))
+
+
+def store_fit(office_id: int, first_day: dt.date, log: OfficeLog, now: dt.datetime) -> OfficeEstimate | None:
+    """Fit the engine's parameters on an office's log (:func:`queueing.fit_office`) and store them as its
+    :class:`OfficeEstimate` (added or updated, flushed); None, changing nothing, when nobody was served."""
+    visits = log.visits
+    if not any(v.start is not None for v in visits):
+        return None
+    counters = _open_counter_intervals(log.shifts)
     if not counters:
         office_counters = db.session.get(Office, office_id).counters
         first, last = visits[0].arrive, max((v.end or v.arrive) for v in visits)
@@ -151,7 +229,7 @@ def refit_office(office_id: int, *, days: int = REFIT_DAYS, now: dt.datetime | N
     estimate.service_mean = float(model.service_mean)
     estimate.service_cv = float(model.service_cv)
     estimate.patience_mean = float(model.patience_mean) if model.patience_mean is not None else None
-    estimate.no_show = booked_no_show / booked if booked else 0.1
+    estimate.no_show = log.booked_no_show / log.booked if log.booked else 0.1
     estimate.service_means = {code: round(fit.mean, 2) for code, fit in summary.service_by_type.items() if code}
     db.session.add(estimate)
     db.session.flush()

@@ -192,6 +192,7 @@ def minute_tick(schedule_next: bool = True) -> dict:
         quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
         _enqueue_once(f"forecast-{quarter:%Y%m%d%H%M}", forecast_rest_of_day)
         _enqueue_once(f"aggregate-{local:%Y%m%d%H}", aggregate_recent_hours)
+        _enqueue_once(f"refit-stale-{local:%Y%m%d%H%M}", refit_stale_offices)
         if local.hour == 2:
             _enqueue_once(f"refit-{local:%Y%m%d}", refit_all_offices)
         if schedule_next:
@@ -330,6 +331,33 @@ def aggregate_day(day_iso: str) -> int:
         written = aggregate_hours(start, start + dt.timedelta(days=1))
         db.session.commit()
         return written
+
+
+#: Offices the minute job's catch-up refits at most each minute (spread over minutes, off the request path).
+STALE_REFITS_PER_MINUTE = 10
+
+
+STALE_TRIED_KEY = "safnama:refit-stale:tried"
+#: An office the catch-up tried and could not fit (nobody served in its log yet) waits this long (seconds).
+STALE_RETRY_SECONDS = 6 * 3600
+
+
+def refit_stale_offices(limit: int = STALE_REFITS_PER_MINUTE) -> int:
+    """Every minute: refit up to ``limit`` offices whose parameters are missing or older than two days (an
+    office added since the seed, a deployment before its first nightly refit); returns offices refitted.
+    An office with nothing to fit on is tried again after six hours, so it never holds up the others."""
+    with job_context():
+        from booking.redis_conn import get_redis
+        from offices.estimates import stale_office_ids
+
+        redis = get_redis()
+        now = time.time()
+        redis.zremrangebyscore(STALE_TRIED_KEY, "-inf", now - STALE_RETRY_SECONDS)
+        tried = [int(member) for member in redis.zrange(STALE_TRIED_KEY, 0, -1)]
+        ids = stale_office_ids(limit, skip=tried)
+        if ids:
+            redis.zadd(STALE_TRIED_KEY, {str(office_id): now for office_id in ids})
+        return refit_all_offices(ids)
 
 
 def refit_all_offices(office_ids: Sequence[int] | None = None) -> int:

@@ -192,3 +192,40 @@ def test_seed_demo_command(app, runner) -> None:
     assert len(again.output.strip().splitlines()) == 1
     forced = runner.invoke(args=["seed-demo", "--offices", "35", "--days", "2", "--quiet", "--force"])
     assert forced.exit_code == 0, forced.output
+
+
+def test_seed_fits_every_office_as_the_nightly_refit_would(app) -> None:
+    from offices.estimates import refit_office
+    from offices.models import OfficeEstimate
+
+    summary = seed_demo(days=PLAIN_DAYS, end_day=PLAIN_END, **SMALL)
+    assert summary.fitted == summary.offices == db.session.scalar(select(func.count(OfficeEstimate.office_id)))
+    seeded = db.session.get(OfficeEstimate, 5)
+    # fitted the night after the history's last day, on the days before
+    assert to_tehran(seeded.fitted_at).date() == PLAIN_END + dt.timedelta(days=1)
+    figures = (seeded.service_mean, seeded.service_cv, seeded.patience_mean, seeded.no_show, seeded.visits,
+               seeded.arrivals_per_hour, seeded.service_means)
+    again = refit_office(5, now=seeded.fitted_at)  # the same fit, from the tickets written to the database
+    assert (again.service_mean, again.service_cv, again.patience_mean, again.no_show, again.visits,
+            again.arrivals_per_hour, again.service_means) == figures
+    assert seeded.visits > 100 and sum(map(sum, seeded.arrivals_per_hour)) > 0
+
+
+def test_right_after_the_seed_day_ahead_slots_predict_the_morning_peak(app, client, clock) -> None:
+    """No refit has run yet: the busiest Tehran office's slots for next Saturday's morning still show the
+    waits its fitted parameters give, not zero."""
+    from booking.models import Appointment  # noqa: F401  (the slots are made by the request)
+    from offices.models import Office, QueueTicket
+    from tests.clock import working_moment
+
+    now = clock(working_moment())
+    seed_demo(days=21, **SMALL)  # ending yesterday
+    busiest = db.session.execute(
+        select(Office.code).join(QueueTicket, QueueTicket.office_id == Office.id)
+        .where(Office.code.startswith("23")).group_by(Office.code).order_by(func.count().desc()).limit(1)).scalar()
+    today = to_tehran(now).date()
+    saturday = today + dt.timedelta(days=(-iran_weekday(today)) % 7 or 7)
+    body = client.get(f"/api/offices/{busiest}/slots?date={saturday.isoformat()}").get_json()
+    morning = [s["predicted_wait"] for s in body["slots"]
+               if 9 <= to_tehran(dt.datetime.fromisoformat(s["starts_at"])).hour < 11]
+    assert morning and max(morning) > 0, body["slots"][:6]

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from booking.dates import ascii_digits, jalali_date, persian_digits, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import current_locale
-from offices import heatmaps, kpis, whatif
+from offices import estimates, heatmaps, kpis, whatif
 from offices.auth import supervisor_required
 from offices.dashboard.blueprint import bp
 from offices.dashboard import complaints as complaint_ops
@@ -149,8 +149,10 @@ def _unit_page(unit: kpis.Unit):
         return _page_csv(page, sort, direction, rank)
     highest, lowest = page.extremes(rank) if rank else ([], [])
     rows = [] if rank else page.sorted_rows(sort, direction == "desc")
+    fitted = estimates.fitted_at(unit.id) if unit.level == "office" else None
     return render_template("dashboard/unit.html", unit=unit, page=page, rows=rows, sort=sort, direction=direction,
-                           rank=rank, rows_of=rows_of, highest=highest, lowest=lowest)
+                           rank=rank, rows_of=rows_of, highest=highest, lowest=lowest, fitted=fitted,
+                           refit_days=estimates.REFIT_DAYS)
 
 
 def _page_csv(page: kpis.KpiPage, sort: str, direction: str, rank: str | None) -> Response:

@@ -22,9 +22,10 @@ import numpy as np
 from sqlalchemy import Integer, func, insert, select, text
 from werkzeug.security import generate_password_hash
 
-from booking.dates import utcnow
+from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from offices.demo.geography import TEHRAN_PROVINCE_CODE
+from offices.estimates import REFIT_DAYS, OfficeLog, store_fit
 from offices.demo.history import (
     FEEDBACK_COMMENTS,
     OUTCOMES,
@@ -64,6 +65,7 @@ class SeedSummary:
     counter_shifts: int = 0
     feedback: int = 0
     closures: int = 0
+    fitted: int = 0
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -82,6 +84,7 @@ class SeedSummary:
             lines.append(f"History {self.first_day} .. {self.last_day}: {self.tickets:,} queue tickets, "
                          f"{self.counter_shifts:,} counter shifts, {self.feedback:,} ratings, "
                          f"{self.closures} closures.")
+            lines.append(f"Engine parameters fitted for {self.fitted} offices.")
         lines += [
             "Demo logins (username / password):",
             f"  admin / {DEMO_PASSWORDS['admin']}",
@@ -217,6 +220,42 @@ def _ticket_numbers(history: History) -> np.ndarray:
     top = int(history.t_seq.max()) if history.tickets else 0
     labels = [f"{s.letter}-{k:03d}" for s in SERVICE_CATALOGUE for k in range(top + 1)]
     return _lookup(history.t_service.astype(np.int64) * (top + 1) + history.t_seq, labels)
+
+
+def fit_seeded_offices(history: History, now: dt.datetime | None = None, days: int = REFIT_DAYS) -> int:
+    """Fit every seeded office's engine parameters on the generated log's last ``days`` days, as the nightly
+    refit (:func:`offices.estimates.refit_office`) would on the written tickets, but from the arrays in
+    memory: the site's forecasts have fitted parameters from its first minute. Returns the offices fitted."""
+    now = now or utcnow()
+    today = to_tehran(now).date()
+    first_day = today - dt.timedelta(days=days)
+    origin, end = day_midnight_utc(first_day), day_midnight_utc(today)
+    codes = [service.code for service in SERVICE_CATALOGUE]
+    recent = (history.t_arrived >= origin) & (history.t_arrived < end)
+    t_office = history.t_office[recent]
+    arrived = (history.t_arrived[recent] - origin) / 60.0
+    started, ended = ((np.where(history.t_started[recent] >= 0, history.t_started[recent] - origin, np.nan) / 60.0,
+                       np.where(history.t_ended[recent] >= 0, history.t_ended[recent] - origin, np.nan) / 60.0))
+    outcome, booked, service = history.t_outcome[recent], history.t_booked[recent], history.t_service[recent]
+    shift_recent = (history.s_opened >= origin) & (history.s_opened < end)
+    s_office = history.s_office[shift_recent]
+    opened = (history.s_opened[shift_recent] - origin) / 60.0
+    closed = np.where(history.s_closed[shift_recent] < 0, opened * 60.0 + 3600.0,
+                      history.s_closed[shift_recent] - origin) / 60.0
+    t_order, s_order = np.argsort(t_office, kind="stable"), np.argsort(s_office, kind="stable")
+    fitted = 0
+    for office in np.unique(np.concatenate([t_office, s_office])):
+        log = OfficeLog()
+        picked = t_order[np.searchsorted(t_office[t_order], office):np.searchsorted(t_office[t_order], office,
+                                                                                       side="right")]
+        for a, st, en, out, bk, sv in zip(arrived[picked].tolist(), started[picked].tolist(), ended[picked].tolist(),
+                                           outcome[picked].tolist(), booked[picked].tolist(), service[picked].tolist()):
+            log.add(a, None if st != st else st, None if en != en else en, OUTCOMES[out], bk, codes[sv])  # NaN: none
+        spans = s_order[np.searchsorted(s_office[s_order], office):np.searchsorted(s_office[s_order], office,
+                                                                                     side="right")]
+        log.shifts = sorted((float(opened[k]), float(closed[k])) for k in spans)
+        fitted += store_fit(int(office) + 1, first_day, log, now) is not None
+    return fitted
 
 
 def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> None:
@@ -520,6 +559,15 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
             db.session.execute(text("PRAGMA cache_size = -2000"))
             db.session.commit()
     summary.timings["write"] = time.perf_counter() - clock
+
+    if history is not None:
+        clock = time.perf_counter()
+        # As the nightly refit would the night after the history's last day (today for a history ending yesterday).
+        after = tehran_to_utc(dt.datetime.combine(history.days[-1] + dt.timedelta(days=1), dt.time(0, 30)))
+        now = utcnow()
+        summary.fitted = fit_seeded_offices(history, now=now if now < after + dt.timedelta(days=1) else after)
+        db.session.commit()
+        summary.timings["fit"] = time.perf_counter() - clock
 
     summary.provinces = len(network.provinces)
     summary.districts = len(network.districts)
