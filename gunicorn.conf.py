@@ -6,6 +6,27 @@ meanwhile, so a few open tabs stall the site; a threaded worker serves on its ot
 connections aside until they send a request.
 The number of worker processes is gunicorn's own setting (``-w``, or ``WEB_CONCURRENCY``); anything here
 can be overridden on the command line or in ``GUNICORN_CMD_ARGS``.
+
+Without ``REDIS_URL`` each process would start its own embedded Redis: one-time codes sent through one
+worker would be "expired" in the other, per-mobile caps would double and the public load would disagree.
+So more than one worker without ``REDIS_URL`` is refused at start, in one line.
+
+Responses say ``Server: Safnama`` rather than naming the server software.
 """
+import os
+import sys
+
+import gunicorn.http.wsgi
+
 worker_class = "gthread"
 threads = 4
+
+gunicorn.http.wsgi.SERVER = "Safnama"  # the Server header gunicorn writes on every response
+
+
+def on_starting(server) -> None:
+    """Refuse several workers on the embedded Redis (one per process) before any worker starts."""
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL", "").strip():
+        sys.stderr.write(f"error: {server.cfg.workers} workers would each start their own embedded Redis; "
+                         "set REDIS_URL to a Redis server shared by all of them, or run one worker (-w 1)\n")
+        sys.exit(2)

@@ -65,10 +65,10 @@ def register_extensions(app: Flask) -> None:
     http_cache.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from offices.models import User
+    def load_user(login_id: str):
+        from offices.auth import user_for_login
 
-        return db.session.get(User, int(user_id))
+        return user_for_login(login_id)
 
 
 # Each feature's blueprint, as "module:attribute"; the order is the order of registration.

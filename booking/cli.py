@@ -98,7 +98,9 @@ def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) 
     try:
         from werkzeug.serving import run_simple
 
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        from booking.security import BannerlessRequestHandler
+
+        run_simple(host, port, app, threaded=True, use_reloader=False, request_handler=BannerlessRequestHandler)
     finally:
         if child is not None:
             stop_worker(child)

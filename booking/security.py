@@ -8,6 +8,13 @@
   the ``mask_pii`` template filter shows a value in full only to the office handling it (its operators and
   admins) and masks it for everyone else.
 * :mod:`booking.audit` writes a row for every staff action.
+* Private pages (staff pages, tickets, "my appointments", anything a logged-in member of staff sees) carry
+  ``Cache-Control: no-store``; a 405 names the allowed methods in ``Allow``; the servers name no software
+  version (:class:`BannerlessRequestHandler` for Werkzeug's, ``gunicorn.conf.py`` for gunicorn's).
+* Cookies are ``Secure`` outside demo mode (the demo is served over plain HTTP on the local machine).
+* :func:`safe_next` keeps a ``next=`` redirect on this site; :func:`clean_text` strips bidirectional
+  control characters from free text before it is stored; :class:`SafeJSONProvider` answers JSON nested too
+  deep with 400.
 """
 from __future__ import annotations
 
@@ -16,6 +23,9 @@ import re
 from typing import Any
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
+from werkzeug.serving import WSGIRequestHandler
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -118,8 +128,27 @@ SECURITY_HEADERS = (
 )
 
 
+#: Blueprints whose every page is private: staff pages, and a complaint's status page (its text and answer).
+PRIVATE_BLUEPRINTS = frozenset({"auth", "console", "dashboard", "planning", "complaints"})
+#: Citizen pages and API answers about one person's appointments.
+PRIVATE_ENDPOINTS = frozenset({"citizen.ticket", "citizen.ticket_ics", "citizen.reschedule", "citizen.book",
+                               "citizen.cancel", "citizen.my_appointments", "citizen.forget_me",
+                               "api.get_appointment", "api.create_appointment", "api.cancel_appointment",
+                               "survey.form"})
+
+
+def is_private(endpoint: str | None) -> bool:
+    """Whether the page at this endpoint must never be stored by a browser or a proxy."""
+    from flask_login import current_user
+
+    if endpoint is not None and (endpoint in PRIVATE_ENDPOINTS or endpoint.split(".")[0] in PRIVATE_BLUEPRINTS):
+        return True
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
 def set_headers(response: Response) -> Response:
-    """``after_request``: the security headers (those a view set itself are kept)."""
+    """``after_request``: the security headers (those a view set itself are kept); ``no-store`` on private
+    pages."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS:
@@ -127,7 +156,80 @@ def set_headers(response: Response) -> Response:
             headers.add(name, value)
     if request.is_secure and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", HSTS)
+    if is_private(request.endpoint):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------- redirects
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path of this site (no scheme, no host), else None.
+
+    Control characters, spaces and backslashes are refused outright rather than cleaned: browsers drop tabs
+    and newlines from a URL and read ``\\`` as ``/``, so ``/%09/evil.example`` and ``/\\evil.example`` would
+    leave the site, and CR/LF would break the ``Location`` header.
+    """
+    from urllib.parse import urlsplit
+
+    if not target or "\\" in target or _CONTROL.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+# ---------------------------------------------------------------- free text
+
+#: Bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069)
+#: and the left-to-right and right-to-left marks (U+200E, U+200F). An override turns what staff read around
+#: ("gpj.exe" shows as "exe.jpg"); Persian text needs none of them (the zero-width non-joiner is kept).
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI_TABLE = {ord(ch): None for ch in BIDI_CONTROLS}
+
+
+def clean_text(text: str | None) -> str:
+    """Free text as it is stored: bidirectional control characters removed, outer spaces stripped."""
+    return (text or "").translate(_BIDI_TABLE).strip()
+
+
+# ---------------------------------------------------------------- JSON bodies
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deep for the parser is a 400, not a ``RecursionError``."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            from flask_babel import gettext as _
+
+            error = BadRequest(_("The JSON in the request is nested too deeply."))
+            error.safnama_detail = True  # type: ignore[attr-defined]
+            raise error from None
+
+
+# ---------------------------------------------------------------- servers
+
+SERVER_NAME = "Safnama"
+
+
+class BannerlessRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without its ``Server: Werkzeug/… Python/…`` banner."""
+
+    def version_string(self) -> str:
+        return SERVER_NAME
+
+
+def secure_cookies(app: Flask) -> None:
+    """Session and remember-me cookies ``Secure`` outside demo mode (the session also holds the CSRF token)."""
+    secure = not app.config.get("DEMO_MODE")
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
 
 
 def init_app(app: Flask) -> None:
@@ -135,6 +237,8 @@ def init_app(app: Flask) -> None:
     from booking import audit
 
     install_log_masking()
+    secure_cookies(app)
+    app.json = SafeJSONProvider(app)
     app.after_request(set_headers)
     app.add_template_filter(mask_pii, "mask_pii")
     audit.init_app(app)

@@ -248,8 +248,6 @@ class User(UserMixin, db.Model):
     province_id: Mapped[Optional[int]] = mapped_column(ForeignKey("provinces.id"))
     district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     office: Mapped[Optional[Office]] = relationship()
     province: Mapped[Optional[Province]] = relationship()
@@ -271,6 +269,25 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    #: The secret of the login this user object was loaded for (set by :mod:`offices.auth`, not stored).
+    login_token = None  # type: str | None
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember-me cookies name
+        return self.login_token or ""
+
+
+class StaffLogin(db.Model):
+    """One login of a member of staff on one browser. The session and remember-me cookies carry its secret
+    (only a digest is stored), so it ends on logout, when it expires, and when the password changes (the
+    password stamp no longer matches)."""
+
+    __tablename__ = "staff_logins"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the secret, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    password_stamp: Mapped[str] = mapped_column(String(64))  # SHA-256 of the password hash at login
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class OfficeEstimate(db.Model):

@@ -48,8 +48,11 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     instance = tmp_path_factory.mktemp(f"instance-{request.param}")
     # No simulated operators in the minute job: they would act on the tests' offices during Tehran's opening
     # hours, so a test's result would depend on the time of day (tests call ``demo_activity`` directly).
+    # Demo mode as ``scripts/run`` serves it (the browser tests read codes from the SMS outbox page); tests of
+    # the production settings build their own application with DEMO_MODE off.
     config: dict[str, Any] = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret",
-                              "SERVER_NAME": None, "DEMO_ACTIVITY": False}
+                              "SERVER_NAME": None, "DEMO_MODE": True,
+                              "DEMO_ACTIVITY": False}
     keeper = None
     if request.param == "sqlite":
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'test.sqlite3'}"

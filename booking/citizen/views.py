@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from booking import appointments, en_route, finder, otp, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
+from booking.citizen import owner as owner_proof
 from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
 from booking.citizen.ics import appointment_ics
 from booking.dates import ascii_digits, clock, to_tehran, utcnow
@@ -22,8 +23,6 @@ from booking.models import TimeSlot
 from booking.notifications import confirm_booking, confirm_cancellation
 from booking.service_errors import InvalidInput, ServiceError
 from offices.live import REDIS_ERRORS
-
-OWNER_SESSION_MINUTES = 15
 
 
 def _position(values: Mapping[str, str] | None = None) -> tuple[float, float] | None:
@@ -253,13 +252,7 @@ def reschedule(tracking_code: str):
 
 
 def _verified_owner() -> tuple[str, str] | None:
-    kept = session.get("citizen_owner")
-    if not kept:
-        return None
-    if dt.datetime.fromisoformat(kept["until"]) < utcnow():
-        session.pop("citizen_owner", None)
-        return None
-    return kept["national_id"], kept["mobile"]
+    return owner_proof.verified()
 
 
 @bp.route("/my", methods=["GET", "POST"])
@@ -272,9 +265,7 @@ def my_appointments():
             national_id = normalise_national_id(form.get("national_id"))
             if form.get("action") == "confirm":
                 mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "my_appointments")
-                session["citizen_owner"] = {
-                    "national_id": national_id, "mobile": mobile,
-                    "until": (utcnow() + dt.timedelta(minutes=OWNER_SESSION_MINUTES)).isoformat()}
+                owner_proof.remember(national_id, mobile)
                 return redirect(url_for("citizen.my_appointments"))
             otp.send_code(form.get("mobile"), "my_appointments")
             db.session.commit()
@@ -291,7 +282,7 @@ def my_appointments():
 
 @bp.post("/my/logout")
 def forget_me():
-    session.pop("citizen_owner", None)
+    owner_proof.forget()
     return redirect(url_for("citizen.my_appointments"))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from booking.dates import utcnow
 from booking.extensions import db
 from booking.models import Appointment, Feedback
+from booking.security import clean_text
 from offices.models import QueueTicket
 
 MAX_COMMENT = 1000
@@ -56,7 +57,7 @@ def record_feedback(tracking_code: str, rating: int, comment: str = "") -> Feedb
     """
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise SurveyError(str(_l("Choose a rating from 1 to 5.")), 422)
-    comment = (comment or "").strip()
+    comment = clean_text(comment)
     if len(comment) > MAX_COMMENT:
         raise SurveyError(str(_l("The comment may be at most %(n)s characters.", n=MAX_COMMENT)), 422)
     target = survey_target(tracking_code)

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 
 from booking.dates import ascii_digits, utcnow
 from booking.extensions import db
+from booking.security import clean_text
 from offices.kpis import Unit, scope_filter
 from offices.models import Complaint, ComplaintStatus, District, Office, User
 
@@ -41,11 +42,11 @@ def normalise_code(code: str) -> str:
 
 def file_complaint(office: Office, text: str, contact: str = "", appointment_code: str = "") -> Complaint:
     """Store a new complaint about ``office`` and return it (with its public tracking code)."""
-    text = (text or "").strip()
+    text = clean_text(text)
     if len(text) < 10:
         raise ComplaintError("too short")
     complaint = Complaint(public_code=new_public_code(), office_id=office.id, text=text[:4000],
-                          contact=(contact or "").strip()[:120],
+                          contact=clean_text(contact)[:120],
                           appointment_code=ascii_digits(appointment_code or "").strip().upper()[:16] or None,
                           status=ComplaintStatus.NEW.value, answer="")
     db.session.add(complaint)
@@ -71,10 +72,11 @@ def answer_complaint(complaint: Complaint, supervisor: User, status: str, answer
     """Set a complaint's status and answer."""
     if status not in STATUSES:
         raise ComplaintError("unknown status")
-    if status == ComplaintStatus.RESOLVED.value and not (answer or "").strip():
+    answer = clean_text(answer)
+    if status == ComplaintStatus.RESOLVED.value and not answer:
         raise ComplaintError("answer required")
     complaint.status = status
-    complaint.answer = (answer or "").strip()[:4000]
+    complaint.answer = answer[:4000]
     complaint.answered_by_id = supervisor.id
     complaint.updated_at = utcnow()
     db.session.flush()

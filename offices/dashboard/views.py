@@ -1,9 +1,7 @@
 """Supervisors' dashboard pages. Each view parses its arguments, checks access, calls one service function, renders."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from collections.abc import Iterable
 from typing import Any, NoReturn
@@ -14,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from booking.csv_export import csv_response
 from booking.dates import ascii_digits, jalali_date, persian_digits, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import current_locale
@@ -79,18 +78,6 @@ def parse_day(raw: str | None, default: dt.date) -> dt.date:
         return dt.date(y, m, d)
     except (ValueError, TypeError):
         fail(400, _("“%(value)s” is not a date; write it as 1405/09/03.", value=(raw or "")[:20]))
-
-
-def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
-    """A CSV download (UTF-8 with a byte-order mark, so that spreadsheet programs read the Persian names)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def unit_url(unit: kpis.Unit, **args: Any) -> str:

@@ -444,7 +444,7 @@ def write_network(network: OfficeNetwork, history: History | None) -> int:
     users += [{"username": f"op-{o.code}", "password_hash": hashes["operator"],
                    "full_name": f"اپراتور دفتر {fa_digits(o.code)}", "role": "operator", "office_id": i + 1}
               for i, o in enumerate(network.offices)]
-    defaults = {"office_id": None, "scope": None, "province_id": None, "district_id": None, "active": True, "failed_logins": 0}
+    defaults = {"office_id": None, "scope": None, "province_id": None, "district_id": None, "active": True}
     session.execute(insert(User), [dict(defaults, id=k + 1, **row) for k, row in enumerate(users)])
     return len(users)
 

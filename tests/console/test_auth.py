@@ -1,4 +1,4 @@
-"""Staff login, lockout and the scope rules."""
+"""Staff login, throttling and the scope rules."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,15 +14,16 @@ def test_login_page_is_persian_and_has_a_form(client):
     assert "ورود" in page.get_data(as_text=True)
 
 
-def test_wrong_password_is_refused_and_locks_after_repeated_failures(client, make_office, make_user):
+def test_wrong_password_is_refused_and_throttled_after_repeated_failures(client, make_office, make_user):
     user = make_user("operator", office=make_office())
     db.session.commit()
     for _ in range(MAX_FAILED_LOGINS):
         assert client.post("/login", data={"username": user.username, "password": "wrong"}).status_code == 401
-    locked = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert locked.status_code == 401
-    db.session.refresh(user)
-    assert user.locked_until is not None
+    throttled = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+    elsewhere = client.post("/login", data={"username": user.username, "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    assert elsewhere.status_code == 302
 
 
 def test_login_then_logout(client, make_office, make_user):

@@ -163,9 +163,10 @@ def test_matrix_covers_the_console_and_the_dashboard(app):
 def test_role_against_every_staff_route(app, cast: Cast, complaint_code: str, role: str):
     client = app.test_client()
     if role == "citizen":
-        with client.session_transaction() as session:
-            session["citizen_owner"] = {"national_id": "0499370899", "mobile": "09121234567",
-                                        "until": "2999-01-01T00:00:00+00:00"}
+        from booking.citizen import owner
+
+        with client.session_transaction() as session, app.test_request_context():
+            session[owner.SESSION_KEY] = owner.remember("0499370899", "09121234567")
     elif role != "anonymous":
         log_in(client, cast.users[role])
     wrong = []
