@@ -40,6 +40,7 @@ from wtforms.validators import DataRequired, Length
 
 from booking.dates import utcnow
 from booking.extensions import db, login_manager
+from booking.i18n import local_digits
 from booking.security import safe_next
 from offices.models import District, Office, Role, Scope, StaffLogin, User
 
@@ -81,7 +82,7 @@ class LoginThrottled(LoginRefused):
         self.retry_after = retry_after
         minutes = max(1, math.ceil(retry_after / 60))
         super().__init__(_("Too many wrong passwords for this username from here. "
-                           "Please try again in %(minutes)s minutes.", minutes=minutes))
+                           "Please try again in %(minutes)s minutes.", minutes=local_digits(minutes)))
 
 
 # ---------------------------------------------------------------- throttling
