@@ -8,8 +8,7 @@
   the ``mask_pii`` template filter shows a value in full only to the office handling it (its operators and
   admins) and masks it for everyone else.
 * :mod:`booking.audit` writes a row for every staff action.
-* Private pages (staff pages, tickets, "my appointments", anything a logged-in member of staff sees) carry
-  ``Cache-Control: no-store``; a 405 names the allowed methods in ``Allow``; the servers name no software
+* A 405 names the allowed methods in ``Allow`` (:mod:`booking.errors`); the servers name no software
   version (:class:`BannerlessRequestHandler` for Werkzeug's, ``gunicorn.conf.py`` for gunicorn's).
 * Cookies are ``Secure`` outside demo mode (the demo is served over plain HTTP on the local machine).
 * :func:`safe_next` keeps a ``next=`` redirect on this site; :func:`clean_text` strips bidirectional
@@ -128,27 +127,8 @@ SECURITY_HEADERS = (
 )
 
 
-#: Blueprints whose every page is private: staff pages, and a complaint's status page (its text and answer).
-PRIVATE_BLUEPRINTS = frozenset({"auth", "console", "dashboard", "planning", "complaints"})
-#: Citizen pages and API answers about one person's appointments.
-PRIVATE_ENDPOINTS = frozenset({"citizen.ticket", "citizen.ticket_ics", "citizen.reschedule", "citizen.book",
-                               "citizen.cancel", "citizen.my_appointments", "citizen.forget_me",
-                               "api.get_appointment", "api.create_appointment", "api.cancel_appointment",
-                               "survey.form"})
-
-
-def is_private(endpoint: str | None) -> bool:
-    """Whether the page at this endpoint must never be stored by a browser or a proxy."""
-    from flask_login import current_user
-
-    if endpoint is not None and (endpoint in PRIVATE_ENDPOINTS or endpoint.split(".")[0] in PRIVATE_BLUEPRINTS):
-        return True
-    return bool(getattr(current_user, "is_authenticated", False))
-
-
 def set_headers(response: Response) -> Response:
-    """``after_request``: the security headers (those a view set itself are kept); ``no-store`` on private
-    pages."""
+    """``after_request``: the security headers (those a view set itself are kept)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS:
@@ -156,8 +136,6 @@ def set_headers(response: Response) -> Response:
             headers.add(name, value)
     if request.is_secure and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", HSTS)
-    if is_private(request.endpoint):
-        headers["Cache-Control"] = "no-store"
     return response
 
 
