@@ -164,8 +164,9 @@ def safe_next(target: str | None) -> str | None:
 # ---------------------------------------------------------------- free text
 
 #: Bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069)
-#: and the left-to-right and right-to-left marks (U+200E, U+200F). An override turns what staff read around
-#: ("gpj.exe" shows as "exe.jpg"); Persian text needs none of them (the zero-width non-joiner is kept).
+#: and the left-to-right, right-to-left and Arabic letter marks (U+200E, U+200F, U+061C). An override turns
+#: what staff read around ("gpj.exe" shows as "exe.jpg"); Persian text needs none of them (the zero-width
+#: non-joiner, part of Persian spelling, is kept).
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 _BIDI_TABLE = {ord(ch): None for ch in BIDI_CONTROLS}
 

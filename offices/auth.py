@@ -152,7 +152,8 @@ def _known_device() -> dict[str, Any] | None:
         value = _device_serializer().loads(raw, max_age=int(KNOWN_DEVICE_LIFETIME.total_seconds()))
     except BadSignature:
         return None
-    if not isinstance(value, dict) or not isinstance(value.get("id"), str) or not isinstance(value.get("users"), list):
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str) \
+            or not isinstance(value.get("users"), list):
         return None
     return value
 
@@ -187,8 +188,9 @@ def start_login(user: User, remember: bool) -> str:
     now = utcnow()
     db.session.execute(delete(StaffLogin).where(StaffLogin.user_id == user.id, StaffLogin.expires_at <= now))
     token = secrets.token_urlsafe(32)
+    lifetime = REMEMBER_LIFETIME if remember else SESSION_LIFETIME
     db.session.add(StaffLogin(digest=_digest(token), user_id=user.id, password_stamp=_digest(user.password_hash),
-                              created_at=now, expires_at=now + (REMEMBER_LIFETIME if remember else SESSION_LIFETIME)))
+                              created_at=now, expires_at=now + lifetime))
     db.session.flush()
     user.login_token = token
     return token
