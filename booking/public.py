@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
-from booking.security import safe_next
+from booking.redirects import safe_next
 from offices import directory
 
 bp = Blueprint("public", __name__)

@@ -11,9 +11,8 @@
 * A 405 names the allowed methods in ``Allow`` (:mod:`booking.errors`); the servers name no software
   version (:class:`BannerlessRequestHandler` for Werkzeug's, ``gunicorn.conf.py`` for gunicorn's).
 * Cookies are ``Secure`` outside demo mode (the demo is served over plain HTTP on the local machine).
-* :func:`safe_next` keeps a ``next=`` redirect on this site; :func:`clean_text` strips bidirectional
-  control characters from free text before it is stored; :class:`SafeJSONProvider` answers JSON nested too
-  deep with 400.
+* :func:`clean_text` strips bidirectional control characters from free text before it is stored;
+  :class:`SafeJSONProvider` answers JSON nested too deep with 400. (``next=`` redirects: :mod:`booking.redirects`.)
 """
 from __future__ import annotations
 
@@ -137,28 +136,6 @@ def set_headers(response: Response) -> Response:
     if request.is_secure and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", HSTS)
     return response
-
-
-# ---------------------------------------------------------------- redirects
-
-_CONTROL = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]")
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path of this site (no scheme, no host), else None.
-
-    Control characters, spaces and backslashes are refused outright rather than cleaned: browsers drop tabs
-    and newlines from a URL and read ``\\`` as ``/``, so ``/%09/evil.example`` and ``/\\evil.example`` would
-    leave the site, and CR/LF would break the ``Location`` header.
-    """
-    from urllib.parse import urlsplit
-
-    if not target or "\\" in target or _CONTROL.search(target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 # ---------------------------------------------------------------- free text

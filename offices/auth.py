@@ -41,7 +41,7 @@ from wtforms.validators import DataRequired, Length
 from booking.dates import utcnow
 from booking.extensions import db, login_manager
 from booking.i18n import local_digits
-from booking.security import safe_next
+from booking.redirects import safe_next
 from offices.models import District, Office, Role, Scope, StaffLogin, User
 
 bp = Blueprint("auth", __name__)
