@@ -11,7 +11,8 @@
 * A 405 names the allowed methods in ``Allow`` (:mod:`booking.errors`); the servers name no software
   version (:class:`BannerlessRequestHandler` for Werkzeug's, ``gunicorn.conf.py`` for gunicorn's).
 * Cookies are ``Secure`` outside demo mode (the demo is served over plain HTTP on the local machine).
-* :func:`clean_text` strips bidirectional control characters from free text before it is stored;
+* :func:`clean_text` strips bidirectional control characters from free text before it is stored, and writes
+  Arabic yeh and kaf as the Persian letters;
   :class:`SafeJSONProvider` answers JSON nested too deep with 400. (``next=`` redirects: :mod:`booking.redirects`.)
 """
 from __future__ import annotations
@@ -145,12 +146,17 @@ def set_headers(response: Response) -> Response:
 #: what staff read around ("gpj.exe" shows as "exe.jpg"); Persian text needs none of them (the zero-width
 #: non-joiner, part of Persian spelling, is kept).
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-_BIDI_TABLE = {ord(ch): None for ch in BIDI_CONTROLS}
+#: An Arabic keyboard layout (the default on many phones) types Arabic yeh and kaf, which look like the
+#: Persian letters but are other characters: a search for «کارت» would not find «كارت». Stored as ی and ک.
+ARABIC_TO_PERSIAN = {"\u064a": "\u06cc", "\u0643": "\u06a9"}  # ي → ی, ك → ک
+_STORED_TEXT = {**{ord(ch): None for ch in BIDI_CONTROLS}, **{ord(a): p for a, p in ARABIC_TO_PERSIAN.items()}}
 
 
 def clean_text(text: str | None) -> str:
-    """Free text as it is stored: bidirectional control characters removed, outer spaces stripped."""
-    return (text or "").translate(_BIDI_TABLE).strip()
+    """Free text as it is stored (the one function every typed text passes through at the input boundary:
+    complaints, survey comments, supervisors' answers): bidirectional control characters removed, Arabic
+    yeh and kaf written as the Persian ی and ک, outer spaces stripped."""
+    return (text or "").translate(_STORED_TEXT).strip()
 
 
 # ---------------------------------------------------------------- JSON bodies

@@ -22,6 +22,7 @@ class ComplaintError(ValueError):
 
 
 CODE_LENGTH = 8
+MAX_TEXT = 4000  # characters of a complaint (the column's size)
 
 
 def new_public_code() -> str:
@@ -45,7 +46,9 @@ def file_complaint(office: Office, text: str, contact: str = "", appointment_cod
     text = clean_text(text)
     if len(text) < 10:
         raise ComplaintError("too short")
-    complaint = Complaint(public_code=new_public_code(), office_id=office.id, text=text[:4000],
+    if len(text) > MAX_TEXT:
+        raise ComplaintError("too long")
+    complaint = Complaint(public_code=new_public_code(), office_id=office.id, text=text,
                           contact=clean_text(contact)[:120],
                           appointment_code=ascii_digits(appointment_code or "").strip().upper()[:16] or None,
                           status=ComplaintStatus.NEW.value, answer="")

@@ -7,13 +7,16 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from booking.security import clean_text
+
 STATUS_LABELS = (("new", _l("New")), ("in_review", _l("In review")), ("resolved", _l("Resolved")))
 
 
 class ComplaintForm(FlaskForm):
     office = StringField(_l("Office code"), validators=[DataRequired(), Length(max=16)])
     appointment_code = StringField(_l("Booking tracking code (optional)"), validators=[Optional(), Length(max=16)])
-    text = TextAreaField(_l("Your complaint or report"), validators=[DataRequired(), Length(min=10, max=4000)])
+    text = TextAreaField(_l("Your complaint or report"), validators=[DataRequired(), Length(min=10, max=4000)],
+                         filters=[clean_text])
     contact = StringField(_l("Mobile or e-mail for the answer (optional)"), validators=[Optional(), Length(max=120)])
 
 

@@ -31,7 +31,7 @@ def new():
             return redirect(url_for("complaints.status", code=complaint.public_code, new=1))
     elif request.method == "POST":
         status = 422
-    return render_template("dashboard/complaint_new.html", form=form), status
+    return render_template("dashboard/complaint_new.html", form=form, max_text=complaint_ops.MAX_TEXT), status
 
 
 def _unknown_office() -> str:
