@@ -104,10 +104,23 @@ def _operators_at_counters(office_id: int, since: dt.datetime) -> dict[int, str]
     return found
 
 
+LOBBY_CALLS = 6  # the last calls the lobby screen lists
+
+
 def lobby_state(office: Office, now: dt.datetime | None = None) -> dict:
-    """What the lobby screen shows, as JSON-ready data: now serving (ticket → counter), next tickets, the wait."""
+    """What the lobby screen shows, as JSON-ready data: the last tickets called (ticket → counter, newest
+    first), now serving, next tickets, the wait.
+
+    Each call has a ``key`` that changes with every call, a ticket called again (after "back to line")
+    included: the screen chimes when the newest key is one it has not seen.
+    """
     now = now or utcnow()
     start = today_start_utc(now)
+    calls = list(db.session.execute(
+        select(QueueTicket.id, QueueTicket.number, QueueTicket.counter_no, QueueTicket.called_at)
+        .where(QueueTicket.office_id == office.id, QueueTicket.called_at.is_not(None),
+               QueueTicket.arrived_at >= start)
+        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc()).limit(LOBBY_CALLS)))
     serving = list(db.session.execute(
         select(QueueTicket.number, QueueTicket.counter_no, QueueTicket.outcome)
         .where(QueueTicket.office_id == office.id, QueueTicket.outcome.in_(ACTIVE), QueueTicket.arrived_at >= start)
@@ -115,6 +128,8 @@ def lobby_state(office: Office, now: dt.datetime | None = None) -> dict:
     load = read_live_loads([office.id])[office.id]
     return {
         "office": office.code,
+        "calls": [{"ticket": number, "counter": counter, "key": f"{ticket_id}@{called_at.isoformat()}"}
+                  for ticket_id, number, counter, called_at in calls],
         "serving": [{"ticket": number, "counter": counter, "called": outcome == TicketOutcome.CALLED.value}
                     for number, counter, outcome in serving],
         "next": [t.number for t in ordered_waiting(office.id, now)[:8]],

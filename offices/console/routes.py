@@ -158,7 +158,7 @@ EVENT_OF_ACTION = {"finish": "finish"}
 @bp.post("/console/<office_code>/<action>")
 @operator_required
 def act(office_code: str, action: str):
-    """Do one queue action; a failure rolls back and shows the reason with a 4xx status."""
+    """Do one queue action; a failure rolls back and shows the reason (with a 4xx status to a script)."""
     handler = ACTIONS.get(action)
     if handler is None:
         abort(404)
@@ -176,14 +176,14 @@ def act(office_code: str, action: str):
 
 
 def _respond(office: Office, message: str, status: int):
+    """The answer to an action: JSON with the status that fits for a script; for the page, the message
+    flashed and a redirect (303) back to the board, failures included, so that the browser never stays on
+    the POST's address and no reload re-sends an action."""
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": status < 400, "message": message}), status
-    if status < 400:
-        flash(message, "info")
-        return redirect(url_for("console.office_board", office_code=office.code))
-    flash(message, "error")
-    return render_template("console/board.html", board=build_board(office), form=ActionForm(),
-                           my_counter=session.get(f"counter:{office.id}")), status
+    if message:
+        flash(message, "info" if status < 400 else "error")
+    return redirect(url_for("console.office_board", office_code=office.code), 303)
 
 
 @bp.post("/console/<office_code>/my-counter")
@@ -196,7 +196,7 @@ def choose_counter(office_code: str):
     if not number or not 1 <= number <= office.counters:
         return _respond(office, _("This office has counters 1 to %(n)s.", n=office.counters), 422)
     session[f"counter:{office.id}"] = number
-    return redirect(url_for("console.office_board", office_code=office.code))
+    return redirect(url_for("console.office_board", office_code=office.code), 303)
 
 
 # ------------------------------------------------------------------------------ lobby display (public)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from flask_babel import refresh
 
@@ -34,8 +35,8 @@ def test_actions_through_http_change_the_public_load(client, login, make_office,
     appointment = make_appointment(office, service, utcnow() + dt.timedelta(minutes=3), code="QWER2345")
     login(make_user("operator", office=office))
     base = f"/console/{office.code}"
-    assert client.post(f"{base}/counter-open", data={"counter": 1}).status_code == 302
-    assert client.post(f"{base}/check-in", data={"query": "QWER2345"}).status_code == 302
+    assert client.post(f"{base}/counter-open", data={"counter": 1}).status_code == 303
+    assert client.post(f"{base}/check-in", data={"query": "QWER2345"}).status_code == 303
     for _ in range(2):
         client.post(f"{base}/walk-in", data={"service": service.code})
     assert read_live_loads([office.id])[office.id].waiting == 3
@@ -50,24 +51,35 @@ def test_actions_through_http_change_the_public_load(client, login, make_office,
     refresh()  # the test's application context outlives the requests: forget the locale chosen so far
     english = client.post(f"{base}/walk-in?lang=en", data={"service": service.code})
     refresh()
-    assert english.status_code == 302
+    assert english.status_code == 303
     # The booked citizen is K-001 and the two walk-ins K-002 and K-003; English keeps Latin digits.
     assert "New ticket \u2066K-004\u2069." in client.get(f"{base}?lang=en").get_data(as_text=True)
     refresh()
 
 
 def test_bad_input_gets_a_clear_4xx(client, login, make_office, make_service, make_user):
+    """A script (asking for JSON) gets the status that fits; the page is sent back to the board (303) with
+    the reason flashed, so that its address is never the POST's and a reload cannot repeat the action."""
     service = make_service()
     office = make_office(services=[service])
     login(make_user("operator", office=office))
     base = f"/console/{office.code}"
-    assert client.post(f"{base}/check-in", data={"query": "NOPE1234"}).status_code == 404
-    assert client.post(f"{base}/call", data={"counter": 1}).status_code == 422  # closed
-    assert client.post(f"{base}/counter-open", data={"counter": 99}).status_code == 422
-    assert client.post(f"{base}/finish", data={"ticket": "abc"}).status_code == 400
-    assert client.post(f"{base}/walk-in", data={"service": "nope"}).status_code == 422
-    assert client.post(f"{base}/undo").status_code == 422
+    as_json = {"Accept": "application/json"}
+    refused = {
+        "check-in": ({"query": "NOPE1234"}, 404), "call": ({"counter": 1}, 422),  # the counter is closed
+        "counter-open": ({"counter": 99}, 422), "finish": ({"ticket": "abc"}, 400),
+        "walk-in": ({"service": "nope"}, 422), "undo": ({}, 422),
+    }
+    for action, (data, status) in refused.items():
+        answer = client.post(f"{base}/{action}", data=data, headers=as_json)
+        assert answer.status_code == status, action
+        assert answer.get_json()["ok"] is False and answer.get_json()["message"]
+        page = client.post(f"{base}/{action}", data=data)
+        assert page.status_code == 303 and page.headers["Location"] == base, action
+        board = client.get(base).get_data(as_text=True)
+        assert 'class="flash flash-error"' in board and html.escape(answer.get_json()["message"]) in board
     assert client.post(f"{base}/explode").status_code == 404
+    assert client.post(f"{base}/my-counter", data={"counter": 7}).headers["Location"] == base
 
 
 def test_lobby_display_is_public(client, make_office, make_service):
