@@ -1,0 +1,460 @@
+"""The one forecast behind every wait a citizen sees: an office, a moment, the predicted wait (mean, P50, P90).
+
+:func:`forecast_waits` answers for many ``(office, moment)`` pairs at once. For each office it uses
+
+* the office's hours and closures: a moment when the office is closed is answered with the next opening
+  (``Forecast.opens_at``) and the wait predicted at that opening;
+* the counters expected at each hour: today, the counters open now (from the live load) until the end of
+  the current hour, then the counter timetable learned from the counter shifts of the last four weeks
+  (:class:`~offices.models.OfficeHourlyStats` ``counter_minutes``, by weekday and hour), else the counters
+  installed;
+* the hourly walk-in arrival profile: the fitted one (:class:`~offices.models.OfficeEstimate`, less the
+  share of booked arrivals seen in those hours), else the walk-ins of the last four weeks' hourly figures,
+  else the walk-in reserve of the counters filled to 80 % (the office's typical service times);
+* the appointments booked in the slots between the start and the moment (each comes with probability
+  ``1 - no_show``);
+* when the moment is today and the office has opened: the live load (people waiting, in service, counters
+  open); otherwise an empty office at the day's opening.
+
+The engine is :meth:`queueing.OfficeModel.wait_at` on minutes from Tehran midnight; offices that start from
+the same minute and close at the same minute are solved together on one grid of horizons every
+:data:`GRID` minutes (a moment between two grid points is interpolated), so that an office's figure does
+not depend on which other offices or moments were asked with it: every page and the API show the same
+number for the same office and moment.
+
+The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
+``FORECAST_PROFILE_TTL`` seconds (default 60; 0 under testing); a call costs one query for the bookings and
+one Redis ``MGET`` for the live loads, whatever the number of offices.
+
+Units: minutes, arrivals per hour, moments in UTC.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+
+from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
+from booking.extensions import db
+from offices.models import (Closure, Office, OfficeEstimate, OfficeHourlyStats, OpeningHours, ServiceType,
+                            office_services)
+from queueing import OfficeModel
+
+#: Minutes between the horizons the engine is solved at (moments in between are interpolated).
+GRID = 5.0
+#: Weeks of hourly figures the counter timetable and the walk-in history are learned from.
+HISTORY_DAYS = 28
+#: Days searched ahead for the next opening.
+SCAN_DAYS = 60
+DEFAULT_SERVICE_MINUTES = 12.0
+DEFAULT_SERVICE_CV = 0.7
+DEFAULT_NO_SHOW = 0.1
+_CACHE_KEY = "safnama.forecast_profiles"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the forecast knows of an office beside its live load (see the module docstring).
+
+    ``hours``: weekday (0 Saturday) -> (opens, closes) in minutes from midnight; ``walkins`` and ``counters``:
+    (7, 24) arrays by weekday and hour (walk-ins per hour, counters expected open).
+    """
+
+    office_id: int
+    installed: int
+    hours: dict[int, tuple[int, int]]
+    closed: frozenset[dt.date]
+    service_mean: float
+    service_cv: float
+    patience_mean: float | None
+    no_show: float
+    walkins: np.ndarray
+    counters: np.ndarray
+    demand_source: str  # "estimate", "history" or "typical"
+    counters_source: str  # "shifts" or "installed"
+
+    def opening(self, day: dt.date) -> tuple[int, int] | None:
+        """(opens, closes) minutes of the day, or None when the office is closed that day."""
+        if day in self.closed:
+            return None
+        return self.hours.get(iran_weekday(day))
+
+    def next_open(self, local: dt.datetime) -> tuple[dt.date, int] | None:
+        """The day and minute the office is open at ``local`` (Tehran, naive), or opens next after it."""
+        minute = local.hour * 60 + local.minute + local.second / 60.0
+        for offset in range(SCAN_DAYS):
+            day = local.date() + dt.timedelta(days=offset)
+            hours = self.opening(day)
+            if hours is None:
+                continue
+            opens, closes = hours
+            if offset == 0:
+                if opens <= minute < closes:
+                    return day, minute  # type: ignore[return-value]
+                if minute < opens:
+                    return day, opens
+                continue
+            return day, opens
+        return None
+
+    def expected_counters(self, day: dt.date, hour: int) -> int:
+        """Counters expected open in an hour the office is open (at least one)."""
+        return max(1, int(round(float(self.counters[iran_weekday(day), hour]))))
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The predicted wait of a citizen arriving at an office at a moment.
+
+    Attributes:
+        office_id: the office.
+        asked: the moment asked (UTC).
+        at: the moment the wait is predicted for: ``asked``, or the next opening when the office is closed then.
+        mean, p50, p90: the wait in minutes.
+        is_open: whether the office is open at ``asked``.
+        opens_at: the next opening (UTC) when closed at ``asked``; None when open (or no opening within
+            :data:`SCAN_DAYS` days: then the waits are 0).
+        counters: counters expected open at ``at``.
+        counters_open: counters open now (live), when ``at`` is today; else None.
+        no_counter_open: ``at`` is now or later today, the office has opened and no counter is open yet.
+        source: where the figures come from: ``live`` or ``opening`` (the state started from), the demand
+            (``estimate``, ``history``, ``typical``) and the counters (``shifts``, ``installed``), joined by
+            ``+``.
+    """
+
+    office_id: int
+    asked: dt.datetime
+    at: dt.datetime
+    mean: float
+    p50: float
+    p90: float
+    is_open: bool
+    opens_at: dt.datetime | None
+    counters: int
+    counters_open: int | None
+    no_counter_open: bool
+    source: str
+
+
+def _minutes(value: dt.time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
+    """Profiles of offices from the database: six grouped queries, whatever the number of offices."""
+    offices = {row[0]: row for row in db.session.execute(
+        select(Office.id, Office.counters, Office.walkin_reserve).where(Office.id.in_(ids)))}
+    hours: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for office_id, weekday, opens, closes in db.session.execute(
+            select(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
+            .where(OpeningHours.office_id.in_(ids))):
+        if _minutes(closes) > _minutes(opens):
+            hours[office_id][weekday] = (_minutes(opens), _minutes(closes))
+    closed: dict[int | None, set[dt.date]] = defaultdict(set)
+    for office_id, day in db.session.execute(
+            select(Closure.office_id, Closure.day).where(
+                Closure.day >= today, Closure.day <= today + dt.timedelta(days=SCAN_DAYS),
+                Closure.office_id.in_(ids) | Closure.office_id.is_(None))):
+        closed[office_id].add(day)
+    estimates = {e.office_id: e for e in db.session.scalars(
+        select(OfficeEstimate).where(OfficeEstimate.office_id.in_(ids)))}
+    typical = dict(db.session.execute(
+        select(office_services.c.office_id, func.avg(ServiceType.typical_minutes))
+        .join(ServiceType, ServiceType.id == office_services.c.service_type_id)
+        .where(office_services.c.office_id.in_(ids)).group_by(office_services.c.office_id)).all())
+    # The last four weeks' hourly figures, by office, weekday and hour.
+    since = tehran_to_utc(dt.datetime.combine(today - dt.timedelta(days=HISTORY_DAYS), dt.time()))
+    until = tehran_to_utc(dt.datetime.combine(today, dt.time()))
+    s = OfficeHourlyStats
+    shape = (7, 24)
+    arrivals = defaultdict(lambda: np.zeros(shape))
+    booked = defaultdict(lambda: np.zeros(shape))
+    counter_minutes = defaultdict(lambda: np.zeros(shape))
+    served = defaultdict(float)
+    service_sum = defaultdict(float)
+    days: dict[int, set[dt.date]] = defaultdict(set)
+    for office_id, start, n_arr, n_booked, minutes, n_served, service in db.session.execute(
+            select(s.office_id, s.hour_start, s.arrivals, s.booked_arrivals, s.counter_minutes, s.served,
+                   s.service_sum).where(s.office_id.in_(ids), s.hour_start >= since, s.hour_start < until)):
+        local = to_tehran(start)
+        w, h = iran_weekday(local.date()), local.hour
+        arrivals[office_id][w, h] += n_arr or 0
+        booked[office_id][w, h] += n_booked or 0
+        counter_minutes[office_id][w, h] += minutes or 0.0
+        served[office_id] += n_served or 0
+        service_sum[office_id] += service or 0.0
+        if (n_arr or 0) > 0 or (minutes or 0) > 0:
+            days[office_id].add(local.date())
+    profiles = {}
+    for office_id in ids:
+        row = offices.get(office_id)
+        if row is None:
+            continue
+        installed = max(1, int(row[1] or 1))
+        observed = np.zeros(7)
+        for day in days.get(office_id, ()):
+            observed[iran_weekday(day)] += 1
+        per_day = np.maximum(observed, 1.0)[:, None]
+        estimate = estimates.get(office_id)
+        walkin_history = np.maximum(arrivals[office_id] - booked[office_id], 0.0) / per_day \
+            if office_id in arrivals else None
+        if estimate is not None and estimate.service_mean and estimate.service_mean > 0:
+            service_mean, service_cv = float(estimate.service_mean), max(float(estimate.service_cv), 0.0)
+        elif served.get(office_id):
+            service_mean, service_cv = service_sum[office_id] / served[office_id], DEFAULT_SERVICE_CV
+        else:
+            service_mean, service_cv = float(typical.get(office_id) or DEFAULT_SERVICE_MINUTES), DEFAULT_SERVICE_CV
+        service_mean = max(service_mean, 0.5)
+        profile_ok = estimate is not None and estimate.arrivals_per_hour and \
+            np.asarray(estimate.arrivals_per_hour, dtype=float).shape == shape
+        if profile_ok:
+            walkins = np.asarray(estimate.arrivals_per_hour, dtype=float).copy()
+            if office_id in arrivals:  # the fitted profile counts every arrival: keep the walk-ins' share
+                total = arrivals[office_id]
+                share = np.where(total > 0, 1.0 - booked[office_id] / np.maximum(total, 1.0), 1.0)
+                walkins *= np.clip(share, 0.0, 1.0)
+            demand_source = "estimate"
+        elif walkin_history is not None and walkin_history.sum() > 0:
+            walkins, demand_source = walkin_history, "history"
+        else:
+            walkins = np.full(shape, 0.8 * float(row[2] or 0.0) * installed * 60.0 / service_mean)
+            demand_source = "typical"
+        if office_id in counter_minutes and counter_minutes[office_id].sum() > 0:
+            counters, counters_source = counter_minutes[office_id] / 60.0 / per_day, "shifts"
+        else:
+            counters, counters_source = np.full(shape, float(installed)), "installed"
+        office_hours = hours.get(office_id, {})
+        open_mask = np.zeros(shape, dtype=bool)
+        for weekday, (opens, closes) in office_hours.items():
+            open_mask[weekday, opens // 60:(closes + 59) // 60] = True
+        patience = estimate.patience_mean if estimate is not None and estimate.patience_mean else None
+        profiles[office_id] = Profile(
+            office_id=office_id, installed=installed, hours=dict(office_hours),
+            closed=frozenset(closed.get(office_id, set()) | closed.get(None, set())),
+            service_mean=service_mean, service_cv=service_cv, patience_mean=patience,
+            no_show=min(max(float(estimate.no_show), 0.0), 1.0) if estimate is not None else DEFAULT_NO_SHOW,
+            walkins=np.where(open_mask, walkins, 0.0), counters=counters, demand_source=demand_source,
+            counters_source=counters_source)
+    return profiles
+
+
+def office_profiles(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, Profile]:
+    """The offices' profiles, from the process cache (``FORECAST_PROFILE_TTL`` seconds) or the database."""
+    ids = list(dict.fromkeys(office_ids))
+    today = to_tehran(now or utcnow()).date()
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("FORECAST_PROFILE_TTL", 0.0 if app.testing else 60.0))
+    cache: dict[int, tuple[float, dt.date, Profile]] = app.extensions.setdefault(_CACHE_KEY, {})
+    clock = time.monotonic()
+    found = {}
+    for office_id in ids:
+        kept = cache.get(office_id)
+        if kept is not None and kept[1] == today and clock - kept[0] < ttl:
+            found[office_id] = kept[2]
+    missing = [i for i in ids if i not in found]
+    if missing:
+        loaded = _load_profiles(missing, today)
+        found.update(loaded)
+        if ttl > 0:
+            for office_id, profile in loaded.items():
+                cache[office_id] = (clock, today, profile)
+    return found
+
+
+@dataclass
+class _Run:
+    """One office's day solved from one state: ``start`` minute (from midnight) to ``end`` (closing)."""
+
+    profile: Profile
+    day: dt.date
+    start: float
+    end: float
+    waiting: float
+    busy: float
+    live_counters: int | None  # counters open now (today), None otherwise
+    live: bool
+
+    def timetable(self) -> list[tuple[float, float, int]]:
+        """Counters from the opening to the closing (the last count carries on after it)."""
+        opens, closes = self.profile.opening(self.day)  # type: ignore[misc]
+        rows: list[tuple[float, float, int]] = []
+        for hour in range(opens // 60, (closes + 59) // 60):
+            lo, hi = max(opens, 60 * hour), min(closes, 60 * hour + 60)
+            if hi <= lo:
+                continue
+            count = self.profile.expected_counters(self.day, hour)
+            if self.live_counters and lo <= self.start < hi:  # today: the counters open now, to the hour's end
+                if self.start > lo:
+                    rows.append((lo, self.start, count))
+                rows.append((self.start, hi, self.live_counters))
+                continue
+            rows.append((lo, hi, count))
+        return rows
+
+    def counters_at(self, minute: float) -> int:
+        table = self.timetable()
+        count = table[0][2]
+        for lo, _hi, n in table:
+            if lo <= minute:
+                count = n
+        return count
+
+
+def _day_moment(day: dt.date, minute: float) -> dt.datetime:
+    return tehran_to_utc(dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute))
+
+
+def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datetime | None = None,
+                   loads: Mapping[int, object] | None = None) -> list[Forecast | None]:
+    """The predicted wait of a citizen arriving at each ``(office id, moment)``.
+
+    Args:
+        requests: pairs of an office id and a moment (aware UTC).
+        now: the present (default the site's clock); moments before it are answered as now.
+        loads: the offices' live loads (:class:`offices.live.LiveLoad` by office id) when the caller has
+            read them; otherwise read with one ``MGET`` for the offices asked about today.
+
+    Returns:
+        One :class:`Forecast` per request, in order; None for an unknown office.
+    """
+    now = now or utcnow()
+    local_now = to_tehran(now).replace(tzinfo=None)
+    today = local_now.date()
+    now_minute = local_now.hour * 60 + local_now.minute + local_now.second / 60.0
+    profiles = office_profiles([office_id for office_id, _ in requests], now)
+
+    # Where each request lands: its own moment when open, else the next opening.
+    targets: list[tuple[Profile, dt.datetime, bool, dt.date, float] | None] = []
+    for office_id, moment in requests:
+        profile = profiles.get(office_id)
+        if profile is None:
+            targets.append(None)
+            continue
+        local = to_tehran(max(moment, now)).replace(tzinfo=None)
+        found = profile.next_open(local)
+        if found is None:
+            targets.append((profile, moment, False, local.date(), -1.0))
+            continue
+        day, minute = found
+        is_open = day == local.date() and minute == local.hour * 60 + local.minute + local.second / 60.0
+        targets.append((profile, moment, is_open, day, float(minute)))
+
+    today_ids = sorted({t[0].office_id for t in targets if t is not None and t[3] == today and t[4] >= 0})
+    if today_ids and loads is None:
+        from offices.live import read_live_loads
+
+        loads = read_live_loads(today_ids)
+    loads = loads or {}
+
+    runs: dict[tuple[int, dt.date], _Run] = {}
+    for target in targets:
+        if target is None or target[4] < 0:
+            continue
+        profile, _moment, _open, day, _minute = target
+        key = (profile.office_id, day)
+        if key in runs:
+            continue
+        opens, closes = profile.opening(day)  # type: ignore[misc]
+        load = loads.get(profile.office_id) if day == today else None
+        if day == today and load is not None:
+            start = max(float(opens), now_minute)
+            counters_open = int(getattr(load, "counters_open", 0) or 0)
+            runs[key] = _Run(profile, day, start, float(closes), float(getattr(load, "waiting", 0) or 0),
+                             float(min(getattr(load, "in_service", 0) or 0, counters_open)) if counters_open else 0.0,
+                             counters_open or None, now_minute >= opens)
+        else:
+            runs[key] = _Run(profile, day, float(opens), float(closes), 0.0, 0.0, None, False)
+
+    results = _solve(list(runs.values()))
+    answers: list[Forecast | None] = []
+    for (office_id, moment), target in zip(requests, targets):
+        if target is None:
+            answers.append(None)
+            continue
+        profile, asked, is_open, day, minute = target
+        if minute < 0:
+            answers.append(Forecast(office_id, asked, asked, 0.0, 0.0, 0.0, False, None, 0, None, False,
+                                    "closed"))
+            continue
+        run = runs[(office_id, day)]
+        grid, wait = results[(office_id, day)]
+        h = min(max(minute - run.start, 0.0), float(grid[-1]))
+        mean, p50, p90 = (float(np.interp(h, grid, series)) for series in wait)
+        counters = run.counters_at(max(minute, run.start))
+        counters_open = int(getattr(loads.get(office_id), "counters_open", 0) or 0) if day == today else None
+        source = "+".join(("live" if run.live else "opening", profile.demand_source, profile.counters_source))
+        answers.append(Forecast(
+            office_id=office_id, asked=asked, at=asked if is_open else _day_moment(day, minute),
+            mean=mean, p50=p50, p90=p90, is_open=is_open,
+            opens_at=None if is_open else _day_moment(day, minute), counters=counters,
+            counters_open=counters_open, no_counter_open=run.live and not counters_open,
+            source=source))
+    return answers
+
+
+def forecast_wait(office_id: int, moment: dt.datetime | None = None, *, now: dt.datetime | None = None,
+                  loads: Mapping[int, object] | None = None) -> Forecast | None:
+    """:func:`forecast_waits` for one office and one moment (default now)."""
+    now = now or utcnow()
+    return forecast_waits([(office_id, moment or now)], now=now, loads=loads)[0]
+
+
+def _booked(runs: list[_Run], length: int) -> np.ndarray | None:
+    """Appointments per minute ahead of each run's start (runs x ``length``), one query for all."""
+    if not runs:
+        return None
+    from booking.models import TimeSlot
+
+    first = min(_day_moment(r.day, r.start) for r in runs)
+    last = max(_day_moment(r.day, r.start + length) for r in runs)
+    where = {(r.profile.office_id, r.day): k for k, r in enumerate(runs)}
+    out = np.zeros((len(runs), length))
+    for office_id, starts_at, booked in db.session.execute(
+            select(TimeSlot.office_id, TimeSlot.starts_at, TimeSlot.booked).where(
+                TimeSlot.office_id.in_(sorted({r.profile.office_id for r in runs})),
+                TimeSlot.starts_at >= first, TimeSlot.starts_at < last, TimeSlot.booked > 0)):
+        local = to_tehran(starts_at)
+        k = where.get((office_id, local.date()))
+        if k is None:
+            continue
+        ahead = local.hour * 60 + local.minute - runs[k].start
+        if 0 <= ahead < length:
+            out[k, int(ahead)] += booked
+    return out if out.any() else None
+
+
+def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+    """The engine over the runs, grouped by (start, end) so that each run is solved on its own grid."""
+    groups: dict[tuple[float, float], list[_Run]] = defaultdict(list)
+    for run in runs:
+        groups[(run.start, run.end)].append(run)
+    out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
+    for (start, end), members in groups.items():
+        span = max(end - start, 0.0)
+        grid = np.arange(0.0, span + GRID, GRID)
+        length = int(math.ceil(grid[-1])) + 1
+        booked = _booked(members, length)
+        model = OfficeModel(
+            counters=[r.timetable() for r in members],
+            service_mean=np.array([r.profile.service_mean for r in members]),
+            service_cv=np.array([r.profile.service_cv for r in members]),
+            arrivals_per_hour=np.array([r.profile.walkins[iran_weekday(r.day)] for r in members]),
+            patience_mean=np.array([r.profile.patience_mean or np.inf for r in members]),
+            open_minutes=1440.0, no_show=np.array([r.profile.no_show for r in members]))
+        wait = model.wait_at(grid, np.array([r.waiting for r in members]), np.array([r.busy for r in members]),
+                             now=start, booked=booked)
+        mean, p50, p90 = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
+                          for a in (wait.mean, wait.p50, wait.p90))
+        for k, run in enumerate(members):
+            out[(run.profile.office_id, run.day)] = (grid, (mean[k], p50[k], p90[k]))
+    return out
+
+
+__all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "office_profiles"]

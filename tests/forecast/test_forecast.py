@@ -1,0 +1,137 @@
+"""The one forecast (offices.forecast): hours, closed days, counters expected, walk-ins, bookings, live state."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from booking.dates import TEHRAN, tehran_to_utc, to_tehran
+from booking.extensions import db
+from offices.forecast import forecast_wait, forecast_waits
+from offices.models import Closure, CounterShift, OfficeEstimate, OfficeHourlyStats, QueueTicket
+from tests.clock import FRIDAY, THURSDAY, TUESDAY, tehran_moment
+
+
+def busy_profile(per_hour: float = 20.0) -> list[list[float]]:
+    """Walk-ins per hour by weekday (Saturday first) and hour: ``per_hour`` from 7:00 to 15:00."""
+    return [[per_hour if 7 <= h < 15 else 0.0 for h in range(24)] for _ in range(7)]
+
+
+def fitted(office, per_hour: float = 20.0, service: float = 10.0) -> OfficeEstimate:
+    estimate = OfficeEstimate(office_id=office.id, arrivals_per_hour=busy_profile(per_hour), service_mean=service,
+                              service_cv=1.0, patience_mean=None, no_show=0.1, visits=1000,
+                              fitted_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    db.session.add(estimate)
+    db.session.flush()
+    return estimate
+
+
+def at(moment: dt.datetime, hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
+    local = to_tehran(moment).date() + dt.timedelta(days=days)
+    return tehran_to_utc(dt.datetime.combine(local, dt.time(hour, minute)))
+
+
+def test_a_working_day_later_is_longer_than_an_empty_opening(clock, make_office):
+    now = clock(tehran_moment(TUESDAY, 7, 0))
+    office = make_office(counters=3)
+    fitted(office)
+    early, late = forecast_waits([(office.id, at(now, 7, 30)), (office.id, at(now, 11, 0))], now=now)
+    assert early.is_open and late.is_open and early.opens_at is None
+    assert early.mean == pytest.approx(0.0, abs=0.5)
+    assert late.mean > 5.0 and late.p90 > late.p50 >= 0.0
+    assert late.source == "opening+estimate+installed"
+    assert late.counters == 3
+
+
+def test_friday_is_closed_and_answers_the_next_opening(clock, make_office):
+    now = clock(tehran_moment(FRIDAY, 11))
+    office = make_office(counters=3)
+    fitted(office)
+    got = forecast_wait(office.id, now)
+    assert not got.is_open
+    opens = to_tehran(got.opens_at)
+    assert opens.weekday() == 5 and (opens.hour, opens.minute) == (7, 30)  # Saturday 07:30
+    assert got.at == got.opens_at
+
+
+def test_thursday_afternoon_and_a_closure_move_to_the_next_opening(clock, make_office):
+    now = clock(tehran_moment(THURSDAY, 15))
+    office = make_office(counters=3)
+    saturday = to_tehran(now).date() + dt.timedelta(days=2)
+    db.session.add(Closure(office_id=office.id, day=saturday, reason_fa="تعطیل", reason_en="closed"))
+    db.session.flush()
+    got = forecast_wait(office.id, now)
+    assert not got.is_open
+    assert to_tehran(got.opens_at).date() == saturday + dt.timedelta(days=1)
+
+
+def test_before_opening_today_the_wait_is_that_at_opening(clock, make_office):
+    now = clock(tehran_moment(TUESDAY, 6, 0))
+    office = make_office(counters=3)
+    fitted(office)
+    got = forecast_wait(office.id, now)
+    assert not got.is_open and to_tehran(got.opens_at).time() == dt.time(7, 30)
+
+
+def test_no_counter_open_yet_uses_the_expected_counters(clock, make_office, make_service):
+    now = clock(tehran_moment(TUESDAY, 9, 0))
+    office = make_office(counters=2)
+    fitted(office)
+    service = office.services[0]
+    for k in range(8):
+        db.session.add(QueueTicket(office_id=office.id, service_type_id=service.id, number=k + 1,
+                                   kind="walk_in", arrived_at=now - dt.timedelta(minutes=30 - k)))
+    db.session.flush()
+    got = forecast_wait(office.id, now)
+    assert got.is_open and got.no_counter_open and got.counters_open == 0
+    assert got.counters == 2
+    assert got.mean > 10.0  # eight people ahead of two counters: never "0 minutes"
+    assert got.source.startswith("live+")
+
+
+def test_the_learned_timetable_and_open_counters_change_the_wait(clock, make_office):
+    now = clock(tehran_moment(TUESDAY, 9, 0))
+    office = make_office(counters=4)
+    fitted(office, per_hour=16.0)
+    # The last four Tuesdays: one counter open all day.
+    for week in range(1, 5):
+        day = to_tehran(now).date() - dt.timedelta(days=7 * week)
+        for hour in range(7, 15):
+            db.session.add(OfficeHourlyStats(office_id=office.id,
+                                             hour_start=tehran_to_utc(dt.datetime.combine(day, dt.time(hour))),
+                                             arrivals=16, booked_arrivals=0, counter_minutes=60.0))
+    db.session.flush()
+    later = at(now, 12)
+    one = forecast_wait(office.id, later, now=now, loads={})
+    assert one.counters == 1 and one.source.endswith("+shifts")
+    # Today four counters are open now: the first hour uses them, the rest the timetable.
+    for n in range(4):
+        db.session.add(CounterShift(office_id=office.id, counter_no=n + 1, opened_at=now - dt.timedelta(hours=1)))
+    db.session.flush()
+    soon = forecast_wait(office.id, at(now, 9, 30))
+    assert soon.counters == 4 and soon.counters_open == 4 and not soon.no_counter_open
+
+
+def test_bookings_in_between_lengthen_the_wait(clock, make_office):
+    from booking.slots import ensure_slots
+
+    now = clock(tehran_moment(TUESDAY, 7, 0))
+    office = make_office(counters=2)
+    fitted(office, per_hour=8.0)
+    target = at(now, 10, 0)
+    before = forecast_wait(office.id, target)
+    for slot in ensure_slots(office, to_tehran(now).date()):
+        if slot.starts_at < target:
+            slot.capacity = max(slot.capacity, 4)
+            slot.booked = 4
+    db.session.flush()
+    after = forecast_wait(office.id, target)
+    assert after.mean > before.mean + 5.0
+
+
+def test_without_any_fit_the_wait_comes_from_history_or_typical_times(clock, make_office):
+    now = clock(tehran_moment(TUESDAY, 7, 0))
+    office = make_office(counters=1, walkin_reserve=0.9)
+    got = forecast_wait(office.id, at(now, 12))
+    assert got.source == "opening+typical+installed"
+    assert got.mean > 1.0  # one counter, walk-ins filling 80 % of it: not "0 minutes"
