@@ -34,6 +34,7 @@ from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_l
 from offices.live import KEY as LIVE_KEY
 from offices.live import TTL as LIVE_TTL
 from offices.models import District, Office, OpeningHours, Province, ServiceType, office_services
+from queueing.model import Wait
 from queueing.recommender import EnRoute, OfficeState, Recommendation, recommend, travel_minutes
 
 INDEX_TTL = 60.0  # seconds
@@ -443,6 +444,9 @@ class Suggestion:
     en_route: int
     load: LiveLoad | None
     is_nearest: bool
+    opens_at: dt.datetime | None = None  # the office is closed when the citizen would arrive: its next opening
+    no_counter_open: bool = False  # open, but no counter is open yet (the wait uses the counters expected)
+    counters: int = 0  # counters expected on arrival
 
     @property
     def total_min(self) -> float:
@@ -454,6 +458,7 @@ class RecommendationResult:
     suggestions: list[Suggestion]
     nearest: Suggestion | None
     at: dt.datetime
+    next_opening: bool = False  # no office offering the service is open then: the suggestions are for openings
 
 
 def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], en_route.EnRouteReading]:
@@ -514,15 +519,24 @@ def _en_route(ids: list[int], at: dt.datetime, reading: en_route.EnRouteReading)
 
 def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt.datetime | None = None,
                       k: int = 5, spread: bool = True) -> RecommendationResult:
-    """The ``k`` best offices for a citizen at ``(lat, lon)``: travel plus the wait predicted on arrival,
-    counting the citizens already on their way to each.
+    """The ``k`` best offices for a citizen at ``(lat, lon)``: travel plus the wait predicted on arrival
+    (:func:`offices.forecast.forecast_waits` at the arrival moment), counting the citizens already on their
+    way to each in the ranking.
+
+    An office closed when the citizen would arrive is never suggested for that moment. Asked about now
+    (``at`` None) when none of the candidates is open, the suggestions are the offices' next openings, each
+    with the wait predicted at its opening (``Suggestion.opens_at``, ``next_opening``).
 
     Only the ``CANDIDATES`` nearest offices offering the service are weighed (a farther office cannot win
     on travel plus wait in a city; it keeps the answer fast over thousands of offices). Once the process
-    caches are warm (office cards, engine parameters: loaded ``NEIGHBOURHOOD`` offices at a time), the
-    answer needs no database query and one Redis round trip.
+    caches are warm (office cards, engine parameters and forecast profiles: loaded ``NEIGHBOURHOOD``
+    offices at a time), the answer needs one database query (the slots booked) and two Redis round trips.
     """
-    at = at or utcnow()
+    from offices.forecast import forecast_waits, office_profiles
+
+    asked_now = at is None
+    now = utcnow()
+    at = at or now
     index = office_index()
     mask = index.services.get(service, np.zeros(index.ids.size, dtype=bool)) if service else \
         np.ones(index.ids.size, dtype=bool)
@@ -540,22 +554,48 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     else:
         near = chosen[np.argsort(minutes, kind="stable")]
     ids = [int(i) for i in index.ids[near]]
-    loads, reading = _live_and_en_route(ids, at)
+    office_profiles(neighbourhood, now)  # warm the forecast's cache for the neighbourhood at once
+    loads, reading = _live_and_en_route(ids, now)
+    travel = travel_minutes(lat, lon, index.lat[near], index.lon[near])
+    answers = forecast_waits([(office_id, at + dt.timedelta(minutes=float(t))) for office_id, t in zip(ids, travel)],
+                             now=now, loads=loads)
+    is_open = np.array([a is not None and a.is_open for a in answers])
+    next_opening = False
+    if is_open.any():
+        keep = np.flatnonzero(is_open)
+    elif asked_now:
+        keep = np.flatnonzero([a is not None and a.opens_at is not None for a in answers])
+        next_opening = True
+    else:
+        keep = np.zeros(0, dtype=np.int64)
+    if keep.size == 0:
+        return RecommendationResult([], None, at, next_opening)
+    ids = [ids[i] for i in keep]
+    near = near[keep]
+    answers = [answers[i] for i in keep]
+    # What the visit costs but the wait (minutes): the travel, plus the time until the opening when closed.
+    reach = np.array([float(travel[i]) + (0.0 if a.is_open else max(0.0, (a.at - at).total_seconds() / 60.0))
+                      for i, a in zip(keep, answers)])
     state = _office_state(ids, index.lat[near], index.lon[near], at, loads, reading, prefetch=neighbourhood)
+    state = OfficeState(**{**state.__dict__, "counters": np.array([float(max(a.counters, 1)) for a in answers])})
+    wait = Wait(mean=np.array([a.mean for a in answers]), p50=np.array([a.p50 for a in answers]),
+                p90=np.array([a.p90 for a in answers]))
     rec: Recommendation = recommend(lat, lon, state, _en_route(ids, at, reading), k=min(k, len(ids)),
-                                    spread=spread)
-    nearest_k = int(np.argmin(rec.travel))
+                                    spread=spread, travel=reach, wait=wait)
+    nearest_k = int(np.argmin(travel[keep]))
     picks = [int(i) for i in rec.order[:k]]
     cards = office_cards(sorted({ids[i] for i in picks + [nearest_k]}), prefetch=neighbourhood)
 
     def suggestion(i: int) -> Suggestion:
-        return Suggestion(office=cards[ids[i]], travel_min=float(rec.travel[i]),
-                          wait_mean=float(np.asarray(rec.wait.mean)[i]), wait_p50=float(np.asarray(rec.wait.p50)[i]),
-                          wait_p90=float(np.asarray(rec.wait.p90)[i]), en_route=int(rec.en_route[i]),
-                          load=loads.get(ids[i]), is_nearest=i == nearest_k)
+        a = answers[i]
+        return Suggestion(office=cards[ids[i]], travel_min=float(travel[keep[i]]),
+                          wait_mean=float(rec.wait.mean[i]), wait_p50=float(rec.wait.p50[i]),
+                          wait_p90=float(rec.wait.p90[i]), en_route=int(rec.en_route[i]), load=loads.get(ids[i]),
+                          is_nearest=i == nearest_k, opens_at=a.opens_at, no_counter_open=a.no_counter_open,
+                          counters=a.counters)
 
     nearest = suggestion(nearest_k) if ids[nearest_k] in cards else None
-    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at)
+    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at, next_opening)
 
 
 def local_day(moment: dt.datetime) -> dt.date:

@@ -184,13 +184,14 @@ def days_slots(office: Office, days: Sequence[dt.date], now: dt.datetime | None 
                with_waits: bool = True, closed: set[dt.date] | None = None) -> dict[dt.date, list[SlotView]]:
     """:func:`day_slots` for several days, read together (:func:`ensure_days_slots`) and their waits
     predicted in one call."""
+    now = now or utcnow()
     by_day = ensure_days_slots(office, days, closed)
     every = [s for day_slots_ in by_day.values() for s in day_slots_]
     waits = None
     if with_waits and every:
         from booking import forecast
 
-        waits = forecast.slot_waits(office, every)
+        waits = forecast.slot_waits(office, every, now)
     return {day: slot_views(day_slots_, now, waits) for day, day_slots_ in by_day.items()}
 
 
@@ -215,7 +216,7 @@ def office_outlook(office: Office, now: dt.datetime | None = None, limit: int = 
     if by_day[today]:
         from booking import forecast
 
-        waits = forecast.slot_waits(office, by_day[today])
+        waits = forecast.slot_waits(office, by_day[today], now)
     views = {day: slot_views(day_slots_, now, waits if day == today else None) for day, day_slots_ in by_day.items()}
     free = [v for day in ahead for v in views[day] if v.bookable]
     return Outlook(views[today], free[:limit])

@@ -18,21 +18,17 @@ class TicketStatus:
 
 
 def ticket_status(appointment: Appointment) -> TicketStatus:
-    """The queue ticket of a checked-in appointment, people ahead and the engine's estimate of the wait."""
+    """The queue ticket of a checked-in appointment, people ahead and the forecast of the wait
+    (:func:`offices.forecast.forecast_wait` with the people ahead of the ticket in place of the line)."""
     ticket = db.session.scalar(select(QueueTicket).where(QueueTicket.appointment_id == appointment.id)
                                .order_by(QueueTicket.id.desc()))
     if ticket is None or ticket.outcome != "waiting":
         return TicketStatus(ticket, None, None)
-    from offices.estimates import office_models
-    from offices.live import read_live_loads
+    from offices.forecast import forecast_wait
     from offices.queue_ops import position_in_line
 
     ahead = position_in_line(ticket)
     if ahead is None:
         return TicketStatus(ticket, None, None)
-    load = read_live_loads([appointment.office_id]).get(appointment.office_id)
-    model, where = office_models([appointment.office_id])
-    counters = max(1, load.counters_open if load else appointment.office.counters)
-    busy = min(load.in_service, counters) if load else counters
-    wait = model.wait_now(waiting=ahead, busy=busy, open_counters=counters)
-    return TicketStatus(ticket, ahead, float(wait.mean[where[appointment.office_id]]))
+    answer = forecast_wait(appointment.office_id, ahead={appointment.office_id: ahead})
+    return TicketStatus(ticket, ahead, answer.mean if answer is not None else None)

@@ -280,10 +280,11 @@ class _Run:
     busy: float
     live_counters: int | None  # counters open now (today), None otherwise
     live: bool
+    furthest: float = 0.0  # minutes ahead of ``start`` asked about
 
     def timetable(self) -> list[tuple[float, float, int]]:
         """Counters from the opening to the closing (the last count carries on after it)."""
-        opens, closes = self.profile.opening(self.day)  # type: ignore[misc]
+        opens, closes = self.profile.opening(self.day) or (int(self.start), int(self.end))
         rows: list[tuple[float, float, int]] = []
         for hour in range(opens // 60, (closes + 59) // 60):
             lo, hi = max(opens, 60 * hour), min(closes, 60 * hour + 60)
@@ -296,6 +297,8 @@ class _Run:
                 rows.append((self.start, hi, self.live_counters))
                 continue
             rows.append((lo, hi, count))
+        if self.live_counters and (not rows or rows[-1][1] <= self.start):  # a line served after the hours
+            rows.append((self.start, self.start + 60.0, self.live_counters))
         return rows
 
     def counters_at(self, minute: float) -> int:
@@ -312,7 +315,8 @@ def _day_moment(day: dt.date, minute: float) -> dt.datetime:
 
 
 def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datetime | None = None,
-                   loads: Mapping[int, object] | None = None) -> list[Forecast | None]:
+                   loads: Mapping[int, object] | None = None,
+                   ahead: Mapping[int, int] | None = None) -> list[Forecast | None]:
     """The predicted wait of a citizen arriving at each ``(office id, moment)``.
 
     Args:
@@ -320,6 +324,8 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         now: the present (default the site's clock); moments before it are answered as now.
         loads: the offices' live loads (:class:`offices.live.LiveLoad` by office id) when the caller has
             read them; otherwise read with one ``MGET`` for the offices asked about today.
+        ahead: for a citizen already in line (a ticket's ETA): the people ahead of them by office id, in
+            place of the people waiting in the live load.
 
     Returns:
         One :class:`Forecast` per request, in order; None for an unknown office.
@@ -338,6 +344,9 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
             targets.append(None)
             continue
         local = to_tehran(max(moment, now)).replace(tzinfo=None)
+        if ahead and office_id in ahead:  # a citizen in line now: the line is served whatever the hours
+            targets.append((profile, moment, True, today, now_minute))
+            continue
         found = profile.next_open(local)
         if found is None:
             targets.append((profile, moment, False, local.date(), -1.0))
@@ -361,17 +370,24 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         key = (profile.office_id, day)
         if key in runs:
             continue
-        opens, closes = profile.opening(day)  # type: ignore[misc]
+        opens, closes = profile.opening(day) or (int(now_minute), int(now_minute) + 60)
+        if ahead and profile.office_id in ahead:
+            closes = max(closes, int(now_minute) + int(GRID))
         load = loads.get(profile.office_id) if day == today else None
         if day == today and load is not None:
             start = max(float(opens), now_minute)
             counters_open = int(getattr(load, "counters_open", 0) or 0)
-            runs[key] = _Run(profile, day, start, float(closes), float(getattr(load, "waiting", 0) or 0),
+            waiting = (ahead or {}).get(profile.office_id, getattr(load, "waiting", 0) or 0)
+            runs[key] = _Run(profile, day, start, float(closes), float(waiting),
                              float(min(getattr(load, "in_service", 0) or 0, counters_open)) if counters_open else 0.0,
                              counters_open or None, now_minute >= opens)
         else:
             runs[key] = _Run(profile, day, float(opens), float(closes), 0.0, 0.0, None, False)
 
+    for target in targets:  # how far ahead each run is asked about
+        if target is not None and target[4] >= 0:
+            run = runs[(target[0].office_id, target[3])]
+            run.furthest = max(run.furthest, target[4] - run.start)
     results = _solve(list(runs.values()))
     answers: list[Forecast | None] = []
     for (office_id, moment), target in zip(requests, targets):
@@ -431,14 +447,18 @@ def _booked(runs: list[_Run], length: int) -> np.ndarray | None:
 
 
 def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]]:
-    """The engine over the runs, grouped by (start, end) so that each run is solved on its own grid."""
-    groups: dict[tuple[float, float], list[_Run]] = defaultdict(list)
+    """The engine over the runs, grouped by (start, end) so that each run is solved on its own grid.
+
+    A run asked only about its start (the wait now) is solved at horizons 0 and GRID alone: the law at 0 is the
+    starting state whatever the grid, so the figure is the same as on the full grid.
+    """
+    groups: dict[tuple[float, float, bool], list[_Run]] = defaultdict(list)
     for run in runs:
-        groups[(run.start, run.end)].append(run)
+        groups[(run.start, run.end, run.furthest <= 0.0)].append(run)
     out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
-    for (start, end), members in groups.items():
+    for (start, end, now_only), members in groups.items():
         span = max(end - start, 0.0)
-        grid = np.arange(0.0, span + GRID, GRID)
+        grid = np.array([0.0, GRID]) if now_only else np.arange(0.0, span + GRID, GRID)
         length = int(math.ceil(grid[-1])) + 1
         booked = _booked(members, length)
         model = OfficeModel(

@@ -20,14 +20,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import redis
 from sqlalchemy import func, select
 
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.redis_conn import get_redis
-from offices.estimates import office_models
 from offices.models import CounterShift, Office, QueueTicket, ServiceType, TicketOutcome
 
 log = logging.getLogger(__name__)
@@ -141,25 +139,14 @@ def compute_live_loads(office_ids: Sequence[int], now: dt.datetime | None = None
 
 
 def _apply_waits(loads: dict[int, LiveLoad], ids: list[int], now: dt.datetime) -> None:
-    """Fill the waits from the engine, vectorised over the offices."""
-    model, index = office_models(ids, at=now)
-    n = len(ids)
-    waiting, busy, counters = np.zeros(n), np.zeros(n), np.zeros(n)
-    installed = np.asarray(model.timetable_counts[..., 0], dtype=float).reshape(-1)
-    installed = np.broadcast_to(installed, (n,)) if installed.size == 1 else installed
-    for office_id, i in index.items():
-        load = loads[office_id]
-        waiting[i], counters[i] = load.waiting, load.counters_open
-        # With no counter open (before opening), the wait is that once the installed counters open.
-        if counters[i] == 0:
-            counters[i] = installed[i]
-        busy[i] = min(load.in_service, counters[i])
-    wait = model.wait_now(waiting, busy, open_counters=counters)
-    for office_id, i in index.items():
-        load = loads[office_id]
-        load.wait_mean = float(np.asarray(wait.mean).reshape(-1)[i])
-        load.wait_p50 = float(np.asarray(wait.p50).reshape(-1)[i])
-        load.wait_p90 = float(np.asarray(wait.p90).reshape(-1)[i])
+    """Fill the waits of someone joining now from the one forecast (:mod:`offices.forecast`): the counters
+    expected now when none is open yet, the wait at the next opening when the office is closed."""
+    from offices.forecast import forecast_waits
+
+    for office_id, answer in zip(ids, forecast_waits([(i, now) for i in ids], now=now, loads=loads)):
+        if answer is not None:
+            load = loads[office_id]
+            load.wait_mean, load.wait_p50, load.wait_p90 = answer.mean, answer.p50, answer.p90
 
 
 def _write(loads: Iterable[LiveLoad]) -> None:

@@ -215,7 +215,8 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
               k: int = 5, speed_kmh: float = URBAN_SPEED_KMH, detour: float = DETOUR,
               p90_weight: float = 0.1, spread_minutes: float = 1.0, spread_share: float = 0.05,
               spread: bool = True, future_share: float = 0.25, travel: ArrayLike | None = None,
-              rng: np.random.Generator | None = None, check: bool = True) -> Recommendation:
+              rng: np.random.Generator | None = None, check: bool = True,
+              wait: Wait | None = None) -> Recommendation:
     """Rank a city's offices for a citizen by travel plus the wait on arrival.
 
     Typical call from ``/api/recommend``::
@@ -254,6 +255,10 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
             fresh unseeded one).
         check: validate the inputs (a caller that built them itself, like
             the city simulator, may skip it).
+        wait: the wait on arrival at every office (minutes), when the caller
+            has a forecast of its own (the site's, over the offices' hours and
+            counter timetables); the score and the wait shown use it, the
+            fluid model above only the externality and ``ahead``.
 
     Returns:
         A :class:`Recommendation`.
@@ -297,6 +302,7 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
     future = future_share * sent_rate
     # Fluid balance from the reading (s = 0) ...
     y = x0 + (lam - rate) * horizon + future * trav - c_use + 1.0
+    y_alone = y                                               # without the citizens already sent
     sent_now = np.zeros(n, dtype=np.int64)
     later = np.zeros(n)                                       # sent, arriving after this citizen
     if en_route is not None:
@@ -326,18 +332,28 @@ def recommend(origin_lat: float, origin_lon: float, offices: OfficeState, en_rou
                 np.maximum.at(best, o_s, cand)
                 y = np.maximum(y, best)
     sigma = np.sqrt((lam + rate * scv_d) * horizon + future * trav + 0.25)
-    z = y / sigma
-    p_pos = np.maximum(special.ndtr(z), 1e-12)                # P(Y > 0): the citizen waits
-    s_phi = sigma * np.exp(-0.5 * z * z) * (1.0 / _SQRT_2PI)
-    ey = y * p_pos + s_phi                                    # E[Y+] (normal partial expectation)
-    ey2 = (y * y + sigma * sigma) * p_pos + y * s_phi         # E[(Y+)^2]
-    mean = ey / rate
-    # Positive part: mean and variance (spread of Y+ plus the phase noise of the departures).
-    m_pos = mean / p_pos
-    v_pos = np.maximum((ey2 + ey * scv_d) / (rate * rate * p_pos) - m_pos * m_pos, 1e-9 + 1e-6 * m_pos * m_pos)
-    q = np.minimum(np.maximum((_Q_LEVELS - 1.0 + p_pos) / p_pos, 1e-9), 1.0 - 1e-9)  # (2, n): p50, p90
-    quant = np.where(q > 1e-9, _gamma_quantile_wh(m_pos, v_pos, q), 0.0)
-    p50, p90 = quant[0], quant[1]
+
+    def law(y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        z = y / sigma
+        p_pos = np.maximum(special.ndtr(z), 1e-12)            # P(Y > 0): the citizen waits
+        s_phi = sigma * np.exp(-0.5 * z * z) * (1.0 / _SQRT_2PI)
+        ey = y * p_pos + s_phi                                # E[Y+] (normal partial expectation)
+        ey2 = (y * y + sigma * sigma) * p_pos + y * s_phi     # E[(Y+)^2]
+        mean = ey / rate
+        # Positive part: mean and variance (spread of Y+ plus the phase noise of the departures).
+        m_pos = mean / p_pos
+        v_pos = np.maximum((ey2 + ey * scv_d) / (rate * rate * p_pos) - m_pos * m_pos,
+                           1e-9 + 1e-6 * m_pos * m_pos)
+        q = np.minimum(np.maximum((_Q_LEVELS - 1.0 + p_pos) / p_pos, 1e-9), 1.0 - 1e-9)  # (2, n): p50, p90
+        quant = np.where(q > 1e-9, _gamma_quantile_wh(m_pos, v_pos, q), 0.0)
+        return mean, quant[0], quant[1], p_pos
+
+    mean, p50, p90, _ = law(y)
+    if wait is not None:
+        # The caller's forecast, plus what the citizens already sent there add to it.
+        alone = law(y_alone)[:3] if y is not y_alone else (mean, p50, p90)
+        mean, p50, p90 = (np.broadcast_to(np.asarray(a, dtype=float), (n,)) + np.maximum(b - c, 0.0)
+                          for a, b, c in zip((wait.mean, wait.p50, wait.p90), (mean, p50, p90), alone))
     closed = ~open_
     if closed.any():
         mean, p50, p90 = (np.where(closed, np.inf, a) for a in (mean, p50, p90))

@@ -26,7 +26,8 @@ def _offices(make_office, make_service):
     return made
 
 
-def test_thirty_citizens_pressing_going_are_spread_and_waits_rise(client, make_office, make_service) -> None:
+def test_thirty_citizens_pressing_going_are_spread_and_waits_rise(working_day, client, make_office,
+                                                                  make_service) -> None:
     _offices(make_office, make_service)
     sent: dict[str, int] = defaultdict(int)
     seen: dict[str, list[tuple[int, float]]] = defaultdict(list)  # office -> (en route, wait shown), in order

@@ -139,7 +139,7 @@ def test_undo_only_within_a_minute(make_office, make_service):
 
 # ------------------------------------------------------------------ live load
 
-def test_live_load_follows_operations_and_survives_a_flush(app, make_office, make_service):
+def test_live_load_follows_operations_and_survives_a_flush(working_day, app, make_office, make_service):
     from booking.redis_conn import get_redis
 
     service = make_service(code="sana", letter="V")
