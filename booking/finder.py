@@ -452,6 +452,11 @@ class Suggestion:
     def total_min(self) -> float:
         return self.travel_min + self.wait_mean
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the office is open when the citizen would arrive."""
+        return self.opens_at is None
+
 
 @dataclass(frozen=True)
 class RecommendationResult:

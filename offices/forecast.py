@@ -416,10 +416,11 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
 
 
 def forecast_wait(office_id: int, moment: dt.datetime | None = None, *, now: dt.datetime | None = None,
-                  loads: Mapping[int, object] | None = None) -> Forecast | None:
+                  loads: Mapping[int, object] | None = None,
+                  ahead: Mapping[int, int] | None = None) -> Forecast | None:
     """:func:`forecast_waits` for one office and one moment (default now)."""
     now = now or utcnow()
-    return forecast_waits([(office_id, moment or now)], now=now, loads=loads)[0]
+    return forecast_waits([(office_id, moment or now)], now=now, loads=loads, ahead=ahead)[0]
 
 
 def _booked(runs: list[_Run], length: int) -> np.ndarray | None:

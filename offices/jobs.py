@@ -106,9 +106,11 @@ def recompute_office(office_id: int) -> dict:
 
 
 def notify_turn_near(office_id: int) -> int:
-    """SMS "your turn is near" to booked citizens with at most three people ahead (once per ticket)."""
+    """SMS "your turn is near" to booked citizens with at most three people ahead (once per ticket), with
+    the wait the forecast gives them (:func:`offices.forecast.forecast_wait` with the people ahead)."""
     from booking.models import Appointment
     from booking.sms import queue_sms
+    from offices.forecast import forecast_wait
     from offices.queue_ops import ordered_waiting
 
     sent = 0
@@ -116,8 +118,10 @@ def notify_turn_near(office_id: int) -> int:
         if ticket.appointment_id is None:
             continue
         appointment = db.session.get(Appointment, ticket.appointment_id)
-        body = (f"صف‌نما: نوبت شما ({ticket.number}) نزدیک است؛ {ahead} نفر پیش از شما هستند. "
-                f"لطفاً نزدیک باجه‌ها باشید.")
+        eta = forecast_wait(office_id, ahead={office_id: ahead})
+        minutes = round(eta.mean) if eta is not None else None
+        body = (f"صف‌نما: نوبت شما ({ticket.number}) نزدیک است؛ {ahead} نفر پیش از شما هستند"
+                + (f" (حدود {minutes} دقیقه)" if minutes else "") + ". لطفاً نزدیک باجه‌ها باشید.")
         queue_sms(appointment.mobile, body, "turn_near", dedupe_key=f"turn-near:{ticket.id}")
         sent += 1
     return sent
@@ -269,15 +273,14 @@ FORECAST_KEY = "forecast:{}"
 
 def forecast_rest_of_day(office_ids: Sequence[int] | None = None, step_minutes: int = 30) -> int:
     """The predicted wait (p50, p90) every ``step_minutes`` until 15:00 Tehran, for each active office, kept
-    in Redis as ``forecast:<office id>`` (JSON list of ``[UTC ISO time, p50, p90]``). Returns offices done."""
+    in Redis as ``forecast:<office id>`` (JSON list of ``[UTC ISO time, p50, p90]``), from the one forecast
+    (:func:`offices.forecast.forecast_waits`; a moment the office is closed gives the wait at its next
+    opening). Returns offices done."""
     with job_context():
         import json
 
-        import numpy as np
-
         from booking.redis_conn import get_redis
-        from offices.estimates import office_models
-        from offices.live import read_live_loads
+        from offices.forecast import forecast_waits
         from offices.models import Office
 
         now = utcnow()
@@ -287,23 +290,20 @@ def forecast_rest_of_day(office_ids: Sequence[int] | None = None, step_minutes: 
             return 0
         ids = list(office_ids) if office_ids is not None else list(
             db.session.scalars(select(Office.id).where(Office.is_active.is_(True)).order_by(Office.id)))
-        horizons = np.arange(0.0, (close - now).total_seconds() / 60.0, step_minutes)
+        moments = []
+        moment = now
+        while moment < close:
+            moments.append(moment)
+            moment += dt.timedelta(minutes=step_minutes)
         done = 0
         for start in range(0, len(ids), 200):
             chunk = ids[start:start + 200]
-            loads = read_live_loads(chunk)
-            model, index = office_models(chunk, at=now)
-            waiting = np.array([loads[i].waiting for i in chunk], dtype=float)
-            busy = np.array([loads[i].in_service for i in chunk], dtype=float)
-            try:
-                wait = model.wait_at(horizons, waiting, busy)
-            except ValueError as exc:
-                log.warning("forecast skipped for offices %s…: %s", chunk[:3], exc)
-                continue
+            answers = forecast_waits([(office_id, m) for office_id in chunk for m in moments], now=now)
             pipe = get_redis().pipeline(transaction=False)
-            for office_id, i in index.items():
-                series = [[(now + dt.timedelta(minutes=float(h))).isoformat(), round(float(wait.p50[i][k]), 1),
-                           round(float(wait.p90[i][k]), 1)] for k, h in enumerate(horizons)]
+            for k, office_id in enumerate(chunk):
+                mine = answers[k * len(moments):(k + 1) * len(moments)]
+                series = [[m.isoformat(), round(a.p50, 1), round(a.p90, 1)] for m, a in zip(moments, mine)
+                          if a is not None]
                 pipe.set(FORECAST_KEY.format(office_id), json.dumps(series), ex=3600)
             pipe.execute()
             done += len(chunk)

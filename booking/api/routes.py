@@ -203,10 +203,12 @@ def recommend():
         if abs((at - utcnow()).total_seconds()) > 14 * 86400:
             raise InvalidInput("bad_at", _l("at must be within 14 days of now."), field="at")
     result = finder.recommend_offices(lat, lon, _service_arg(), at=at)
-    return jsonify({"at": result.at.isoformat(), "offices": [
+    return jsonify({"at": result.at.isoformat(), "next_opening": result.next_opening, "offices": [
         {"office": office_json(s.office, s.load), "travel_minutes": round(s.travel_min, 1),
          "wait_mean": round(s.wait_mean, 1), "wait_p50": round(s.wait_p50, 1), "wait_p90": round(s.wait_p90, 1),
-         "en_route": s.en_route, "reason": reason_text(s, result.nearest)} for s in result.suggestions]})
+         "en_route": s.en_route, "open": s.opens_at is None,
+         "opens_at": s.opens_at.isoformat() if s.opens_at else None, "no_counter_open": s.no_counter_open,
+         "reason": reason_text(s, result.nearest)} for s in result.suggestions]})
 
 
 @bp.post("/otp")

@@ -92,11 +92,19 @@ class SuggestionSchema(Schema):
     wait_p50 = fields.Float(required=True)
     wait_p90 = fields.Float(required=True)
     en_route = fields.Integer(required=True)
+    open = fields.Boolean(required=True, metadata={"description": "the office is open on arrival; if not, the "
+                                                                 "wait is the one predicted at opens_at"})
+    opens_at = fields.String(allow_none=True, metadata={"format": "date-time",
+                                                        "description": "the next opening, when closed on arrival"})
+    no_counter_open = fields.Boolean(required=True, metadata={
+        "description": "open, but no counter is open yet: the wait uses the counters expected"})
     reason = fields.String(required=True)
 
 
 class RecommendationSchema(Schema):
     at = fields.String(required=True, metadata={"format": "date-time"})
+    next_opening = fields.Boolean(required=True, metadata={
+        "description": "no office is open now: the offices are suggested for their next opening"})
     offices = fields.List(fields.Nested(SuggestionSchema), required=True)
 
 

@@ -54,12 +54,29 @@ def appointment_json(appointment: Appointment, with_status: bool = False) -> dic
 
 def reason_text(suggestion: Suggestion, nearest: Suggestion | None) -> str:
     """One line, e.g. "12 min away, ~8 min wait when you arrive (4 people are already on their way); the
-    nearest office has ~40 min" (translated)."""
+    nearest office has ~40 min" (translated); for an office closed on arrival, "closed now: opens Saturday
+    1405/09/15 at 07:30, ~6 min wait at opening; 12 min away"."""
+    if suggestion.opens_at is not None:
+        return opens_text(suggestion.opens_at) + _(", ~%(wait)s min wait at opening; %(travel)s min away",
+                                                   wait=round(suggestion.wait_mean),
+                                                   travel=round(suggestion.travel_min))
     head = _("%(travel)s min away, ~%(wait)s min wait when you arrive",
              travel=round(suggestion.travel_min), wait=round(suggestion.wait_mean))
+    if suggestion.no_counter_open:
+        head += _(" (no counter is open yet)")
     if suggestion.en_route:
         head += ngettext(" (%(num)s person is already on their way)", " (%(num)s people are already on their way)",
                          suggestion.en_route)
     if suggestion.is_nearest or nearest is None:
         return head + _("; this is the nearest office")
     return head + _("; the nearest office has ~%(wait)s min", wait=round(nearest.wait_mean))
+
+
+def opens_text(opens_at: dt.datetime) -> str:
+    """"closed now: opens Saturday 1405/09/15 at 07:30" (translated, the Jalali day and Tehran time)."""
+    from booking.dates import clock, jalali_date
+    from booking.i18n import current_locale
+
+    locale = current_locale()
+    return _("closed now: opens %(day)s at %(time)s", day=jalali_date(opens_at, locale, with_weekday=True),
+             time=clock(opens_at, locale))

@@ -79,17 +79,22 @@ def office_page(code: str):
     office = finder.office_by_code(code)
     if office is None:
         abort(404)
+    from offices.forecast import forecast_wait
+
     load = finder.live_loads([office.id]).get(office.id)
     on_the_way = en_route.en_route_count(office.id)
     now = utcnow()
+    wait_now = forecast_wait(office.id, now, now=now, loads={office.id: load} if load else None)
     outlook = slots.office_outlook(office, now, limit=6)
     views = outlook.today
     unit = _("min")
-    bars = [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes or 0.0,
-                v.slot.starts_at <= now < v.slot.starts_at + dt.timedelta(minutes=v.slot.minutes)) for v in views]
-    chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit)
-    page = render_template("citizen/office.html", office=office, load=load, chart=chart, today_views=views,
-                           free=outlook.free, now=now, here=_position(), on_the_way=on_the_way,
+    # The rest of today: the wait now, then the forecast at each slot still ahead.
+    bars = [Bar(clock(now, _locale()), wait_now.mean, True)] if wait_now is not None and wait_now.is_open else []
+    bars += [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes, False) for v in views
+             if v.wait_minutes is not None]
+    chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit) if bars else None
+    page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, chart=chart,
+                           today_views=views, free=outlook.free, now=now, here=_position(), on_the_way=on_the_way,
                            office_map=office_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
                                                  _("Where the office is")))
     db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
@@ -307,6 +312,10 @@ def level_label(level: str) -> str:
         return _("Busy")
     if level == "very_busy":
         return _("Very busy")
+    if level == "closed":
+        return _("Closed now")
+    if level == "no_counter":
+        return _("No counter open yet")
     return _("No data")
 
 
