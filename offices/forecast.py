@@ -310,6 +310,10 @@ class _Run:
         return count
 
 
+def _to_minute(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 def _day_moment(day: dt.date, minute: float) -> dt.datetime:
     return tehran_to_utc(dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute))
 
@@ -321,7 +325,8 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
 
     Args:
         requests: pairs of an office id and a moment (aware UTC).
-        now: the present (default the site's clock); moments before it are answered as now.
+        now: the present (default the site's clock); moments before it are answered as now. The present
+            and the moments are taken to the minute (floored), so that calls within a minute agree.
         loads: the offices' live loads (:class:`offices.live.LiveLoad` by office id) when the caller has
             read them; otherwise read with one ``MGET`` for the offices asked about today.
         ahead: for a citizen already in line (a ticket's ETA): the people ahead of them by office id, in
@@ -330,7 +335,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
     Returns:
         One :class:`Forecast` per request, in order; None for an unknown office.
     """
-    now = now or utcnow()
+    now = _to_minute(now or utcnow())
     local_now = to_tehran(now).replace(tzinfo=None)
     today = local_now.date()
     now_minute = local_now.hour * 60 + local_now.minute + local_now.second / 60.0
@@ -343,7 +348,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         if profile is None:
             targets.append(None)
             continue
-        local = to_tehran(max(moment, now)).replace(tzinfo=None)
+        local = to_tehran(max(_to_minute(moment), now)).replace(tzinfo=None)
         if ahead and office_id in ahead:  # a citizen in line now: the line is served whatever the hours
             targets.append((profile, moment, True, today, now_minute))
             continue
