@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from hypothesis import HealthCheck, example, given, settings
+from flask_babel import refresh
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from booking.dates import set_clock, tehran_to_utc, to_tehran
@@ -52,7 +53,8 @@ def network(make_office, make_service):
     return _network(make_office, make_service)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example makes pages
 @given(weekday=st.integers(0, 6), hour=st.integers(6, 15), minute=st.sampled_from([0, 7, 30, 45]),
        which=st.integers(0, 3), waiting=st.integers(0, 6), ahead_days=st.integers(0, 2),
        slot_pick=st.floats(0.0, 1.0))
@@ -76,6 +78,7 @@ def test_every_surface_shows_the_same_wait(client, network, weekday, hour, minut
         here = forecast_wait(office.id)
         load = client.get(f"/api/offices/{office.code}/load").get_json()
         assert load["wait_mean"] == round(here.mean, 1) and load["wait_p90"] == round(here.p90, 1)
+        refresh()  # the test's application context would keep the previous request's language
         page = client.get(f"/offices/{office.code}?lang=en").get_data(as_text=True)
         if not here.is_open:
             assert "Closed now" in page and here.opens_at is not None
@@ -112,14 +115,16 @@ def test_every_surface_shows_the_same_wait(client, network, weekday, hour, minut
         else:
             assert office.code not in shown
         # The find page's "best times" chips for the office recommended first (now).
+        refresh()
         find = client.get(f"/find?lat={lat}&lon={lon}&service=SANA&lang=en").get_data(as_text=True)
-        for code, clock, n in re.findall(r"/offices/(C00\d)/book\?[^\"]*slot=\d+[^\"]*\">(\d\d:\d\d) · ~(\d+) min wait",
-                                         find):
+        chips = re.findall(r"/offices/(C00\d)/book\?date=([\d-]+)[^\"]*slot=\d+[^\"]*\">(\d\d:\d\d) · ~(\d+) min wait",
+                           find)
+        assert chips  # the office recommended first has free times on its next open days
+        for code, slot_day, clock, n in chips:
             chip_office = next(o for o in offices if o.code == code)
-            slot_day = re.search(rf"/offices/{code}/book\?date=([\d-]+)[^\"]*\">{clock}", find).group(1)
             moment = tehran_to_utc(dt.datetime.combine(dt.date.fromisoformat(slot_day),
                                                        dt.time.fromisoformat(clock)))
-            assert int(n) == round(forecast_wait(chip_office.id, moment).mean), (code, clock)
+            assert int(n) == round(forecast_wait(chip_office.id, moment).mean), (code, slot_day, clock)
     finally:
         for ticket in tickets:
             db.session.delete(ticket)

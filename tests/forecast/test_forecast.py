@@ -135,3 +135,62 @@ def test_without_any_fit_the_wait_comes_from_history_or_typical_times(clock, mak
     got = forecast_wait(office.id, at(now, 12))
     assert got.source == "opening+typical+installed"
     assert got.mean > 1.0  # one counter, walk-ins filling 80 % of it: not "0 minutes"
+
+
+def test_a_ticket_eta_and_the_turn_near_sms_come_from_the_forecast(working_day, make_office, make_service):
+    from booking.models import SmsMessage
+    from booking.tickets import ticket_status
+    from offices import jobs, queue_ops
+    from tests.console.test_queue_ops import make_appointment
+
+    service = make_service()
+    office = make_office(services=[service], counters=2)
+    fitted(office)
+    queue_ops.open_counter(office, 1, None)
+    for _ in range(3):
+        queue_ops.add_walk_in(office, service.code, None)
+    first = make_appointment(office, service, working_day + dt.timedelta(minutes=2),
+                             national_id="0084575948", mobile="09120000002", code="ETA00000")
+    appointment = make_appointment(office, service, working_day + dt.timedelta(minutes=3),
+                                   national_id="0012345679", mobile="09120000001", code="ETA00001")
+    queue_ops.check_in(office, first.tracking_code, None)
+    queue_ops.check_in(office, appointment.tracking_code, None)
+    db.session.flush()
+    status = ticket_status(appointment)
+    assert status.position == 1  # booked citizens are called first: one ahead
+    expected = forecast_wait(office.id, ahead={office.id: 1})
+    assert status.estimated_wait == expected.mean and expected.mean > 2.0
+    jobs.notify_turn_near(office.id)
+    body = db.session.query(SmsMessage).filter_by(purpose="turn_near", mobile="09120000001").one().body
+    assert f"حدود {round(expected.mean)} دقیقه" in body
+
+
+def test_recommendation_on_a_closed_day(clock, client, make_office, make_service):
+    from urllib.parse import quote
+
+    now = clock(tehran_moment(FRIDAY, 11))
+    service = make_service(code="SANA")
+    near = make_office(code="F001", services=[service], lat=35.757, lon=51.410)
+    far = make_office(code="F002", services=[service], lat=35.70, lon=51.30)
+    fitted(near)
+    db.session.commit()
+    rec = client.get("/api/recommend?lat=35.757&lon=51.41&service=SANA&lang=en").get_json()
+    assert rec["next_opening"] and [o["office"]["code"] for o in rec["offices"]][0] == "F001"
+    first = rec["offices"][0]
+    opening = forecast_wait(near.id, now)
+    assert not first["open"] and first["opens_at"] == opening.opens_at.isoformat()
+    assert first["wait_mean"] == round(opening.mean, 1)
+    assert first["reason"].startswith("closed now: opens Saturday ") and "07:30" in first["reason"]
+    # Asked for a moment the offices are closed: none is suggested.
+    rec = client.get(f"/api/recommend?lat=35.757&lon=51.41&service=SANA&at={quote(now.isoformat())}").get_json()
+    assert rec["offices"] == [] and not rec["next_opening"]
+    # The office page says when it opens, in Jalali, in Persian.
+    from booking.dates import jalali_date
+
+    from flask_babel import refresh
+
+    refresh()  # the test's application context keeps the locale of the previous request
+    page = client.get("/offices/F001?lang=fa").get_data(as_text=True)
+    assert "closed-note" in page
+    assert jalali_date(opening.opens_at, "fa", with_weekday=True) in page
+    assert far.code not in page
