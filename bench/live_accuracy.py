@@ -1,0 +1,367 @@
+"""How true are the waits the site shows? A day played through the real service layer, measured.
+
+``python -m bench.live_accuracy [--offices 2] [--days 28] [--variants ordinary,fewer,bookings]``
+
+The demo network is seeded (SQLite and an embedded Redis in a temporary folder) with ``--days`` days of
+history ending the day before a working day, and the engine is fitted on that history for the busiest
+Tehran offices (:func:`offices.estimates.refit_office`). The demo's arrival model then generates one more
+day (another seed: a day the engine was not fitted on): arrivals, bookings, no-shows, service times and
+counter shifts. That day is played through the site's own service functions with a moving clock
+(:func:`booking.dates.set_clock`):
+
+* the evening before, every booked citizen books a slot (:func:`booking.appointments.book`) and the slot
+  list's predicted wait is recorded (:func:`booking.forecast.slot_forecasts`, what the slot list and the
+  "best times" chips show);
+* on the day, counters open and close as the generated shifts say, walk-ins take a ticket
+  (:func:`offices.queue_ops.add_walk_in`), booked citizens check in, and each free counter calls the next
+  citizen by the site's call policy (:func:`offices.queue_ops.call_next`), serves them for their generated
+  service time and finishes;
+* at each arrival the figures the citizen would see are recorded: the recommendation from the office's
+  door (:func:`booking.finder.recommend_offices`, every third arrival), the office page's wait now
+  (:func:`offices.forecast.forecast_wait`) and, once in line, the ticket's ETA (the forecast with the people
+  ahead).
+
+Each is compared with the wait that then happened (called minus arrived), beside two references on the
+same arrivals: the **oracle** (the engine's conditional wait :meth:`queueing.OfficeModel.wait_now` given
+the true state, the counters open and the service law measured on that very day) and the **historical
+hourly mean** (the office's mean wait in that hour over the history; its P50/P90 the empirical quantiles).
+
+Variants of the day: ``ordinary``; ``fewer`` (one counter fewer than usual all day: the highest counter
+never opens); ``bookings`` (twice the usual bookings). Printed per variant and surface: arrivals, RASE of
+the mean shown (minutes), P50 and P90 coverage (share of waits at most the figure).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import heapq
+import itertools
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "oracle", "historical mean")
+SURFACES_AHEAD = ("slot (day before)", "historical mean")
+
+
+def _national_ids():
+    for serial in itertools.count(200_000_001):
+        body = f"{serial:09d}"
+        remainder = sum(int(body[i]) * (10 - i) for i in range(9)) % 11
+        yield body + str(remainder if remainder < 2 else 11 - remainder)
+
+
+def _next_working_day(start: dt.date) -> dt.date:
+    from booking.dates import iran_weekday
+
+    day = start
+    while iran_weekday(day) in (5, 6):  # an ordinary full day: not Thursday, not Friday
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, float, float]:
+    """(n, RASE of the mean, P50 coverage, P90 coverage) of (actual, mean, p50, p90) rows."""
+    if not rows:
+        return 0, float("nan"), float("nan"), float("nan")
+    a = np.array(rows, dtype=float)
+    return (len(a), float(np.sqrt(np.mean((a[:, 1] - a[:, 0]) ** 2))), float(np.mean(a[:, 0] <= a[:, 2] + 1e-9)),
+            float(np.mean(a[:, 0] <= a[:, 3] + 1e-9)))
+
+
+def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date, seed: int,
+             history_waits: dict) -> tuple[dict, dict]:
+    """Play the generated day ``variant`` at ``offices``; returns the (actual, mean, p50, p90) rows per
+    surface, today's and the day-ahead slots'."""
+    from booking import appointments, finder
+    from booking.dates import set_clock, tehran_to_utc, to_tehran
+    from booking.extensions import db
+    from booking.forecast import slot_forecasts
+    from booking.models import TimeSlot
+    from booking.slots import ensure_slots
+    from offices import queue_ops
+    from offices.demo.history import OUTCOME_NO_SHOW, generate_history
+    from offices.demo.network import OfficeNetwork
+    from offices.forecast import forecast_wait
+    from offices.live import position_in_line, read_live_loads, refresh_live_load
+    from offices.models import QueueTicket
+    from offices.service_catalogue import SERVICE_CATALOGUE
+    from queueing import OfficeModel
+
+    specs = [spec_by_code[o.code] for o in offices]
+    network = OfficeNetwork(provinces=(), districts=(), offices=tuple(specs), seed=seed)
+    day = generate_history(network, days=1, seed=seed, end_day=test_day)
+    by_code = {o.code: o for o in offices}
+    start_of_day = tehran_to_utc(dt.datetime.combine(test_day, dt.time()))
+
+    def moment(epoch: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(float(epoch), dt.timezone.utc)
+
+    # Visits: office, service code, booked, no-show, arrival, service minutes.
+    visits = []
+    for k in range(day.tickets):
+        served = day.t_started[k] >= 0 and day.t_ended[k] >= 0
+        minutes = (day.t_ended[k] - day.t_started[k]) / 60.0 if served else None
+        visits.append([specs[day.t_office[k]].code, SERVICE_CATALOGUE[day.t_service[k]].code, bool(day.t_booked[k]),
+                       day.t_outcome[k] == OUTCOME_NO_SHOW, float(day.t_arrived[k]), minutes])
+    durations = [v[5] for v in visits if v[5] is not None]
+    fill = float(np.median(durations)) if durations else 10.0
+    for v in visits:
+        v[5] = v[5] if v[5] is not None else fill
+    if variant == "bookings":  # twice the usual bookings: each booked visit comes with a second one
+        rng = np.random.default_rng(seed)
+        extra = [[v[0], v[1], True, bool(rng.random() < 0.1), v[4] + float(rng.normal(0, 120)),
+                  float(rng.choice(durations))] for v in visits if v[2]]
+        visits += extra
+    shifts = [(specs[day.s_office[k]].code, int(day.s_counter[k]), float(day.s_opened[k]), float(day.s_closed[k]))
+              for k in range(len(day.s_office))]
+    if variant == "fewer":
+        top = defaultdict(int)
+        for code, counter, _o, _c in shifts:
+            top[code] = max(top[code], counter)
+        shifts = [s for s in shifts if s[1] < top[s[0]] or top[s[0]] == 1]
+
+    # The evening before: book the booked visits and record the slot list's forecast.
+    ids = _national_ids()
+    set_clock(start_of_day - dt.timedelta(hours=4))
+    booked_at: dict[int, tuple[int, str]] = {}
+    ahead_rows: dict[str, list] = defaultdict(list)
+    slot_of: dict[int, int] = {}
+    for office in offices:
+        for slot in ensure_slots(office, test_day):
+            slot.capacity = 1000  # the generated bookings are placed whatever the capacity rule says
+    db.session.flush()
+    for k, v in enumerate(visits):
+        if not v[2]:
+            continue
+        office = by_code[v[0]]
+        slots = ensure_slots(office, test_day)
+        arrive = moment(v[4])
+        slot = max((s for s in slots if s.starts_at <= arrive + dt.timedelta(minutes=5)),
+                   key=lambda s: s.starts_at, default=slots[0])
+        service = next(s for s in office.services if s.code == v[1])
+        appointment = appointments.book(office, service, slot, next(ids), f"0912{k:07d}")
+        booked_at[k] = (appointment.id, appointment.tracking_code)
+        slot_of[k] = slot.id
+    db.session.commit()
+    slot_forecast = {}
+    for office in offices:
+        slot_forecast.update(slot_forecasts(office, ensure_slots(office, test_day)))
+
+    # The day: a moving clock over counters, arrivals, calls and finishes.
+    events: list = []
+    seq = itertools.count()
+    for code, counter, opened, closed in shifts:
+        heapq.heappush(events, (opened, next(seq), "open", code, counter))
+        heapq.heappush(events, (closed, next(seq), "close", code, counter))
+    for k, v in enumerate(visits):
+        if not (v[2] and v[3]):  # booked no-shows never come
+            heapq.heappush(events, (v[4], next(seq), "arrive", v[0], k))
+    serving: dict[tuple[str, int], tuple[int, float]] = {}
+    closing: set[tuple[str, int]] = set()
+    open_counters: dict[str, set[int]] = defaultdict(set)
+    ticket_of: dict[int, int] = {}
+    visit_of_ticket: dict[int, int] = {}
+    shown: dict[str, dict[int, tuple[float, float, float]]] = defaultdict(dict)
+    state_at: dict[int, tuple[str, float, float, float, float]] = {}
+    arrivals_seen = 0
+    day_service = np.array(durations)
+    true_mean, true_cv = float(day_service.mean()), float(day_service.std(ddof=1) / day_service.mean())
+
+    def dispatch(code: str, now: dt.datetime) -> None:
+        office = by_code[code]
+        for counter in sorted(open_counters[code]):
+            if (code, counter) in serving or (code, counter) in closing:
+                continue
+            ticket = queue_ops.call_next(office, counter, None, now=now)
+            if ticket is None:
+                return
+            queue_ops.start_service(office, ticket.id, None, now=now)
+            k = visit_of_ticket[ticket.id]
+            end = now.timestamp() + 60.0 * visits[k][5]
+            serving[(code, counter)] = (ticket.id, end)
+            heapq.heappush(events, (end, next(seq), "finish", code, counter))
+
+    while events:
+        at, _s, kind, code, data = heapq.heappop(events)
+        now = moment(at)
+        set_clock(now)
+        office = by_code[code]
+        if kind == "open":
+            if data not in open_counters[code]:
+                queue_ops.open_counter(office, data, None, now=now)
+                open_counters[code].add(data)
+        elif kind == "close":
+            if (code, data) in serving:
+                closing.add((code, data))
+            elif data in open_counters[code]:
+                queue_ops.close_counter(office, data, None, now=now)
+                open_counters[code].discard(data)
+        elif kind == "finish":
+            ticket_id, _end = serving.pop((code, data))
+            queue_ops.finish_service(office, ticket_id, None, now=now)
+            if (code, data) in closing:
+                closing.discard((code, data))
+                queue_ops.close_counter(office, data, None, now=now)
+                open_counters[code].discard(data)
+        else:  # an arrival: what the site shows now, then the ticket
+            k = data
+            v = visits[k]
+            load = read_live_loads([office.id])[office.id]
+            page = forecast_wait(office.id, now)
+            shown["office page"][k] = (page.mean, page.p50, page.p90)
+            if arrivals_seen % 3 == 0:
+                rec = finder.recommend_offices(office.lat, office.lon, v[1], k=20, spread=False)
+                mine = next((s for s in rec.suggestions if s.office.code == code), None)
+                if mine is not None and mine.opens_at is None:
+                    shown["recommendation"][k] = (mine.wait_mean, mine.wait_p50, mine.wait_p90)
+            arrivals_seen += 1
+            counters_now = max(len(open_counters[code]), 1)
+            state_at[k] = (code, float(load.waiting), float(min(load.in_service, counters_now)), float(counters_now),
+                           float(to_tehran(now).hour))
+            if v[2]:
+                ticket = queue_ops.check_in(office, booked_at[k][1], None, now=now)
+            else:
+                ticket = queue_ops.add_walk_in(office, v[1], None, now=now)
+            ticket_of[k] = ticket.id
+            visit_of_ticket[ticket.id] = k
+            db.session.flush()
+            ahead = position_in_line(ticket)
+            if ahead is not None:
+                eta = forecast_wait(office.id, now, ahead={office.id: ahead})
+                shown["ticket ETA"][k] = (eta.mean, eta.p50, eta.p90)
+        dispatch(code, now)
+        db.session.commit()
+        refresh_live_load(office.id)
+    set_clock(None)
+
+    # What happened: called (service start) minus arrived, for everyone served.
+    actual: dict[int, float] = {}
+    for k, ticket_id in ticket_of.items():
+        ticket = db.session.get(QueueTicket, ticket_id)
+        if ticket.started_at is not None:
+            actual[k] = (ticket.started_at - ticket.arrived_at).total_seconds() / 60.0
+    today_rows: dict[str, list] = defaultdict(list)
+    for surface in ("recommendation", "office page", "ticket ETA"):
+        for k, (mean, p50, p90) in shown[surface].items():
+            if k in actual:
+                today_rows[surface].append((actual[k], mean, p50, p90))
+    # The oracle: the conditional wait given the true state, counters open and the day's service law.
+    keys = [k for k in state_at if k in actual]
+    if keys:
+        st = np.array([state_at[k][1:4] for k in keys])
+        model = OfficeModel(counters=st[:, 2], service_mean=true_mean, service_cv=true_cv)
+        wait = model.wait_now(st[:, 0], st[:, 1])
+        for j, k in enumerate(keys):
+            today_rows["oracle"].append((actual[k], float(wait.mean[j]), float(wait.p50[j]), float(wait.p90[j])))
+    for k in keys:
+        code, *_rest, hour = state_at[k]
+        mean, p50, p90 = history_waits.get((code, int(hour)), (0.0, 0.0, 0.0))
+        today_rows["historical mean"].append((actual[k], mean, p50, p90))
+    for k, slot_id in slot_of.items():
+        if k in actual and slot_id in slot_forecast:
+            f = slot_forecast[slot_id]
+            ahead_rows["slot (day before)"].append((actual[k], f.mean, f.p50, f.p90))
+            slot = db.session.get(TimeSlot, slot_id)
+            hour = to_tehran(slot.starts_at).hour
+            mean, p50, p90 = history_waits.get((visits[k][0], hour), (0.0, 0.0, 0.0))
+            ahead_rows["historical mean"].append((actual[k], mean, p50, p90))
+    return today_rows, ahead_rows
+
+
+def history_by_hour(offices: list, since: dt.datetime, until: dt.datetime) -> dict:
+    """Mean, median and 90th percentile of the served waits per (office code, Tehran hour) in the history."""
+    from sqlalchemy import select
+
+    from booking.dates import to_tehran
+    from booking.extensions import db
+    from offices.models import QueueTicket
+
+    waits: dict = defaultdict(list)
+    code_of = {o.id: o.code for o in offices}
+    for office_id, arrived, started in db.session.execute(
+            select(QueueTicket.office_id, QueueTicket.arrived_at, QueueTicket.started_at)
+            .where(QueueTicket.office_id.in_(list(code_of)), QueueTicket.arrived_at >= since,
+                   QueueTicket.arrived_at < until, QueueTicket.started_at.is_not(None))):
+        waits[(code_of[office_id], to_tehran(arrived).hour)].append((started - arrived).total_seconds() / 60.0)
+    return {key: (float(np.mean(w)), float(np.quantile(w, 0.5)), float(np.quantile(w, 0.9)))
+            for key, w in waits.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--offices", type=int, default=2, help="busiest Tehran offices played (default 2)")
+    parser.add_argument("--network", type=int, default=62, help="offices in the seeded demo network")
+    parser.add_argument("--days", type=int, default=28, help="days of history the engine is fitted on")
+    parser.add_argument("--variants", default="ordinary,fewer,bookings")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    started = time.perf_counter()
+
+    instance = tempfile.mkdtemp(prefix="safnama-bench-")
+    os.environ["SAFNAMA_INSTANCE"] = instance
+    os.environ["SAFNAMA_DEMO"] = "0"
+    from sqlalchemy import select
+
+    from booking import create_app
+    from booking.config import database_uri
+    from booking.dates import set_clock, tehran_to_utc, to_tehran, utcnow
+    from booking.extensions import db
+    from offices.demo.network import build_network
+    from offices.demo.seed import seed_demo
+    from offices.estimates import refit_office
+    from offices.models import Office
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri(None, Path(instance)), "SERVER_NAME": None,
+                      "REDIS_URL": None, "REDIS_EMBEDDED_PATH": os.path.join(instance, "redis.db"),
+                      "SAFNAMA_SCHEDULE_JOBS": False, "FORECAST_PROFILE_TTL": 0.0})
+    test_day = _next_working_day(to_tehran(utcnow()).date() + dt.timedelta(days=1))
+    results = {}
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        seed_demo(offices=args.network, days=args.days, seed=args.seed, progress=False,
+                  end_day=test_day - dt.timedelta(days=1))
+        network = build_network(args.network, args.seed)
+        spec_by_code = {o.code: o for o in network.offices}
+        tehran = sorted(network.offices_in("23"), key=lambda o: -o.weekday_demand)[:args.offices]
+        offices = list(db.session.scalars(select(Office).where(Office.code.in_([o.code for o in tehran]))))
+        midnight = tehran_to_utc(dt.datetime.combine(test_day, dt.time()))
+        set_clock(midnight)
+        for office in offices:
+            refit_office(office.id, days=args.days, now=midnight)
+        db.session.commit()
+        set_clock(None)
+        history = history_by_hour(offices, midnight - dt.timedelta(days=args.days), midnight)
+        print(f"offices {', '.join(o.code for o in offices)}; fitted on {args.days} days; test day {test_day} "
+              f"(not fitted on)")
+        for n, variant in enumerate(args.variants.split(",")):
+            results[variant] = play_day(variant, offices, spec_by_code, test_day + dt.timedelta(days=7 * n),
+                                        args.seed + 17 + n, history)
+            db.session.commit()
+
+    print("\nRASE of the mean shown (minutes); P50 / P90 coverage: share of actual waits at most the figure")
+    header = f"{'day':<10} {'surface':<20} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
+    for title, index, surfaces in (("waits shown today", 0, SURFACES_TODAY),
+                                   ("day-ahead slot predictions", 1, SURFACES_AHEAD)):
+        print(f"\n{title}\n{header}\n{'-' * len(header)}")
+        for variant, rows in results.items():
+            scores = {s: _score(rows[index].get(s, [])) for s in surfaces}
+            oracle = scores.get("oracle", (0, float("nan")))[1]
+            hist = scores["historical mean"][1]
+            for surface in surfaces:
+                n, rase, c50, c90 = scores[surface]
+                print(f"{variant:<10} {surface:<20} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
+                      f"{c50:>6.2f} {c90:>6.2f}")
+    print(f"\n({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
