@@ -23,8 +23,8 @@ not depend on which other offices or moments were asked with it: every page and 
 number for the same office and moment.
 
 The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
-``FORECAST_PROFILE_TTL`` seconds (default 60; 0 under testing); a call costs one query for the bookings and
-one Redis ``MGET`` for the live loads, whatever the number of offices.
+``FORECAST_PROFILE_TTL`` seconds (default 60); a call costs one query for the bookings (none when only the
+wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices.
 
 Units: minutes, arrivals per hour, moments in UTC.
 """
@@ -57,6 +57,8 @@ DEFAULT_SERVICE_MINUTES = 12.0
 DEFAULT_SERVICE_CV = 0.7
 DEFAULT_NO_SHOW = 0.1
 _CACHE_KEY = "safnama.forecast_profiles"
+#: Seconds an office's profile is kept in the process (config ``FORECAST_PROFILE_TTL``).
+PROFILE_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ def office_profiles(office_ids: Sequence[int], now: dt.datetime | None = None) -
     ids = list(dict.fromkeys(office_ids))
     today = to_tehran(now or utcnow()).date()
     app = current_app._get_current_object()
-    ttl = float(app.config.get("FORECAST_PROFILE_TTL", 0.0 if app.testing else 60.0))
+    ttl = float(app.config.get("FORECAST_PROFILE_TTL", PROFILE_TTL))
     cache: dict[int, tuple[float, dt.date, Profile]] = app.extensions.setdefault(_CACHE_KEY, {})
     clock = time.monotonic()
     found = {}
@@ -428,28 +430,25 @@ def forecast_wait(office_id: int, moment: dt.datetime | None = None, *, now: dt.
     return forecast_waits([(office_id, moment or now)], now=now, loads=loads, ahead=ahead)[0]
 
 
-def _booked(runs: list[_Run], length: int) -> np.ndarray | None:
-    """Appointments per minute ahead of each run's start (runs x ``length``), one query for all."""
+def _bookings(runs: list[_Run]) -> dict[tuple[int, dt.date], np.ndarray]:
+    """Appointments booked by minute of the day (0-1439) for each run's office and day: one query for all."""
     if not runs:
-        return None
+        return {}
     from booking.models import TimeSlot
 
     first = min(_day_moment(r.day, r.start) for r in runs)
-    last = max(_day_moment(r.day, r.start + length) for r in runs)
-    where = {(r.profile.office_id, r.day): k for k, r in enumerate(runs)}
-    out = np.zeros((len(runs), length))
+    last = max(_day_moment(r.day, 1440.0) for r in runs)
+    wanted = {(r.profile.office_id, r.day) for r in runs}
+    out: dict[tuple[int, dt.date], np.ndarray] = {}
     for office_id, starts_at, booked in db.session.execute(
             select(TimeSlot.office_id, TimeSlot.starts_at, TimeSlot.booked).where(
                 TimeSlot.office_id.in_(sorted({r.profile.office_id for r in runs})),
                 TimeSlot.starts_at >= first, TimeSlot.starts_at < last, TimeSlot.booked > 0)):
         local = to_tehran(starts_at)
-        k = where.get((office_id, local.date()))
-        if k is None:
-            continue
-        ahead = local.hour * 60 + local.minute - runs[k].start
-        if 0 <= ahead < length:
-            out[k, int(ahead)] += booked
-    return out if out.any() else None
+        key = (office_id, local.date())
+        if key in wanted:
+            out.setdefault(key, np.zeros(1440))[local.hour * 60 + local.minute] += booked
+    return out
 
 
 def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]]:
@@ -461,12 +460,20 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
     groups: dict[tuple[float, float, bool], list[_Run]] = defaultdict(list)
     for run in runs:
         groups[(run.start, run.end, run.furthest <= 0.0)].append(run)
+    bookings = _bookings([r for r in runs if r.furthest > 0.0])  # bookings ahead do not change the wait now
     out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
     for (start, end, now_only), members in groups.items():
         span = max(end - start, 0.0)
         grid = np.array([0.0, GRID]) if now_only else np.arange(0.0, span + GRID, GRID)
         length = int(math.ceil(grid[-1])) + 1
-        booked = _booked(members, length)
+        booked = np.zeros((len(members), length))
+        for k, run in enumerate(members):
+            by_minute = bookings.get((run.profile.office_id, run.day))
+            if by_minute is not None:  # minute m of the day is minute m - start ahead
+                first = int(math.ceil(run.start))
+                part = by_minute[first:first + length]
+                booked[k, :part.size] = part
+        booked = booked if booked.any() else None
         model = OfficeModel(
             counters=[r.timetable() for r in members],
             service_mean=np.array([r.profile.service_mean for r in members]),
