@@ -271,6 +271,8 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             hour = to_tehran(slot.starts_at).hour
             mean, p50, p90 = history_waits.get((visits[k][0], hour), (0.0, 0.0, 0.0))
             ahead_rows["historical mean"].append((actual[k], mean, p50, p90))
+    for k, w in actual.items():  # who waited how long under the call policy (booked citizens are called first)
+        ahead_rows["_booked" if visits[k][2] else "_walk-in"].append(w)
     return today_rows, ahead_rows
 
 
@@ -359,6 +361,9 @@ def main() -> int:
                 n, rase, c50, c90 = scores[surface]
                 print(f"{variant:<10} {surface:<20} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
                       f"{c50:>6.2f} {c90:>6.2f}")
+    print("\nmean actual wait (minutes): " + "; ".join(
+        f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}"
+        for variant, rows in results.items()))
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
 
