@@ -23,7 +23,7 @@ not depend on which other offices or moments were asked with it: every page and 
 number for the same office and moment.
 
 The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
-``FORECAST_PROFILE_TTL`` seconds (default 60); a call costs one query for the bookings (none when only the
+``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs one query for the bookings (none when only the
 wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices.
 
 Units: minutes, arrivals per hour, moments in UTC.
@@ -57,8 +57,9 @@ DEFAULT_SERVICE_MINUTES = 12.0
 DEFAULT_SERVICE_CV = 0.7
 DEFAULT_NO_SHOW = 0.1
 _CACHE_KEY = "safnama.forecast_profiles"
-#: Seconds an office's profile is kept in the process (config ``FORECAST_PROFILE_TTL``).
-PROFILE_TTL = 60.0
+#: Seconds an office's profile is kept in the process (config ``FORECAST_PROFILE_TTL``): what it holds changes
+#: nightly (the fit), hourly (the hourly table) or rarely (hours, closures), and the minute job reads every office.
+PROFILE_TTL = 600.0
 
 
 @dataclass(frozen=True)
