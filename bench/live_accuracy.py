@@ -88,8 +88,9 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     from offices.demo.history import OUTCOME_NO_SHOW, generate_history
     from offices.demo.network import OfficeNetwork
     from offices.forecast import forecast_wait
-    from offices.live import position_in_line, read_live_loads, refresh_live_load
+    from offices.live import read_live_loads, refresh_live_load
     from offices.models import QueueTicket
+    from offices.queue_ops import position_in_line
     from offices.service_catalogue import SERVICE_CATALOGUE
     from queueing import OfficeModel
 

@@ -34,7 +34,7 @@ import datetime as dt
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,6 +271,17 @@ def office_profiles(office_ids: Sequence[int], now: dt.datetime | None = None) -
     return found
 
 
+#: Reads the live loads of offices by id: :func:`offices.live.read_live_loads`, set by :mod:`offices.live` when
+#: it is imported (it imports this module for the wait now; an import back would make a circle).
+_live_loads: Callable[[list[int]], Mapping[int, object]] | None = None
+
+
+def use_live_loads(reader: Callable[[list[int]], Mapping[int, object]]) -> None:
+    """Set how :func:`forecast_waits` reads the live loads it is not given."""
+    global _live_loads
+    _live_loads = reader
+
+
 @dataclass
 class _Run:
     """One office's day solved from one state: ``start`` minute (from midnight) to ``end`` (closing)."""
@@ -331,7 +342,8 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         now: the present (default the site's clock); moments before it are answered as now. The present
             and the moments are taken to the minute (floored), so that calls within a minute agree.
         loads: the offices' live loads (:class:`offices.live.LiveLoad` by office id) when the caller has
-            read them; otherwise read with one ``MGET`` for the offices asked about today.
+            read them; otherwise read with one ``MGET`` for the offices asked about today
+            (:func:`offices.live.read_live_loads`, see :func:`use_live_loads`).
         ahead: for a citizen already in line (a ticket's ETA): the people ahead of them by office id, in
             place of the people waiting in the live load.
 
@@ -364,10 +376,8 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         targets.append((profile, moment, is_open, day, float(minute)))
 
     today_ids = sorted({t[0].office_id for t in targets if t is not None and t[3] == today and t[4] >= 0})
-    if today_ids and loads is None:
-        from offices.live import read_live_loads
-
-        loads = read_live_loads(today_ids)
+    if today_ids and loads is None and _live_loads is not None:
+        loads = _live_loads(today_ids)
     loads = loads or {}
 
     runs: dict[tuple[int, dt.date], _Run] = {}
@@ -491,4 +501,4 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
     return out
 
 
-__all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "office_profiles"]
+__all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "office_profiles", "use_live_loads"]

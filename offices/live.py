@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.redis_conn import get_redis
+from offices import forecast
 from offices.models import CounterShift, Office, QueueTicket, ServiceType, TicketOutcome
 
 log = logging.getLogger(__name__)
@@ -141,9 +142,7 @@ def compute_live_loads(office_ids: Sequence[int], now: dt.datetime | None = None
 def _apply_waits(loads: dict[int, LiveLoad], ids: list[int], now: dt.datetime) -> None:
     """Fill the waits of someone joining now from the one forecast (:mod:`offices.forecast`): the counters
     expected now when none is open yet, the wait at the next opening when the office is closed."""
-    from offices.forecast import forecast_waits
-
-    for office_id, answer in zip(ids, forecast_waits([(i, now) for i in ids], now=now, loads=loads)):
+    for office_id, answer in zip(ids, forecast.forecast_waits([(i, now) for i in ids], now=now, loads=loads)):
         if answer is not None:
             load = loads[office_id]
             load.wait_mean, load.wait_p50, load.wait_p90 = answer.mean, answer.p50, answer.p90
@@ -200,6 +199,10 @@ def read_live_loads(office_ids: Sequence[int]) -> dict[int, LiveLoad]:
     if missing:
         found.update(refresh_live_load(missing))
     return found
+
+
+
+forecast.use_live_loads(read_live_loads)
 
 
 def rebuild_live_state(office_ids: Sequence[int] | None = None, chunk: int = 500) -> int:
