@@ -59,11 +59,18 @@ class LiveLoad:
     wait_p50: float = 0.0
     wait_p90: float = 0.0
     updated_at: dt.datetime = field(default_factory=utcnow)
+    opens_at: dt.datetime | None = None  # closed now: the next opening (UTC); the waits are those at opening
+    no_counter_open: bool = False  # open, but no counter is open yet (the waits count the counters expected)
     stale: bool = False
 
     @property
     def level(self) -> str:
-        """``quiet`` / ``moderate`` / ``busy`` / ``very_busy``, from the median wait."""
+        """``closed`` (closed now), ``no_counter`` (open, no counter open yet), else ``quiet`` / ``moderate`` /
+        ``busy`` / ``very_busy`` from the median wait: a closed or unstaffed office is never "quiet"."""
+        if self.opens_at is not None:
+            return "closed"
+        if self.no_counter_open:
+            return "no_counter"
         for limit, name in LEVELS:
             if self.wait_p50 < limit:
                 return name
@@ -76,6 +83,7 @@ class LiveLoad:
     def to_json(self) -> str:
         data = asdict(self)
         data["updated_at"] = self.updated_at.isoformat()
+        data["opens_at"] = self.opens_at.isoformat() if self.opens_at is not None else None
         del data["stale"]
         return json.dumps(data, separators=(",", ":"))
 
@@ -84,6 +92,8 @@ class LiveLoad:
         """Read a stored load; ``now`` (UTC) decides staleness, given once when reading many."""
         data = json.loads(raw)
         data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])
+        if data.get("opens_at"):
+            data["opens_at"] = dt.datetime.fromisoformat(data["opens_at"])
         load = cls(**data)
         load.stale = ((now or utcnow()) - load.updated_at).total_seconds() > STALE_AFTER
         return load
@@ -94,6 +104,7 @@ class LiveLoad:
                 "in_service": self.in_service, "counters_open": self.counters_open,
                 "wait_mean": round(self.wait_mean, 1), "wait_p50": round(self.wait_p50, 1),
                 "wait_p90": round(self.wait_p90, 1), "level": self.level,
+                "opens_at": self.opens_at.isoformat() if self.opens_at is not None else None,
                 "updated_at": self.updated_at.isoformat(), "stale": self.stale}
 
     def public_document(self) -> bytes:
@@ -146,6 +157,8 @@ def _apply_waits(loads: dict[int, LiveLoad], ids: list[int], now: dt.datetime) -
         if answer is not None:
             load = loads[office_id]
             load.wait_mean, load.wait_p50, load.wait_p90 = answer.mean, answer.p50, answer.p90
+            load.opens_at = None if answer.is_open else (answer.opens_at or answer.at)
+            load.no_counter_open = answer.no_counter_open
 
 
 def _write(loads: Iterable[LiveLoad]) -> None:

@@ -89,7 +89,7 @@ def test_presses_of_the_last_hour_give_the_rate_of_citizens_sent(client, make_of
     assert min(state.walkin_rate) >= 0.0
 
 
-def test_going_form_on_the_pages_counts_a_browser_once(client, make_office, make_service) -> None:
+def test_going_form_on_the_pages_counts_a_browser_once(working_day, client, make_office, make_service) -> None:
     offices = _offices(make_office, make_service)
     page = client.get(f"/find?lat={SPOT[0]}&lon={SPOT[1]}&service=SANA&lang=en").get_data(as_text=True)
     assert 'action="/offices/T00' in page and "I'm going" in page and 'name="csrf_token"' in page

@@ -194,3 +194,7 @@ def test_recommendation_on_a_closed_day(clock, client, make_office, make_service
     assert "closed-note" in page
     assert jalali_date(opening.opens_at, "fa", with_weekday=True) in page
     assert far.code not in page
+    # closed: no line and no wait now beside the badge, and nobody asked to say they are on their way
+    assert "نفر در صف" not in page and "/offices/F001/going" not in page
+    found = client.get("/find?lat=35.757&lon=51.41&service=SANA").get_data(as_text=True)
+    assert "next-opening-note" in found and "/going" not in found and "نفر در صف" not in found
