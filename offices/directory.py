@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
+from booking.ordering import persian_key
 from offices.models import District, Office, Province
 
 
@@ -48,8 +49,8 @@ def province_summaries() -> list[ProvinceSummary]:
         .outerjoin(District, District.province_id == Province.id)
         .outerjoin(Office, (Office.district_id == District.id) & Office.is_active)
         .group_by(Province.id)
-        .order_by(func.count(Office.id).desc(), Province.name_fa)
     ).all()
+    rows = sorted(rows, key=lambda row: (-row[5], persian_key(row[1])))
     summaries = [ProvinceSummary(ProvinceCard(*row[:5]), row[5], int(row[6])) for row in rows]
     app.extensions[_SUMMARIES_KEY] = (time.monotonic(), summaries)
     return summaries
@@ -60,10 +61,10 @@ def province_by_code(code: str) -> Province | None:
 
 
 def offices_in_province(province: Province) -> list[Office]:
-    return list(db.session.scalars(
+    offices = db.session.scalars(
         select(Office)
         .join(District)
         .where(District.province_id == province.id, Office.is_active)
         .options(selectinload(Office.district))
-        .order_by(District.name_fa, Office.code)
-    ))
+    )
+    return sorted(offices, key=lambda o: (persian_key(o.district.name_fa), persian_key(o.name_fa), o.code))

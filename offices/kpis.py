@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.dates import TEHRAN, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
+from booking.ordering import persian_key
 from offices.models import (
     Complaint,
     ComplaintStatus,
@@ -213,7 +214,7 @@ def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
     if key not in SORT_KEYS:
         raise KpiInputError(f"unknown sort key {key!r}")
     if key == "name":
-        return sorted(rows, key=lambda r: (r.unit.name_fa, r.unit.code), reverse=descending)
+        return sorted(rows, key=lambda r: (persian_key(r.unit.name_fa), r.unit.code), reverse=descending)
     known = [r for r in rows if r.values.get(key) is not None]
     empty = [r for r in rows if r.values.get(key) is None]
     known.sort(key=lambda r: (r.values[key], r.unit.code), reverse=descending)

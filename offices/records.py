@@ -37,7 +37,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, TimeSlot
-from offices.models import District, Office, OfficeHourlyStats, Province, QueueTicket, TicketOutcome
+from booking.ordering import persian_key
+from offices.models import (
+    District,
+    Office,
+    OfficeHourlyStats,
+    Province,
+    QueueTicket,
+    TicketOutcome,
+)
 
 RECORD_DAYS = 30
 MIN_VISITS = 50
@@ -172,11 +180,12 @@ def cities(province_code: str | None = None) -> list[dict[str, Any]]:
              .join(Office, Office.district_id == District.id)
              .where(Office.is_active.is_(True))
              .group_by(Province.code, Province.name_fa, Province.name_en, District.city_fa, District.city_en)
-             .order_by(Province.code, func.count(Office.id).desc(), District.city_en))
+             )
     if province_code:
         query = query.where(Province.code == province_code)
+    rows = sorted(db.session.execute(query), key=lambda r: (persian_key(r[1]), -r[5], persian_key(r[3])))
     return [{"province_code": p, "province_fa": pfa, "province_en": pen, "city_fa": cfa, "city_en": cen,
-             "offices": int(n)} for p, pfa, pen, cfa, cen, n in db.session.execute(query)]
+             "offices": int(n)} for p, pfa, pen, cfa, cen, n in rows]
 
 
 # ------------------------------------------------------------------------------------------------ computing
