@@ -28,6 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from booking import en_route
 from booking.dates import to_tehran, utcnow
 from booking.extensions import db
+from booking.ordering import persian_key
 from booking.public_load import PublicLoadCache
 from booking.redis_conn import get_redis
 from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_live_loads
@@ -218,14 +219,15 @@ def search_choices() -> SearchChoices:
     app = current_app._get_current_object()
     kept: SearchChoices | None = app.extensions.get(_CHOICES_KEY)
     if kept is None or time.monotonic() - kept.built_at > app.config.get("OFFICE_INDEX_TTL", INDEX_TTL):
-        provinces = tuple(Place(*row) for row in db.session.execute(
-            select(Province.code, Province.name_fa, Province.name_en).order_by(Province.name_fa)))
+        # In Persian order (booking.ordering), numbers inside names by value: districts 1, 2, … 10, not 1, 10, 2.
+        provinces = tuple(sorted((Place(*row) for row in db.session.execute(
+            select(Province.code, Province.name_fa, Province.name_en))), key=lambda p: persian_key(p.name_fa)))
         services = tuple(Place(*row) for row in db.session.execute(
             select(ServiceType.code, ServiceType.name_fa, ServiceType.name_en).order_by(ServiceType.letter)))
-        districts = tuple(Place(*row) for row in db.session.execute(
+        districts = tuple(sorted((Place(*row) for row in db.session.execute(
             select(District.code, District.name_fa, District.name_en, District.city_fa, District.city_en,
                    District.lat, District.lon, Province.code)
-            .join(Province, District.province_id == Province.id).order_by(District.name_fa)))
+            .join(Province, District.province_id == Province.id))), key=lambda d: persian_key(d.name_fa)))
         kept = app.extensions[_CHOICES_KEY] = SearchChoices(provinces, services, districts)
     return kept
 

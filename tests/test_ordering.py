@@ -53,3 +53,21 @@ def test_directory_and_records_list_provinces_and_districts_in_persian_order(app
         make_office(district=district)
     assert [o.district.name_fa for o in directory.offices_in_province(tehran)] == [
         "منطقه ۱", "منطقه ۲", "منطقه ۱۰", "منطقه ۱۱", "منطقه ۲۰"]
+
+
+def test_the_search_forms_lists_are_in_persian_order(app, make_province, make_office) -> None:
+    from booking.extensions import db
+    from booking.finder import search_choices
+    from offices.models import District
+
+    gilan, kerman, tehran = (make_province(code=c, name_fa=n) for c, n in (("01", "گیلان"), ("02", "کرمان"),
+                                                                            ("03", "تهران")))
+    for number in (10, 2, 1):
+        district = District(province=tehran, code=f"03-{number:02d}", name_fa=f"حوزه قضایی منطقه {number}",
+                            name_en=f"District {number}", city_fa="تهران", city_en="Tehran", lat=35.7, lon=51.4)
+        db.session.add(district)
+        make_office(district=district)
+    db.session.commit()
+    choices = search_choices()
+    assert [p.name_fa for p in choices.provinces][-3:] == ["تهران", "کرمان", "گیلان"]
+    assert [d.code for d in choices.districts] == ["03-01", "03-02", "03-10"]
