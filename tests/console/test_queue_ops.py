@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import refresh
 from sqlalchemy import select
 
 from booking.dates import utcnow
@@ -172,3 +173,21 @@ def test_live_load_without_redis_is_computed_and_stale(app, make_office, make_se
     finally:
         app.extensions["safnama.redis"]._client = None
     assert load.waiting == 1 and load.stale
+
+
+def test_ticket_page_says_which_counter_once_called(app, client, make_office, make_service):
+    service = make_service(letter="S")
+    office = make_office(services=[service], counters=3)
+    appointment = make_appointment(office, service, utcnow() + dt.timedelta(minutes=5), code="CALL2345")
+    queue_ops.check_in(office, appointment.national_id, None)
+    queue_ops.open_counter(office, 3, None)
+    db.session.commit()
+    waiting = client.get("/ticket/CALL2345?lang=en").get_data(as_text=True)
+    assert "go to counter" not in waiting
+    queue_ops.call_next(office, 3, None)
+    db.session.commit()
+    english = client.get("/ticket/CALL2345?lang=en").get_data(as_text=True)
+    assert "Your turn: go to counter 3." in english
+    refresh()  # the test's application context outlives the requests: forget the locale chosen above
+    persian = client.get("/ticket/CALL2345?lang=fa").get_data(as_text=True)
+    assert "به باجه ۳ بروید" in persian
