@@ -580,9 +580,11 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     ids = [ids[i] for i in keep]
     near = near[keep]
     answers = [answers[i] for i in keep]
-    # What the visit costs but the wait (minutes): the travel, plus the time until the opening when closed.
-    reach = np.array([float(travel[i]) + (0.0 if a.is_open else max(0.0, (a.at - at).total_seconds() / 60.0))
-                      for i, a in zip(keep, answers)])
+    # What the visit costs but the wait (minutes): the travel, plus the time until the opening when closed,
+    # counted from the earliest opening (the hours every office is shut alike are no cost of choosing one,
+    # and would widen the recommender's near-equal tolerance, a share of the best score, to hours).
+    until = np.array([0.0 if a.is_open else max(0.0, (a.at - at).total_seconds() / 60.0) for a in answers])
+    reach = np.array([float(travel[i]) for i in keep]) + until - until.min()
     state = _office_state(ids, index.lat[near], index.lon[near], at, loads, reading, prefetch=neighbourhood)
     state = OfficeState(**{**state.__dict__, "counters": np.array([float(max(a.counters, 1)) for a in answers])})
     wait = Wait(mean=np.array([a.mean for a in answers]), p50=np.array([a.p50 for a in answers]),
