@@ -68,17 +68,22 @@ def _metric_label(metric: str) -> str:
     return _("Arrivals per hour")
 
 
-def _breaks(values: Sequence[float], fixed: Sequence[float] | None = None) -> list[float]:
-    """Upper bounds of the first four colour classes (the fifth is open), from fixed steps or the data's range."""
+def _breaks(values: Sequence[float], fixed: Sequence[float] | None = None, digits: int = 0) -> list[float]:
+    """Upper bounds of the first four colour classes (the fifth is open), from fixed steps or the data's range.
+
+    The step is a round number (1, 2 or 5 times a power of ten) no finer than the legend shows (``digits``
+    decimals), so no two bounds read the same ("1–1")."""
     if fixed is not None:
         return list(fixed)
     top = max(values, default=0.0)
+    finest = 10.0 ** -digits
     if top <= 0:
-        return [1, 2, 3, 4]
-    step = top / 5.0
-    nice = 10 ** math.floor(math.log10(step)) if step > 0 else 1
-    step = max(1.0, math.ceil(step / nice) * nice) if top >= 5 else max(step, 0.2)
-    return [step * (k + 1) for k in range(4)]
+        return [finest * (k + 1) for k in range(4)]
+    raw = top / 5.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(finest, round(step, digits))
+    return [round(step * (k + 1), digits) for k in range(4)]
 
 
 def _colour(value: float | None, breaks: Sequence[float]) -> str:
@@ -88,6 +93,18 @@ def _colour(value: float | None, breaks: Sequence[float]) -> str:
         if value < b:
             return PALETTE[k]
     return PALETTE[-1]
+
+
+def _empty_picture(title: str, message: str, locale: str) -> Markup:
+    """A picture with its title and a sentence where there is nothing to draw."""
+    width, rtl = 640, locale == "fa"
+    x = width - 8 if rtl else 8
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap heatmap-empty" role="img" viewBox="0 0 {width} 70" '
+        f'width="{width}" height="70" font-family="Vazirmatn, Tahoma, sans-serif" font-size="13" '
+        f'direction="{"rtl" if rtl else "ltr"}"><title>{escape(title)}</title>'
+        f'<text x="{x}" y="18" font-size="14" font-weight="700" text-anchor="start">{escape(title)}</text>'
+        f'<text x="{x}" y="48" fill="#5b6675" text-anchor="start">{escape(message)}</text></svg>')
 
 
 def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int = 34, cell_h: int = 22,
@@ -100,7 +117,7 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
     grid_bottom = top + n_rows * cell_h
     height = grid_bottom + 70
     flat = [v for row in grid.values for v in row if v is not None]
-    steps = _breaks(flat, breaks)
+    steps = _breaks(flat, breaks, digits)
 
     def x_of(col: int) -> float:
         return (width - label_width - (col + 1) * cell_w) if rtl else (label_width + col * cell_w)
@@ -177,7 +194,8 @@ def offices_by_hour(unit: Unit, day: dt.date, locale: str, metric: str = "arriva
                     link: Callable[[str], str] | None = None, limit: int = 40) -> Markup:
     """Offices x hour of ``day`` (Tehran) for the offices under ``unit``: arrivals or the average wait.
 
-    Only the ``limit`` busiest offices of the day are drawn (a province can have hundreds).
+    Only the ``limit`` busiest offices of the day are drawn (a province can have hundreds), and only offices
+    with a visit that day; with none, a sentence says so.
     """
     _check_metric(metric)
     start, end = today_bounds(to_utc_noon(day))
@@ -191,7 +209,12 @@ def offices_by_hour(unit: Unit, day: dt.date, locale: str, metric: str = "arriva
     names = {r[0]: (r[1], r[2], r[3]) for r in db.session.execute(
         select(Office.id, Office.code, Office.name_fa, Office.name_en)
         .join(District, District.id == Office.district_id).where(Office.is_active.is_(True), *scope_filter(unit)))}
-    busiest = sorted(names, key=lambda oid: (-sum(v[0] for v in cells.get(oid, {}).values()), names[oid][0]))[:limit]
+    busiest = sorted((oid for oid in names if cells.get(oid)),
+                     key=lambda oid: (-sum(v[0] for v in cells[oid].values()), names[oid][0]))[:limit]
+    title = _("%(metric)s by office and hour, %(day)s", metric=_metric_label(metric),
+              day=jalali_date(day, locale, with_weekday=True))
+    if not busiest:
+        return _empty_picture(title, _("No office here recorded a visit on that day."), locale)
     hours = _hour_range([h for oid in busiest for h in cells.get(oid, {})])
     rows, values, tips, links = [], [], [], []
     for oid in busiest:
@@ -213,8 +236,6 @@ def offices_by_hour(unit: Unit, day: dt.date, locale: str, metric: str = "arriva
                            served=_num(served, locale), wait=_num(wait_sum / served, locale, 1) if served else "—"))
         values.append(row_v)
         tips.append(row_t)
-    title = _("%(metric)s by office and hour, %(day)s", metric=_metric_label(metric),
-              day=jalali_date(day, locale, with_weekday=True))
     grid = Grid(title, rows, [_hour_label(h, locale) for h in hours], values, tips, _metric_label(metric), links)
     return render_grid(grid, locale, breaks=[5, 10, 20, 40] if metric == "wait" else None,
                        digits=0)

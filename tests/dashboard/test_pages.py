@@ -220,3 +220,29 @@ def test_complaint_codes_as_typed(typed: str, stored: str) -> None:
     from offices.dashboard.complaints import normalise_code
 
     assert normalise_code(typed) == stored
+
+
+def test_office_heatmap_of_a_quiet_day_says_so(client, staff, login, network, make_office):
+    import datetime as dt
+
+    login("sup-iran")
+    quiet = (network.now - dt.timedelta(days=30)).date().isoformat()  # before the history
+    root = ET.fromstring(client.get(f"/dashboard/nation/heatmap/today.svg?day={quiet}&lang=en").data)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert len(texts) == 2 and texts[1] == "No office here recorded a visit on that day."  # title, sentence
+    # A day with data lists only offices that had visits: an office without history is not a row.
+    make_office(district=network.districts[0], name_en="Idle office", name_fa="دفتر بی‌صف")
+    db.session.commit()
+    svg = client.get(f"/dashboard/nation/heatmap/today.svg?day={network.now.date().isoformat()}&lang=en").data
+    assert b"Idle office" not in svg and svg.count(b"<rect") > 10
+
+
+@pytest.mark.parametrize("top", [0.0, 0.3, 1.2, 2.0, 3.7, 4.9, 7.0, 12.0, 48.0, 130.0, 999.0])
+def test_heatmap_legend_bins_never_read_the_same_at_both_ends(top):
+    from offices.heatmaps import _breaks, _num
+
+    for digits in (0, 1):
+        steps = _breaks([0.0, top], digits=digits)
+        labels = [_num(step, "fa", digits) for step in steps]
+        assert len(set(labels)) == 4 and steps == sorted(steps), (top, digits, labels)
+        assert steps[-1] >= 0.6 * top  # the classes cover the data, the top class open above the last step
