@@ -16,6 +16,8 @@ For each open hour of the day (Tehran time):
 The waits are the engine's steady-state figures hour by hour (:meth:`queueing.OfficeModel.steady`,
 Erlang C, or Erlang A when the office's patience is known); the share within the target uses the
 engine's P(wait > 0) and mean wait with an exponential conditional wait, ``P(W > t) = p0 exp(-t p0 / E[W])``.
+Where the counters cannot keep up, the line is carried from hour to hour as a fluid (see :func:`_waits`), so
+a busy day still has a figure.
 """
 from __future__ import annotations
 
@@ -95,6 +97,18 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, tehran_to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
 
 
+def planning_day(office: Office, moment: dt.datetime) -> dt.date:
+    """The day a what-if opens on: today (Tehran) while the office has an open hour still to come, otherwise
+    its next day with opening hours (at most two weeks ahead)."""
+    local = to_tehran(moment)
+    for ahead in range(15):
+        day = local.date() + dt.timedelta(days=ahead)
+        hours = open_hours(office, day)
+        if hours and (ahead > 0 or local.hour <= hours[-1]):
+            return day
+    return local.date()
+
+
 def open_hours(office: Office, day: dt.date) -> list[int]:
     """The Tehran hours (0-23) the office is open on ``day``, from its weekly opening hours."""
     weekday = iran_weekday(day)
@@ -158,12 +172,22 @@ def demand(office: Office, day: dt.date, hours: list[int]) -> tuple[dict[int, fl
 
 
 def _waits(model: OfficeModel, lam_per_min: np.ndarray, counters: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
-    """Mean wait and share within ``target`` per hour; closed or overloaded hours: inf wait, share 0."""
+    """Mean wait and share within ``target`` for each open hour of the day, in order.
+
+    An hour the counters keep up with, starting with no backlog, has the engine's steady-state figures. An
+    hour they cannot keep up with (or one that inherits a line from the hour before) gets the fluid figure:
+    the line grows (or shrinks) at arrivals minus capacity through the hour and is carried into the next, and
+    a citizen's wait is the line ahead over the capacity. So a busy day always has a number: how long people
+    wait, not "overloaded". An hour with no counter open and citizens waiting has no figure (inf, share 0).
+    """
     c = np.maximum(np.round(counters), 0)
-    mean = np.full(lam_per_min.shape, math.inf)
-    within = np.zeros(lam_per_min.shape)
+    n = lam_per_min.shape[0]
+    mean = np.full(n, math.inf)
+    within = np.zeros(n)
     quiet = lam_per_min <= 0
     mean[quiet], within[quiet] = 0.0, 1.0
+    steady_mean = np.full(n, math.inf)
+    steady_within = np.zeros(n)
     ok = (c >= 1) & ~quiet
     if np.any(ok):
         st = model.steady(lam_per_min[ok], c[ok])
@@ -172,8 +196,40 @@ def _waits(model: OfficeModel, lam_per_min: np.ndarray, counters: np.ndarray, ta
         with np.errstate(divide="ignore", invalid="ignore"):
             tail = np.where(np.isfinite(m) & (m > 0), p0 * np.exp(-target * p0 / np.where(m > 0, m, 1.0)),
                             np.where(np.isfinite(m), 0.0, 1.0))
-        mean[ok] = m
-        within[ok] = 1.0 - tail
+        steady_mean[ok] = m
+        steady_within[ok] = 1.0 - tail
+    service = float(np.mean(model.service_mean))
+    line = 0.0  # citizens still waiting at the start of the hour (fluid)
+    for k in range(n):
+        capacity = c[k] / service  # citizens served per minute
+        arrivals = float(lam_per_min[k])
+        if line <= 0.0 and np.isfinite(steady_mean[k]):
+            mean[k], within[k] = steady_mean[k], steady_within[k]
+            continue
+        end = max(0.0, line + (arrivals - capacity) * 60.0)
+        if capacity <= 0.0:
+            line = end
+            continue  # nobody is served: no figure for those who come (inf, share 0)
+        if arrivals <= 0.0:
+            line = end
+            continue
+        # The line ahead of a citizen who comes at minute t is linear in t until it empties (if it does).
+        slope = arrivals - capacity
+        empty_at = 60.0 if slope >= 0 else min(60.0, line / -slope)
+        ahead_mid = (line + max(0.0, line + slope * empty_at)) / 2.0
+        fluid = ahead_mid / capacity * (empty_at / 60.0)
+        after = steady_mean[k] * (1.0 - empty_at / 60.0) if np.isfinite(steady_mean[k]) else 0.0
+        mean[k] = fluid + after  # once the line is gone, the hour's own steady wait
+        # Share within the target: the part of the hour the line ahead is short enough.
+        limit = target * capacity
+        if slope > 0:
+            share_time = 0.0 if line >= limit else min(60.0, (limit - line) / slope)
+        elif slope < 0:
+            share_time = 60.0 if line <= limit else 60.0 - min(60.0, (line - limit) / -slope)
+        else:
+            share_time = 60.0 if line <= limit else 0.0
+        within[k] = share_time / 60.0 * (steady_within[k] if np.isfinite(steady_mean[k]) else 1.0)
+        line = end
     return mean, within
 
 
@@ -236,5 +292,5 @@ def plan(office: Office, day: dt.date, *, target: float = 20.0, quantile: float 
     return StaffingPlan(office.id, day, target, quantile, change, move_from, move_to, rows, source, timetable_day)
 
 
-__all__ = ["CHANGES", "HourPlan", "StaffingPlan", "WhatIfInputError", "open_hours", "plan"]
+__all__ = ["CHANGES", "HourPlan", "StaffingPlan", "WhatIfInputError", "open_hours", "plan", "planning_day"]
 

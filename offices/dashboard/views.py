@@ -211,7 +211,7 @@ def heatmap_svg(level: str, code: str | None, kind: str):
 def what_if(code: str):
     unit = load_unit("office", code)
     office = db.session.get(Office, unit.id)
-    day = parse_day(request.args.get("day"), to_tehran(utcnow()).date())
+    day = parse_day(request.args.get("day"), whatif.planning_day(office, utcnow()))
     target = arg_number("target", 20.0, 1.0, 240.0)
     share = arg_number("share", 90.0, 50.0, 99.0)
     change = arg_choice("change", whatif.CHANGES, "none")

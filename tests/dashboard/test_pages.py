@@ -5,6 +5,7 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from booking.extensions import db
@@ -246,3 +247,43 @@ def test_heatmap_legend_bins_never_read_the_same_at_both_ends(top):
         labels = [_num(step, "fa", digits) for step in steps]
         assert len(set(labels)) == 4 and steps == sorted(steps), (top, digits, labels)
         assert steps[-1] >= 0.6 * top  # the classes cover the data, the top class open above the last step
+
+
+def test_what_if_opens_on_the_next_working_day(client, staff, login, network, clock):
+    from booking.dates import iran_weekday, to_tehran
+    from offices.whatif import planning_day
+    from tests.clock import FRIDAY, THURSDAY, TUESDAY, tehran_moment
+
+    office = network.offices[0]
+    assert iran_weekday(planning_day(office, tehran_moment(FRIDAY, 11))) == 0  # Friday: Saturday
+    assert iran_weekday(planning_day(office, tehran_moment(THURSDAY, 15))) == 0  # after the half day: Saturday
+    assert planning_day(office, tehran_moment(TUESDAY, 9)) == to_tehran(tehran_moment(TUESDAY, 9)).date()
+    clock(tehran_moment(FRIDAY, 11))
+    login("sup-iran")
+    html = client.get(f"/dashboard/office/{office.code}/whatif?lang=en").get_data(as_text=True)
+    assert "closed on this day" not in html and 'id="whatif-table"' in html and "Saturday" in html
+
+
+def test_what_if_gives_a_figure_for_a_day_beyond_capacity(app, make_office):
+    import math
+
+    from offices.whatif import _waits
+    from queueing import OfficeModel
+
+    model = OfficeModel(counters=2, service_mean=10.0)
+    # Two counters serve 12 an hour; 20 come each hour for two hours, then 4 an hour.
+    lam = np.array([20.0, 20.0, 4.0, 4.0, 4.0]) / 60.0
+    mean, within = _waits(model, lam, np.full(5, 2.0), target=20.0)
+    assert np.all(np.isfinite(mean)) and np.all((within >= 0) & (within <= 1))
+    # The line grows by 8 an hour to 16, then falls by 8 an hour; a wait is the line ahead over the capacity.
+    assert mean[:4] == pytest.approx([(0 + 8) / 2 / 12 * 60, (8 + 16) / 2 / 12 * 60, (16 + 8) / 2 / 12 * 60,
+                                      (8 + 0) / 2 / 12 * 60], rel=0.01)
+    assert mean[4] < mean[3]  # the line is gone: the hour's own steady wait
+    assert within[1] == within[2] == 0.0 and within[3] == pytest.approx(0.5, abs=0.05) and within[4] > within[3]
+    # An hour the counters keep up with and no line left is the engine's steady state.
+    steady = model.steady(np.array([4.0 / 60.0]), np.array([2.0]))
+    quiet, _ = _waits(model, np.array([4.0 / 60.0]), np.array([2.0]), target=20.0)
+    assert quiet[0] == pytest.approx(float(np.asarray(steady.mean_wait).ravel()[0]))
+    # Nobody at a counter while people come: no figure.
+    none, share = _waits(model, np.array([10.0 / 60.0]), np.array([0.0]), target=20.0)
+    assert math.isinf(none[0]) and share[0] == 0.0
