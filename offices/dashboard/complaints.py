@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from booking.dates import ascii_digits, utcnow
 from booking.extensions import db
@@ -61,13 +61,31 @@ def find_complaint(code: str) -> Complaint | None:
     return db.session.scalar(select(Complaint).where(Complaint.public_code == normalise_code(code)))
 
 
-def complaints_query(unit: Unit, status: str | None = None) -> Select[tuple[Complaint]]:
-    """The complaints about the offices under ``unit``, newest first, optionally of one status."""
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its own ``%``, ``_`` and ``\\`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def complaints_query(unit: Unit, status: str | None = None, *, office: str | None = None,
+                     search: str | None = None) -> Select[tuple[Complaint]]:
+    """The complaints about the offices under ``unit``, newest first, optionally of one status, of one office
+    (its code, or words of its name) and containing ``search`` (in the text, the answer or the code)."""
     query = (select(Complaint).join(Office, Office.id == Complaint.office_id)
              .join(District, District.id == Office.district_id).where(*scope_filter(unit))
              .order_by(Complaint.created_at.desc(), Complaint.id.desc()))
     if status:
         query = query.where(Complaint.status == status)
+    office = clean_text(ascii_digits(office or "")).strip()
+    if office:
+        pattern = _like(office)
+        query = query.where(or_(Office.code == office, Office.name_fa.ilike(pattern, escape="\\"),
+                                Office.name_en.ilike(pattern, escape="\\")))
+    search = clean_text(search or "").strip()
+    if search:
+        pattern = _like(search)
+        query = query.where(or_(Complaint.text.ilike(pattern, escape="\\"),
+                                Complaint.answer.ilike(pattern, escape="\\"),
+                                Complaint.public_code.ilike(pattern, escape="\\")))
     return query
 
 

@@ -250,13 +250,17 @@ def complaints():
     status = request.args.get("status") or None
     if status is not None:
         status = arg_choice("status", complaint_ops.STATUSES, "new")
-    found = db.session.scalars(complaint_ops.complaints_query(unit, status).limit(500)).all()
+    office = (request.args.get("office") or "")[:100]
+    search = (request.args.get("q") or "")[:100]
+    found = db.session.scalars(complaint_ops.complaints_query(unit, status, office=office, search=search)
+                               .limit(500)).all()
     if request.args.get("format") == "csv":
         header = ["code", "office_code", "office_fa", "status", "created_at_utc", "appointment_code", "text", "answer"]
         rows = [[c.public_code, c.office.code, c.office.name_fa, c.status, c.created_at.isoformat(),
                  c.appointment_code or "", c.text, c.answer] for c in found]
         return csv_response("safnama-complaints.csv", header, rows)
-    return render_template("dashboard/complaints.html", unit=unit, complaints=found, status=status)
+    return render_template("dashboard/complaints.html", unit=unit, complaints=found, status=status, office=office,
+                           search=search)
 
 
 @bp.route("/complaints/<code>", methods=["GET", "POST"])

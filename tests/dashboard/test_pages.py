@@ -287,3 +287,30 @@ def test_what_if_gives_a_figure_for_a_day_beyond_capacity(app, make_office):
     # Nobody at a counter while people come: no figure.
     none, share = _waits(model, np.array([10.0 / 60.0]), np.array([0.0]), target=20.0)
     assert math.isinf(none[0]) and share[0] == 0.0
+
+
+def test_complaints_search_and_filter_by_office_and_status(client, staff, login, network):
+    from offices.dashboard.complaints import file_complaint
+
+    first, second = network.offices[0], network.offices[1]
+    a = file_complaint(first, "The counter closed early; 100% of us waited.")
+    b = file_complaint(second, "Nobody answered the phone.")
+    c = file_complaint(second, "The printer was broken all morning.")
+    c.status = "resolved"
+    db.session.commit()
+    login("sup-iran")
+
+    def codes(query: str) -> set[str]:
+        html = client.get(f"/dashboard/complaints?{query}").get_data(as_text=True)
+        return {x.public_code for x in (a, b, c) if x.public_code in html}
+
+    assert codes("") == {a.public_code, b.public_code, c.public_code}
+    assert codes(f"office={second.code}") == {b.public_code, c.public_code}
+    assert codes(f"office={second.code}&status=new") == {b.public_code}
+    assert codes("q=printer") == {c.public_code}
+    assert codes("q=100%25") == {a.public_code}  # a percent sign is a character, not a wildcard
+    assert codes("q=_") == set()
+    assert codes(f"q={b.public_code[2:].lower()}") == {b.public_code}
+    assert codes("office=" + "x" * 500) == set()
+    rows = _csv(client.get(f"/dashboard/complaints?office={second.code}&format=csv"))
+    assert sorted(r["code"] for r in rows) == sorted([b.public_code, c.public_code])
