@@ -32,6 +32,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.sql.elements import ColumnElement
 
 from booking.dates import tehran_to_utc, to_tehran, utcnow
@@ -163,13 +164,14 @@ def city_of(office: Office) -> CityKey:
 
 
 def city_offices(city: CityKey) -> list[Office]:
-    """The active offices of a city, by code (empty when there is no such city)."""
+    """The active offices of a city, by code, with their districts (empty when there is no such city)."""
     query = (select(Office).join(District, District.id == Office.district_id)
              .join(Province, Province.id == District.province_id)
              .where(Province.code == city.province_code, District.city_en == city.city_en,
                     Office.is_active.is_(True))
+             .options(contains_eager(Office.district))
              .order_by(Office.code))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query).unique())
 
 
 def cities(province_code: str | None = None) -> list[dict[str, Any]]:

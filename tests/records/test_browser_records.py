@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from booking.dates import persian_digits
 from booking.extensions import db
 from tests.browser import keep_screenshot
 from tests.records.test_planning import run_queued_jobs
@@ -25,6 +26,10 @@ def test_citizen_reads_office_records(city_data, live_server, phone_page, deskto
     assert "۱" in rows.first.locator("td.rank").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1 or page.locator(".table-scroll").count()
     keep_screenshot(page, "record-league-phone")
+    # On the phone the median wait is on screen without scrolling, and each office says its district.
+    median = rows.first.locator("td").nth(1).bounding_box()
+    assert 0 <= median["x"] and median["x"] + median["width"] <= 390, median
+    assert rows.first.locator(".district").inner_text().strip() == persian_digits(fast.district.name_fa)
     rows.first.locator("a").click()
     page.wait_for_url(f"**/offices/{fast.code}/record")
     assert page.locator("#record .record-card").count() == 6
