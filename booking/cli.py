@@ -88,6 +88,9 @@ def serve_command(host: str, port: int, seed_offices: int, worker: bool | None) 
     if database_is_empty():
         click.echo(f"Seeding demo data ({seed_offices} offices)…")
         seed_demo(offices=seed_offices)
+    if not app.config.get("PUBLIC_BASE_URL"):  # links in SMS lead to the address served (the worker's too)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        app.config["PUBLIC_BASE_URL"] = os.environ["PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
     child = None
     if worker or (worker is None and redis_handle(app).embedded):
         child = start_worker(app)

@@ -103,4 +103,20 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "RQ_QUEUES": ("default",),
+        # The address citizens reach, for the links in SMS and calendar files (booking.public_urls).
+        "PUBLIC_BASE_URL": public_base_url(env.get("PUBLIC_BASE_URL")),
     }
+
+
+def public_base_url(raw: str | None) -> str:
+    """``PUBLIC_BASE_URL`` without its trailing slash; empty when unset. Only http(s) addresses with a host."""
+    text = (raw or "").strip().rstrip("/")
+    if not text:
+        return ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) address such as https://safnama.example.ir, "
+                          f"not {text!r}")
+    return text

@@ -1,17 +1,25 @@
 """Messages to citizens about their appointments, written to the SMS outbox."""
 from __future__ import annotations
 
-from booking.dates import clock, jalali_date
+from booking.dates import clock, jalali_date, persian_digits
 from booking.models import Appointment
+from booking.public_urls import public_url
 from booking.sms import queue_sms
 
 
+def ticket_link(appointment: Appointment) -> str:
+    """The appointment's ticket page, in full (for an SMS or a calendar)."""
+    return public_url("citizen.ticket", tracking_code=appointment.tracking_code)
+
+
 def confirm_booking(appointment: Appointment) -> None:
-    """Text the booking confirmation (once per appointment)."""
+    """Text the booking confirmation (once per appointment): office, service, time, address and the ticket."""
     slot = appointment.slot
-    body = (f"صف‌نما: نوبت شما در {appointment.office.name_fa} برای {appointment.service_type.name_fa}، "
+    office = appointment.office
+    body = (f"صف‌نما: نوبت شما در {persian_digits(office.name_fa)} برای {appointment.service_type.name_fa}، "
             f"{jalali_date(slot.starts_at, 'fa')} ساعت {clock(slot.starts_at, 'fa')} ثبت شد. "
-            f"کد پیگیری: {appointment.tracking_code}")
+            f"نشانی: {persian_digits(office.address_fa)}. "
+            f"کد پیگیری: {appointment.tracking_code}\n{ticket_link(appointment)}")
     queue_sms(appointment.mobile, body, "booking_confirmation", dedupe_key=f"booked:{appointment.id}")
 
 

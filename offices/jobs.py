@@ -20,13 +20,13 @@ import random
 import time
 from collections.abc import Sequence
 
-from flask import current_app, url_for
 from rq import Retry
 from sqlalchemy import select
 
 from booking.dates import clock, iran_weekday, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.job_context import job_context
+from booking.public_urls import public_url
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,7 @@ def notify_turn_near(office_id: int) -> int:
 
 def survey_link(tracking_code: str) -> str:
     """The satisfaction survey's address for a booked visit (``PUBLIC_BASE_URL`` + ``/survey/<code>``)."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    with current_app.test_request_context():
-        return base + url_for("survey.form", tracking_code=tracking_code)
+    return public_url("survey.form", tracking_code=tracking_code)
 
 
 def send_survey(ticket_id: int) -> str | None:

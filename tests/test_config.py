@@ -65,6 +65,8 @@ def _safnama(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess
     ({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, "DATABASE_URL"),
     ({"REDIS_URL": "ftp://x"}, "REDIS_URL"),
     ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL"),
+    ({"PUBLIC_BASE_URL": "javascript:alert(1)"}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": "safnama.example.ir"}, "PUBLIC_BASE_URL"),
 ])
 def test_command_line_reports_bad_settings_in_one_line(tmp_path: Path, env: dict, variable: str) -> None:
     result = _safnama(["check"], env, tmp_path)

@@ -200,7 +200,7 @@ def ticket_ics(tracking_code: str):
         appointment = appointments.find_by_code(tracking_code)
     except ServiceError:
         abort(404)
-    return Response(appointment_ics(appointment, request.host), mimetype="text/calendar",
+    return Response(appointment_ics(appointment), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="safnama-{appointment.tracking_code}.ics"'})
 
 

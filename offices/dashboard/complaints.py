@@ -2,13 +2,20 @@
 the answer with the complaint's tracking code. Service functions add and flush; the request commits."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
+from booking import identity
 from booking.dates import ascii_digits, utcnow
 from booking.extensions import db
+from booking.models import Appointment
+from booking.public_urls import public_url
 from booking.security import clean_text
+from booking.service_errors import InvalidInput
+from booking.sms import queue_sms
 from offices.kpis import Unit, scope_filter
 from offices.models import Complaint, ComplaintStatus, District, Office, User
 
@@ -58,7 +65,8 @@ def file_complaint(office: Office, text: str, contact: str = "", appointment_cod
 
 
 def find_complaint(code: str) -> Complaint | None:
-    return db.session.scalar(select(Complaint).where(Complaint.public_code == normalise_code(code)))
+    return db.session.scalar(select(Complaint).options(joinedload(Complaint.office))
+                             .where(Complaint.public_code == normalise_code(code)))
 
 
 def _like(text: str) -> str:
@@ -72,6 +80,7 @@ def complaints_query(unit: Unit, status: str | None = None, *, office: str | Non
     (its code, or words of its name) and containing ``search`` (in the text, the answer or the code)."""
     query = (select(Complaint).join(Office, Office.id == Complaint.office_id)
              .join(District, District.id == Office.district_id).where(*scope_filter(unit))
+             .options(contains_eager(Complaint.office))
              .order_by(Complaint.created_at.desc(), Complaint.id.desc()))
     if status:
         query = query.where(Complaint.status == status)
@@ -96,9 +105,36 @@ def answer_complaint(complaint: Complaint, supervisor: User, status: str, answer
     answer = clean_text(answer)
     if status == ComplaintStatus.RESOLVED.value and not answer:
         raise ComplaintError("answer required")
+    new_answer = answer[:4000] and answer[:4000] != complaint.answer
     complaint.status = status
     complaint.answer = answer[:4000]
     complaint.answered_by_id = supervisor.id
     complaint.updated_at = utcnow()
     db.session.flush()
+    if new_answer:
+        notify_answer(complaint)
     return complaint
+
+
+def complainant_mobile(complaint: Complaint) -> str | None:
+    """The mobile to tell about an answer: the contact left with the complaint when it is a mobile number,
+    otherwise the mobile of the appointment whose tracking code it names (if any)."""
+    try:
+        return identity.normalise_mobile(complaint.contact)
+    except InvalidInput:
+        pass
+    if complaint.appointment_code:
+        return db.session.scalar(select(Appointment.mobile).where(
+            Appointment.tracking_code == complaint.appointment_code, Appointment.office_id == complaint.office_id))
+    return None
+
+
+def notify_answer(complaint: Complaint) -> None:
+    """SMS the citizen that their complaint has an answer, with the link to read it (once per answer text)."""
+    mobile = complainant_mobile(complaint)
+    if mobile is None:
+        return
+    link = public_url("complaints.status", code=complaint.public_code)
+    digest = hashlib.sha256(complaint.answer.encode("utf-8")).hexdigest()[:16]
+    queue_sms(mobile, f"صف‌نما: شکایت {complaint.public_code} شما پاسخ داده شد. پاسخ را اینجا بخوانید:\n{link}",
+              "complaint_answer", dedupe_key=f"complaint-answer:{complaint.id}:{digest}")
