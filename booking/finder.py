@@ -214,6 +214,17 @@ class SearchChoices:
         return [d for d in self.districts if d.province == province][:limit]
 
 
+def consistent_place(choices: SearchChoices, province: str | None, district: str | None) -> tuple[str | None, str | None]:
+    """The province and district a search form asks for, made consistent: a known district decides the
+    province (so a province with another province's district never mixes the two); unknown codes are dropped."""
+    found = choices.district(district) if district else None
+    if found is not None:
+        return found.province, found.code
+    if province and not any(p.code == province for p in choices.provinces):
+        province = None
+    return province or None, None
+
+
 def search_choices() -> SearchChoices:
     """The search form's lists, kept in the process like the office index (three queries on a miss)."""
     app = current_app._get_current_object()

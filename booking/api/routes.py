@@ -109,6 +109,22 @@ def list_offices():
     return jsonify({"offices": [office_json(o, loads.get(o.id), travel.get(o.id)) for o in offices]})
 
 
+@bp.get("/districts")
+@documented(summary="Judicial districts of a province", tags=["offices"], parameters=[
+    query("province", "province code; all districts when absent")],
+    responses={"200": json_response("The districts, in Persian order", "DistrictList"),
+               "404": problem_response("No such province")})
+def list_districts():
+    choices = finder.search_choices()
+    province = (request.args.get("province") or "").strip()
+    if province and not any(p.code == province for p in choices.provinces):
+        raise NotFound("province_not_found", _l("No province has this code."), field="province")
+    found = [d for d in choices.districts if not province or d.province == province]
+    return jsonify({"districts": [{"code": d.code, "province": d.province, "name_fa": d.name_fa,
+                                   "name_en": d.name_en, "city_fa": d.city_fa, "city_en": d.city_en}
+                                  for d in found]})
+
+
 @bp.get("/offices/<code>")
 @documented(summary="One office", tags=["offices"], parameters=[path_param("code", "office code")],
             responses={"200": json_response("The office", "Office"), "404": problem_response("No such office")})

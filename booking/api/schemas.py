@@ -68,6 +68,19 @@ class OfficeListSchema(Schema):
     offices = fields.List(fields.Nested(OfficeSchema), required=True)
 
 
+class DistrictSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "judicial district code"})
+    province = fields.String(required=True, metadata={"description": "province code"})
+    name_fa = fields.String(required=True)
+    name_en = fields.String(required=True)
+    city_fa = fields.String(required=True)
+    city_en = fields.String(required=True)
+
+
+class DistrictListSchema(Schema):
+    districts = fields.List(fields.Nested(DistrictSchema), required=True)
+
+
 class SlotSchema(Schema):
     id = fields.Integer(required=True)
     starts_at = fields.String(required=True, metadata={"format": "date-time"})

@@ -51,6 +51,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
     for name in ("Problem", "Service", "Hours", "Load", "Office", "OfficeList", "Slot", "SlotList", "Suggestion",
                  "Recommendation", "GoingRequest", "Going", "OtpRequest", "OtpSent", "BookingRequest", "Appointment"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    for name in ("District", "DistrictList"):
+        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         operation = _OPERATIONS.get(rule.endpoint)
         if operation is None:

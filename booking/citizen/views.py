@@ -38,15 +38,14 @@ def _position(values: Mapping[str, str] | None = None) -> tuple[float, float] | 
 
 @bp.get("/find")
 def find_office():
-    province = request.args.get("province") or None
-    district_code = request.args.get("district") or None
-    service = request.args.get("service") or None
     choices = finder.search_choices()
+    province, district_code = finder.consistent_place(choices, request.args.get("province"),
+                                                      request.args.get("district"))
+    service = request.args.get("service") or None
     here = _position()
     if here is None and district_code:
         district = choices.district(district_code)
-        if district is not None:
-            here = (district.lat, district.lon)
+        here = (district.lat, district.lon)
     near = finder.Near(*here) if here else None
     offices, travel = finder.search_cards(province=province, service=service, near=near,
                                           district=None if here else district_code, limit=20)

@@ -23,8 +23,43 @@
       navigator.geolocation.getCurrentPosition(function (pos) {
         searchFrom(pos.coords.latitude, pos.coords.longitude);
       }, function () {
-        status.textContent = "⚠";
+        // Refused or unavailable: say so, and offer the district list instead.
+        status.textContent = nearMe.dataset.refused || "";
+        status.classList.add("warning");
+        var district = document.getElementById("district");
+        if (district) { district.focus(); }
       }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 });
+    });
+  }
+
+  // The district list follows the province chosen; a district chosen sets its own province.
+  var provinceSelect = document.getElementById("province");
+  var districtSelect = document.getElementById("district");
+  if (form && provinceSelect && districtSelect && districtSelect.dataset.source && window.fetch) {
+    var persian = districtSelect.dataset.locale === "fa";
+    provinceSelect.addEventListener("change", function () {
+      var code = provinceSelect.value;
+      if (!code) { return; }
+      fetch(districtSelect.dataset.source + "?province=" + encodeURIComponent(code), {
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      }).then(function (data) {
+        while (districtSelect.options.length > 1) { districtSelect.remove(1); }
+        data.districts.forEach(function (d) {
+          var name = persian ? d.name_fa : d.name_en;
+          var city = persian ? d.city_fa : d.city_en;
+          var option = new Option(name + " (" + city + ")", d.code);
+          option.dataset.province = d.province;
+          districtSelect.add(option);
+        });
+        districtSelect.value = "";
+      }).catch(function () { /* the list stays; the search still answers consistently */ });
+    });
+    districtSelect.addEventListener("change", function () {
+      var chosen = districtSelect.options[districtSelect.selectedIndex];
+      if (chosen && chosen.dataset.province) { provinceSelect.value = chosen.dataset.province; }
     });
   }
 
