@@ -1,6 +1,8 @@
 """Public pages that need no login: the home page and the province lists."""
 from __future__ import annotations
 
+from itertools import groupby
+
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from booking.redirects import safe_next
@@ -19,7 +21,12 @@ def province(code: str):
     found = directory.province_by_code(code)
     if found is None:
         abort(404)
-    return render_template("province.html", province=found, offices=directory.offices_in_province(found))
+    from booking.finder import live_loads
+
+    offices = directory.offices_in_province(found)  # by district, in Persian order
+    by_district = [(district, list(group)) for district, group in groupby(offices, key=lambda o: o.district)]
+    return render_template("province.html", province=found, offices=offices, by_district=by_district,
+                           loads=live_loads([o.id for o in offices]))
 
 
 @bp.get("/language/<lang>")

@@ -30,12 +30,21 @@ def test_language_switch_to_english_is_kept(client, make_province) -> None:
     assert client.get("/language/en?next=//evil.example").headers["Location"] == "/"
 
 
-def test_province_page_lists_its_offices(client, make_office, make_province) -> None:
+def test_province_page_lists_its_offices_with_their_live_load(working_day, client, make_office,
+                                                                make_province) -> None:
+    from offices import queue_ops
+
     province = make_province(code="07")
     office = make_office(province=province, name_fa="دفتر نمونه")
+    queue_ops.open_counter(office, 1, None)
+    for _ in range(3):
+        queue_ops.add_walk_in(office, office.services[0].code, None)
     db.session.commit()
     page = client.get("/provinces/07").get_data(as_text=True)
-    assert "دفتر نمونه" in page and persian_digits(office.code) in page
+    item = page[page.index(f'data-office="{office.code}"'):]
+    item = item[:item.index("</li>")]
+    assert "دفتر نمونه" in item and f'href="/offices/{office.code}"' in item
+    assert f"{persian_digits(3)} نفر در صف" in item and "badge level-" in item
 
 
 def test_unknown_page_is_a_persian_404(client) -> None:
