@@ -19,6 +19,8 @@ from typing import Any, Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from booking.maps import DEFAULT_ATTRIBUTION, MapConfigError, tile_url
+
 TIMEZONE = "Asia/Tehran"
 LANGUAGES = ("fa", "en")
 MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MB: the largest form (a complaint) is 4,000 characters
@@ -105,7 +107,17 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "RQ_QUEUES": ("default",),
         # The address citizens reach, for the links in SMS and calendar files (booking.public_urls).
         "PUBLIC_BASE_URL": public_base_url(env.get("PUBLIC_BASE_URL")),
+        # The street map's tiles (booking.maps); "none" keeps the offline drawing only.
+        "MAP_TILE_URL": map_tiles(env.get("MAP_TILE_URL")),
+        "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", DEFAULT_ATTRIBUTION),
     }
+
+
+def map_tiles(raw: str | None) -> str:
+    try:
+        return tile_url(raw)
+    except MapConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def public_base_url(raw: str | None) -> str:

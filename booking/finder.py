@@ -328,6 +328,7 @@ class OfficeCard:
     slot_minutes: int
     services: tuple[dict[str, Any], ...]
     hours: tuple[dict[str, Any], ...]
+    phone: str = ""
 
     @classmethod
     def of(cls, office: Office) -> OfficeCard:
@@ -339,7 +340,8 @@ class OfficeCard:
                    services=tuple({"code": s.code, "name_fa": s.name_fa, "name_en": s.name_en,
                                    "typical_minutes": s.typical_minutes} for s in office.services),
                    hours=tuple({"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"),
-                                "closes": h.closes.strftime("%H:%M")} for h in office.hours))
+                                "closes": h.closes.strftime("%H:%M")} for h in office.hours),
+                   phone=office.phone or "")
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_fa
@@ -350,7 +352,8 @@ class OfficeCard:
                 "address_fa": self.address_fa, "address_en": self.address_en, "lat": self.lat, "lon": self.lon,
                 "province": self.province, "district": self.district, "city_fa": self.city_fa,
                 "city_en": self.city_en, "counters": self.counters, "slot_minutes": self.slot_minutes,
-                "services": [dict(s) for s in self.services], "hours": [dict(h) for h in self.hours]}
+                "phone": self.phone, "services": [dict(s) for s in self.services],
+                "hours": [dict(h) for h in self.hours]}
 
 
 def _app_cache(key: str) -> tuple[dict, float]:
@@ -378,10 +381,11 @@ def _load_cards(ids: list[int]) -> list[OfficeCard]:
     rows = db.session.execute(
         select(Office.id, Office.code, Office.name_fa, Office.name_en, Office.address_fa, Office.address_en,
                Office.lat, Office.lon, Province.code, District.code, District.city_fa, District.city_en,
-               Office.counters, Office.slot_minutes)
+               Office.counters, Office.slot_minutes, Office.phone)
         .join(District, Office.district_id == District.id).join(Province, District.province_id == Province.id)
         .where(Office.id.in_(ids)))
-    return [OfficeCard(*row[:14], services=tuple(services[row[0]]), hours=tuple(hours[row[0]])) for row in rows]
+    return [OfficeCard(*row[:14], services=tuple(services[row[0]]), hours=tuple(hours[row[0]]), phone=row[14] or "")
+            for row in rows]
 
 
 def office_cards(ids: list[int], prefetch: list[int] | None = None) -> dict[int, OfficeCard]:

@@ -21,7 +21,7 @@ import logging
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 from werkzeug.serving import WSGIRequestHandler
@@ -39,6 +39,13 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
+    """The policy, with the street map's tile server (``MAP_TILE_URL``) allowed as a source of images."""
+    if not image_origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: " + " ".join(image_origins))
 
 _DIGIT = "[0-9\u06f0-\u06f9\u0660-\u0669]"
 _MOBILE = re.compile(rf"(?<!{_DIGIT})(?:\+98|0098|[0\u06f0\u0660])?[9\u06f9\u0669]{_DIGIT}{{9}}(?!{_DIGIT})")
@@ -131,9 +138,10 @@ def set_headers(response: Response) -> Response:
     """``after_request``: the security headers (those a view set itself are kept)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
+    policy = current_app.config.get("CONTENT_SECURITY_POLICY_HEADER") or CONTENT_SECURITY_POLICY
     for name, value in SECURITY_HEADERS:
         if name.lower() not in present:
-            headers.add(name, value)
+            headers.add(name, policy if name == "Content-Security-Policy" else value)
     if request.is_secure and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", HSTS)
     return response
@@ -200,6 +208,10 @@ def init_app(app: Flask) -> None:
 
     install_log_masking()
     secure_cookies(app)
+    from booking.maps import tile_origin
+
+    origin = tile_origin(app.config.get("MAP_TILE_URL", ""))
+    app.config["CONTENT_SECURITY_POLICY_HEADER"] = content_security_policy((origin,) if origin else ())
     app.json = SafeJSONProvider(app)
     app.after_request(set_headers)
     app.add_template_filter(mask_pii, "mask_pii")

@@ -80,6 +80,7 @@ class Office(db.Model):
     name_en: Mapped[str] = mapped_column(String(160))
     address_fa: Mapped[str] = mapped_column(String(300))
     address_en: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")  # e.g. 021-88001234
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)

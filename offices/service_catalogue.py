@@ -55,6 +55,58 @@ assert abs(sum(s.demand_share for s in SERVICE_CATALOGUE) - 1.0) < 1e-9
 assert len({s.letter for s in SERVICE_CATALOGUE}) == len(SERVICE_CATALOGUE)
 
 
+#: What to bring for each service (Persian, English). Every service needs the citizen's national card and a
+#: mobile number in their own name (for SANA codes); the lists add what the service itself asks for.
+_ALWAYS = (("کارت ملی هوشمند (یا رسید آن با شناسنامه)", "Smart national ID card (or its receipt with the birth certificate)"),)
+DOCUMENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sana_registration": _ALWAYS + (
+        ("شناسنامه", "Birth certificate (shenasnameh)"),
+        ("گوشی همراه با سیم‌کارتی به نام خودتان", "A mobile phone with a SIM card in your own name"),
+        ("برای شخص حقوقی: روزنامهٔ رسمی و معرفی‌نامهٔ نماینده", "For a company: its official gazette and a letter naming its representative"),
+    ),
+    "petition": _ALWAYS + (
+        ("کد کاربری ثنا", "Your SANA user code"),
+        ("اصل و تصویر مدارک و مستندات دعوا", "The originals and copies of the documents your claim rests on"),
+        ("نشانی و مشخصات خوانده", "The defendant's name and address"),
+        ("وکالت‌نامه، اگر وکیل یا نماینده هستید", "A power of attorney, if you act for someone"),
+    ),
+    "criminal_complaint": _ALWAYS + (
+        ("کد کاربری ثنا", "Your SANA user code"),
+        ("مدارک و مستندات شکایت (گزارش، عکس، پیامک…)", "Evidence for the complaint (reports, photos, messages…)"),
+        ("مشخصات و نشانی مشتکی‌عنه، اگر می‌دانید", "The accused's name and address, if known"),
+    ),
+    "brief": _ALWAYS + (
+        ("شمارهٔ پرونده و شعبه", "The case number and the court branch"),
+        ("متن لایحه و پیوست‌های آن", "The brief and its attachments"),
+    ),
+    "served_papers": _ALWAYS + (
+        ("کد کاربری و رمز ثنا", "Your SANA user code and password"),
+    ),
+    "case_copies": _ALWAYS + (
+        ("شمارهٔ پرونده", "The case number"),
+        ("مدرکی که نشان دهد از طرفین پرونده یا وکیل آن هستید", "Proof that you are a party to the case or its lawyer"),
+    ),
+    "case_inquiry": _ALWAYS + (
+        ("شمارهٔ پرونده یا کد رهگیری", "The case number or tracking code"),
+    ),
+    "administrative_court": _ALWAYS + (
+        ("کد کاربری ثنا", "Your SANA user code"),
+        ("تصویر تصمیم یا رأی اداری مورد اعتراض", "A copy of the administrative decision you contest"),
+    ),
+    "armed_forces_judiciary": _ALWAYS + (
+        ("کد کاربری ثنا", "Your SANA user code"),
+        ("کارت پرسنلی یا معرفی‌نامهٔ یگان، در صورت لزوم", "Service card or a letter from your unit, where needed"),
+    ),
+}
+assert set(DOCUMENTS) == {s.code for s in SERVICE_CATALOGUE}
+
+
+def documents_for(code: str, locale: str) -> list[str]:
+    """What to bring for the service ``code`` in ``locale`` (``fa`` or ``en``); the national card for a service
+    outside the catalogue."""
+    return [fa if locale == "fa" else en for fa, en in DOCUMENTS.get(code, _ALWAYS)]
+
+
 def service_by_code(code: str) -> ServiceSpec:
     """The catalogue entry with this code."""
     for spec in SERVICE_CATALOGUE:

@@ -50,6 +50,7 @@ class OfficeSchema(Schema):
     name_en = fields.String(required=True)
     address_fa = fields.String(required=True)
     address_en = fields.String(required=True)
+    phone = fields.String(metadata={"description": "the office's telephone, e.g. 021-88412345 (may be empty)"})
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
     province = fields.String(required=True, metadata={"description": "province code"})

@@ -6,6 +6,8 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
+from booking.maps import MapPoint
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -34,15 +36,6 @@ def wait_chart(bars: Sequence[Bar], title: str, unit: str, width: int = 360, hei
     parts.append(f'<line x1="{left}" x2="{width - left}" y1="{height - bottom}" y2="{height - bottom}" class="axis"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-@dataclass(frozen=True)
-class MapPoint:
-    lat: float
-    lon: float
-    label: str
-    href: str | None = None
-    level: str = "unknown"
 
 
 def office_map(points: Sequence[MapPoint], title: str, here: tuple[float, float] | None = None,

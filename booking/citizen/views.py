@@ -7,8 +7,9 @@ from collections.abc import Mapping
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from booking import appointments, en_route, finder, otp, slots
+from booking import appointments, en_route, finder, maps, otp, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
 from booking.citizen import owner as owner_proof
@@ -23,6 +24,7 @@ from booking.models import TimeSlot
 from booking.notifications import confirm_booking, confirm_cancellation
 from booking.service_errors import InvalidInput, ServiceError
 from offices.live import REDIS_ERRORS
+from offices.service_catalogue import documents_for
 
 
 def _position(values: Mapping[str, str] | None = None) -> tuple[float, float] | None:
@@ -62,9 +64,18 @@ def find_office():
         chosen={"province": province, "district": district_code, "service": service},
         recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
         best_days=best_days, best=best, now=utcnow(),
-        office_map=office_map(points, _("Map of offices"), here))
+        office_map=_street_map(points, _("Map of offices"), here, picks_place=True))
     db.session.commit()  # the slots made for the best office's days (after rendering: nothing is reloaded)
     return page
+
+
+def _street_map(points: list[MapPoint], title: str, here: tuple[float, float] | None = None,
+                picks_place: bool = False) -> Markup:
+    """The server's drawing of ``points``, which ``static/js/map.js`` turns into a street map when tiles load."""
+    return maps.street_map(office_map(points, title, here), points, tiles=current_app.config.get("MAP_TILE_URL", ""),
+                           attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""), title=title,
+                           offline=_("The street map could not be loaded; this simple map shows the same places."),
+                           here=here, picks_place=picks_place)
 
 
 def _locale() -> str:
@@ -94,8 +105,10 @@ def office_page(code: str):
     chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit) if bars else None
     page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, chart=chart,
                            today_views=views, free=outlook.free, now=now, here=_position(), on_the_way=on_the_way,
-                           office_map=office_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
-                                                 _("Where the office is")))
+                           office_map=_street_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
+                                                  _("Where the office is")),
+                           directions=maps.directions(office.lat, office.lon, office.name(_locale())),
+                           documents={s.code: documents_for(s.code, _locale()) for s in office.services})
     db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
     return page
 

@@ -312,3 +312,12 @@ def tehran_origins() -> tuple[list[float], list[float], list[int]]:
     """Latitudes, longitudes and populations of Tehran's 22 municipal districts (citizens' origins)."""
     return ([d.lat for d in TEHRAN_DISTRICTS], [d.lon for d in TEHRAN_DISTRICTS],
             [d.population for d in TEHRAN_DISTRICTS])
+
+
+#: Each province's telephone area code (the demo offices' numbers start with it).
+AREA_CODES: dict[str, str] = {
+    "23": "021", "09": "051", "10": "031", "07": "071", "06": "061", "03": "041", "02": "011", "04": "044",
+    "08": "034", "11": "054", "30": "026", "01": "013", "05": "083", "27": "017", "15": "066", "13": "081",
+    "22": "076", "12": "087", "00": "086", "25": "025", "26": "028", "24": "045", "18": "077", "21": "035",
+    "19": "024", "14": "038", "28": "058", "29": "056", "17": "074", "20": "023", "16": "084",
+}

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from offices.demo.geography import (
+    AREA_CODES,
     PERSIAN_DIGITS,
     PROVINCES,
     TEHRAN_DISTRICTS,
@@ -101,6 +102,7 @@ class OfficeSpec:
     name_en: str
     address_fa: str
     address_en: str
+    phone: str
     city_fa: str
     city_en: str
     lat: float
@@ -209,6 +211,13 @@ def _sites(province: ProvinceInfo) -> list[_Site]:
     return sites
 
 
+def demo_phone(province_code: str, office_code: str) -> str:
+    """A landline for a demo office, from its code (no random draw, so the network's other draws are unchanged):
+    the province's area code and eight digits, e.g. ``021-88412345``."""
+    local = (int(office_code) * 2_654_435_761) % 10**6
+    return f"{AREA_CODES.get(province_code, '021')}-{'88' if province_code == '23' else '32'}{local:06d}"
+
+
 def build_network(n_offices: int = DEFAULT_OFFICES, seed: int = 1405) -> OfficeNetwork:
     """Place ``n_offices`` offices (at least 31, one per province) deterministically from ``seed``."""
     if n_offices < len(PROVINCES):
@@ -281,6 +290,7 @@ def build_network(n_offices: int = DEFAULT_OFFICES, seed: int = 1405) -> OfficeN
             address_fa=(f"{where_fa}، {street_fa}، کوچه {fa_digits(alley[i])}، پلاک {fa_digits(plate[i])}، "
                         f"{floor_fa}"),
             address_en=f"No. {plate[i]}, Alley {alley[i]}, {street_en}, {where_en} ({floor_en})",
+            phone=demo_phone(province.code, code),
             city_fa=city.name_fa, city_en=city.name_en, lat=round(float(lat), 6), lon=round(float(lon), 6),
             counters=counters, catchment=round(catchment[i]), weekday_demand=round(demand, 2),
             services=services, opens=opens, closes=closes, slot_minutes=15,

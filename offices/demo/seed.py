@@ -410,7 +410,7 @@ def write_network(network: OfficeNetwork, history: History | None) -> int:
         "typical_minutes": s.typical_minutes} for s in SERVICE_CATALOGUE])
     session.execute(insert(Office), [{
         "id": i + 1, "code": o.code, "name_fa": o.name_fa, "name_en": o.name_en, "address_fa": o.address_fa,
-        "address_en": o.address_en, "lat": o.lat, "lon": o.lon, "district_id": district_id[o.district_code],
+        "address_en": o.address_en, "phone": o.phone, "lat": o.lat, "lon": o.lon, "district_id": district_id[o.district_code],
         "counters": o.counters, "slot_minutes": o.slot_minutes, "walkin_reserve": o.walkin_reserve, "is_active": True}
         for i, o in enumerate(network.offices)])
     session.execute(insert(office_services), [{"office_id": i + 1, "service_type_id": service_id[code]}

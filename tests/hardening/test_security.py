@@ -28,7 +28,9 @@ TEMPLATES = PROJECT_ROOT / "templates"
 def test_security_headers_on_pages_api_and_errors(client, path: str):
     response = client.get(path)
     csp = response.headers["Content-Security-Policy"]
-    assert csp == CONTENT_SECURITY_POLICY
+    # The policy, with the street map's tile server (and only it) allowed as a source of images.
+    assert csp == CONTENT_SECURITY_POLICY.replace("img-src 'self' data:",
+                                                  "img-src 'self' data: https://tile.openstreetmap.org")
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -269,3 +271,26 @@ def test_no_secret_in_the_repository():
     assert not found, "\n".join(found)
     assert not (PROJECT_ROOT / "instance" / "secret_key").exists() or "instance/secret_key" not in {
         str(p.relative_to(PROJECT_ROOT)) for p in _tracked_files()}
+
+
+@pytest.mark.parametrize("tiles, img_src", [
+    ("none", "img-src 'self' data:;"),
+    ("https://{s}.tiles.example.ir/{z}/{x}/{y}.png", "img-src 'self' data: https://*.tiles.example.ir;"),
+    ("http://127.0.0.1:8090/{z}/{x}/{y}.png", "img-src 'self' data: http://127.0.0.1:8090;"),
+])
+def test_the_tile_server_is_the_only_other_image_source(backend, tiles, img_src):
+    from booking import create_app
+
+    app = create_app(dict(backend["config"], MAP_TILE_URL=tiles if tiles != "none" else ""))
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert img_src in csp + ";"
+
+
+@pytest.mark.parametrize("raw", ["javascript:alert(1)//{z}/{x}/{y}", "https://tiles.example.ir/map.png",
+                                 "ftp://tiles.example.ir/{z}/{x}/{y}.png"])
+def test_a_tile_address_that_is_not_one_is_refused_at_start(raw):
+    from booking.maps import MapConfigError, tile_url
+
+    with pytest.raises(MapConfigError):
+        tile_url(raw)
+    assert tile_url(None).startswith("https://tile.openstreetmap.org/") and tile_url("none") == ""

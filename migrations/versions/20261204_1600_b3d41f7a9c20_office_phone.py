@@ -1,0 +1,26 @@
+"""offices: a public telephone number, shown on the office's page
+
+Revision ID: b3d41f7a9c20
+Revises: 5a8e2c4f7b91
+Create Date: 2026-12-04 16:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'b3d41f7a9c20'
+down_revision = '5a8e2c4f7b91'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('offices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phone', sa.String(length=20), server_default='', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('offices', schema=None) as batch_op:
+        batch_op.drop_column('phone')
