@@ -54,23 +54,25 @@ class MapPoint:
     label: str
     href: str | None = None
     level: str = "unknown"
+    colour: str | None = None  # a fill of its own (the supervisors' map colours by waiting per counter)
 
 
 def street_map(drawing: Markup, points: Sequence[MapPoint], *, tiles: str, attribution: str, title: str,
-               offline: str, here: tuple[float, float] | None = None, picks_place: bool = False) -> Markup:
+               offline: str, here: tuple[float, float] | None = None, picks_place: bool = False,
+               legend: Markup | None = None) -> Markup:
     """The drawing inside a container that ``map.js`` turns into a street map when ``tiles`` load
     (``offline``: the note shown when they do not; ``picks_place``: a tap on the map searches from there)."""
     if not drawing:
         return drawing
-    data = {"points": [{"lat": p.lat, "lon": p.lon, "label": p.label, "href": p.href, "level": p.level}
-                       for p in points],
+    data = {"points": [{"lat": p.lat, "lon": p.lon, "label": p.label, "href": p.href, "level": p.level,
+                        "colour": p.colour} for p in points],
             "here": list(here) if here else None}
     return Markup(
         '<div class="street-map" data-tiles="{tiles}" data-attribution="{attribution}" data-title="{title}" '
-        'data-offline="{offline}" data-map="{data}"{pick}>{drawing}</div>').format(
+        'data-offline="{offline}" data-map="{data}"{pick}>{drawing}{legend}</div>').format(
         tiles=tiles, attribution=attribution, title=title, offline=offline,
         data=json.dumps(data, ensure_ascii=False), pick=Markup(' data-picks-place="1"') if picks_place else "",
-        drawing=drawing)
+        drawing=drawing, legend=legend or "")
 
 
 @dataclass(frozen=True)

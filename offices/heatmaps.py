@@ -31,6 +31,7 @@ from booking.dates import (
     to_tehran,
 )
 from booking.extensions import db
+from booking.maps import MapPoint
 from offices.kpis import Unit, scope_filter, today_bounds, waiting_now
 from offices.models import District, Office, OfficeHourlyStats
 
@@ -306,6 +307,24 @@ LOAD_BREAKS = (1.0, 3.0, 6.0, 10.0)
 
 def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = None, width: int = 900) -> Markup:
     """The offices under ``unit`` as dots on an equirectangular projection, coloured by people waiting per counter."""
+    return load_map_and_points(unit, locale, link=link, width=width)[0]
+
+
+def load_legend(locale: str) -> Markup:
+    """The load map's colour classes (people waiting per counter) as HTML, for the street map drawn over it."""
+    labels = [f"< {_num(LOAD_BREAKS[0], locale)}"]
+    labels += [f"{_num(LOAD_BREAKS[k - 1], locale)}–{_num(LOAD_BREAKS[k], locale)}" for k in range(1, 4)]
+    labels += [f"≥ {_num(LOAD_BREAKS[3], locale)}"]
+    items = Markup("").join(Markup('<li><span class="swatch swatch-{}"></span>{}</li>').format(k, label)
+                            for k, label in enumerate(labels))
+    return Markup('<div class="map-legend"><span>{}</span><ul>{}</ul></div>').format(
+        _("People waiting per counter"), items)
+
+
+def load_map_and_points(unit: Unit, locale: str, *, link: Callable[[str], str] | None = None,
+                        width: int = 900) -> tuple[Markup, list[MapPoint]]:
+    """:func:`load_map`, and its dots as :class:`booking.maps.MapPoint` (colour, tooltip, link) for the street map."""
+    dots: list[MapPoint] = []
     query = (select(Office.id, Office.code, Office.name_fa, Office.name_en, Office.lat, Office.lon, Office.counters,
                     District.city_fa, District.city_en)
              .join(District, District.id == Office.district_id)
@@ -317,7 +336,7 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
         nothing = _("No offices")
         return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="loadmap" viewBox="0 0 {width} 60" '
                       f'width="{width}" height="60" direction="{"rtl" if locale == "fa" else "ltr"}"><title>{escape(title)}</title>'
-                      f'<text x="{width - 10 if locale == "fa" else 10}" y="30">{escape(nothing)}</text></svg>')
+                      f'<text x="{width - 10 if locale == "fa" else 10}" y="30">{escape(nothing)}</text></svg>'), dots
     lats = [o.lat for o in offices]
     lons = [o.lon for o in offices]
     pad = 0.05 + 0.05 * max(max(lats) - min(lats), max(lons) - min(lons))
@@ -359,6 +378,8 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
         dot = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{_colour(per_counter, LOAD_BREAKS)}" '
                f'stroke="#5b6675" stroke-width="0.6"><title>{escape(tip)}</title></circle>')
         out.append(f'<a href="{escape(link(o.code))}">{dot}</a>' if link else dot)
+        dots.append(MapPoint(o.lat, o.lon, tip, link(o.code) if link else None,
+                               colour=_colour(per_counter, LOAD_BREAKS)))
     biggest = sorted(cities.items(), key=lambda kv: -len(kv[1]))[:20]
     for city, points in biggest:
         cx = sum(p[0] for p in points) / len(points)
@@ -378,4 +399,4 @@ def load_map(unit: Unit, locale: str, *, link: Callable[[str], str] | None = Non
         out.append(f'<circle cx="{cx}" cy="{ly + 18}" r="6" fill="{colour}" stroke="#5b6675" stroke-width="0.6"/>')
         out.append(f'<text x="{tx}" y="{ly + 22}" fill="#333" text-anchor="start">{escape(label)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))
+    return Markup("".join(out)), dots

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from typing import Any, NoReturn
 
 import jdatetime
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from booking import maps
 from booking.csv_export import csv_response
 from booking.dates import ascii_digits, jalali_date, persian_digits, to_tehran, utcnow
 from booking.extensions import db
@@ -178,9 +179,16 @@ def heatmap(level: str, code: str | None):
     pictures = {
         "today": heatmaps.offices_by_hour(unit, day, locale, metric, link=office_link),
         "week": heatmaps.weekday_by_hour(unit, today, days, locale, metric),
-        # an office's map shows its whole district, so that it can be compared with its neighbours
-        "map": heatmaps.load_map(unit.parent if unit.level == "office" else unit, locale, link=office_link),
     }
+    # an office's map shows its whole district, so that it can be compared with its neighbours
+    drawing, points = heatmaps.load_map_and_points(unit.parent if unit.level == "office" else unit, locale,
+                                                   link=office_link)
+    title = _("Map of the load now")
+    pictures["map"] = maps.street_map(
+        drawing, points, tiles=current_app.config.get("MAP_TILE_URL", ""),
+        attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""), title=title,
+        offline=_("The street map could not be loaded; this drawing shows the same offices."),
+        legend=heatmaps.load_legend(locale))
     return render_template("dashboard/heatmap.html", unit=unit, metric=metric, days=days, day=day,
                            day_text=jalali_date(day, locale), pictures=pictures)
 

@@ -44,8 +44,7 @@
     layer.on("tileload", function () {
       if (!loaded) {
         loaded = true;
-        box.classList.add("street-map-ready");
-        if (drawing) { drawing.hidden = true; }
+        box.classList.add("street-map-ready");  // the CSS hides the drawing
       }
     });
     layer.addTo(map);
@@ -53,7 +52,7 @@
     data.points.forEach(function (p) {
       var marker = L.circleMarker([p.lat, p.lon], {
         radius: 8, weight: 1.5, color: "#1f2937", fillOpacity: 0.9,
-        fillColor: LEVEL_COLOURS[p.level] || LEVEL_COLOURS.unknown
+        fillColor: p.colour || LEVEL_COLOURS[p.level] || LEVEL_COLOURS.unknown
       });
       marker.bindPopup(link(p));
       marker.bindTooltip(p.label);
@@ -72,7 +71,6 @@
       if (loaded) { return; }
       map.remove();
       holder.remove();
-      if (drawing) { drawing.hidden = false; }
       box.classList.add("street-map-offline");
       var note = document.createElement("p");
       note.className = "hint street-map-note";
