@@ -55,6 +55,7 @@ class MapPoint:
     href: str | None = None
     level: str = "unknown"
     colour: str | None = None  # a fill of its own (the supervisors' map colours by waiting per counter)
+    radius: float | None = None  # pixels (default 8)
 
 
 def street_map(drawing: Markup, points: Sequence[MapPoint], *, tiles: str, attribution: str, title: str,
@@ -65,7 +66,7 @@ def street_map(drawing: Markup, points: Sequence[MapPoint], *, tiles: str, attri
     if not drawing:
         return drawing
     data = {"points": [{"lat": p.lat, "lon": p.lon, "label": p.label, "href": p.href, "level": p.level,
-                        "colour": p.colour} for p in points],
+                        "colour": p.colour, "radius": p.radius} for p in points],
             "here": list(here) if here else None}
     return Markup(
         '<div class="street-map" data-tiles="{tiles}" data-attribution="{attribution}" data-title="{title}" '

@@ -46,3 +46,15 @@ def served(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def markers_on_the_map(page, box: str) -> int:
+    """How many of the street map's markers inside ``box`` (a CSS selector) are drawn within its bounds."""
+    frame = page.locator(f"{box} .leaflet-container").bounding_box()
+    inside = 0
+    for marker in page.locator(f"{box} path.leaflet-interactive").all():
+        b = marker.bounding_box()
+        if b and b["width"] > 2 and frame["x"] <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"] \
+                and frame["y"] <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"]:
+            inside += 1
+    return inside

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from booking.dates import persian_digits
+from booking.maps import MapPoint
 
 DROP_COLOURS = ("#d9dde3", "#c6e4c4", "#8fcb8b", "#4fa35a", "#1f6f3a")  # no drop … large drop
 OFFICE_COLOUR = "#0f5e9c"
@@ -116,3 +117,39 @@ def plan_map(result: dict[str, Any], locale: str, *, width: int = 860) -> Markup
         out.append(f'<text x="{tx:.0f}" y="{ly + 4}" fill="#333">{escape(label)}</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def plan_points(result: dict[str, Any], locale: str) -> list[MapPoint]:
+    """The plan's marks for the street map: candidate sites (coloured by the drop), existing offices (sized by
+    counters, those needing a counter ringed in red) and the chosen sites (large, in the order chosen)."""
+    offices, sites = result["offices"], result["sites"]
+    chosen = {c["site"]: c for c in result["chosen"]}
+    needy = {c["office"] for c in result["counters"][:3]}
+    top = max([s["mean_drop"] or 0 for s in sites] + [0])
+    name = "name_fa" if locale == "fa" else "name_en"
+    points = [MapPoint(s["lat"], s["lon"], _("%(site)s: mean total time −%(mean)s min, 90th percentile −%(p90)s min "
+                                               "if opened alone", site=s[name], mean=_num(s["mean_drop"], locale),
+                                               p90=_num(s["p90_drop"], locale)),
+                       colour=_drop_colour(s["mean_drop"], top), radius=6)
+              for j, s in enumerate(sites) if j not in chosen]
+    points += [MapPoint(o["lat"], o["lon"], _("%(office)s: %(counters)s counters, %(served)s citizens a day, mean wait "
+                                               "%(wait)s min", office=o[name], counters=_num(o["counters"], locale, 0),
+                                               served=_num(o["served_per_day"], locale, 0),
+                                               wait=_num(o["mean_wait"], locale)),
+                        colour="#b3261e" if o["code"] in needy else OFFICE_COLOUR,
+                        radius=3 + min(4.0, 0.6 * o["counters"]))
+               for o in offices]
+    points += [MapPoint(sites[j]["lat"], sites[j]["lon"],
+                        _("New office %(rank)s at %(site)s: mean total time −%(mean)s min, 90th percentile −%(p90)s min",
+                          rank=_num(c["rank"], locale, 0), site=sites[j][name], mean=_num(c["mean_drop"], locale),
+                          p90=_num(c["p90_drop"], locale)), colour=CHOSEN_COLOUR, radius=11)
+               for j, c in chosen.items()]
+    return points
+
+
+def plan_legend() -> Markup:
+    """The street map's legend (the drawing has its own)."""
+    items = [("chosen", _("New office (order chosen)")), ("site", _("Candidate site: greener saves more")),
+             ("office", _("Existing office (size: counters)")), ("ring", _("Needs one more counter"))]
+    return Markup('<div class="map-legend"><ul>{}</ul></div>').format(Markup("").join(
+        Markup('<li><span class="swatch swatch-{}"></span>{}</li>').format(kind, label) for kind, label in items))

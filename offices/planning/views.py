@@ -6,18 +6,20 @@ latest plan of a city (or its progress, refreshing itself every few seconds with
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from booking import maps
 from booking.extensions import db
 from booking.i18n import current_locale
 from offices.auth import supervisor_required
 from offices.models import Province
 from offices.planning import service
 from offices.planning.blueprint import bp
-from offices.planning.maps import plan_map
+from offices.planning.maps import plan_legend, plan_map, plan_points
 
 
 def _messages() -> dict[str, str]:
@@ -65,6 +67,17 @@ def city(province_code: str, city_en: str):
                            city_fa=district.city_fa, run=run, result=result,
                            progress=service.progress(run) if run else 0.0,
                            error=_messages().get(run.error, run.error) if run is not None and run.error else "",
-                           plan_svg=plan_map(result, current_locale()) if result else None,
+                           plan_svg=_plan_street_map(result) if result else None,
                            limits=service.LIMITS,
                            params=(run.params if run is not None else {}))
+
+
+def _plan_street_map(result: dict) -> Markup:
+    """The plan's drawing, which ``static/js/map.js`` turns into a street map when tiles load."""
+    locale = current_locale()
+    return maps.street_map(plan_map(result, locale), plan_points(result, locale),
+                           tiles=current_app.config.get("MAP_TILE_URL", ""),
+                           attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
+                           title=_("Candidate sites for new offices and the offices of the city"),
+                           offline=_("The street map could not be loaded; this drawing shows the same places."),
+                           legend=plan_legend())

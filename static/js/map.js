@@ -51,7 +51,7 @@
     var bounds = [];
     data.points.forEach(function (p) {
       var marker = L.circleMarker([p.lat, p.lon], {
-        radius: 8, weight: 1.5, color: "#1f2937", fillOpacity: 0.9,
+        radius: p.radius || 8, weight: 1.5, color: "#1f2937", fillOpacity: 0.9,
         fillColor: p.colour || LEVEL_COLOURS[p.level] || LEVEL_COLOURS.unknown
       });
       marker.bindPopup(link(p));

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from booking.extensions import db
-from tests.browser import keep_screenshot
+from tests.browser import keep_screenshot, markers_on_the_map
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_office_page_has_a_street_map_directions_and_documents(working_day, app,
     expect(page.locator(".street-map.street-map-ready .leaflet-container")).to_be_visible()
     expect(page.locator(".street-map .office-map")).to_be_hidden()
     assert page.locator(".leaflet-interactive").count() == 1  # the office's marker
+    assert markers_on_the_map(page, "#where") == 1
     contact = page.locator(".office-contact")
     assert contact.locator("a[href='tel:02188412345']").inner_text() == "۰۲۱-۸۸۴۱۲۳۴۵"
     links = page.locator(".directions a")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from booking.extensions import db
-from tests.browser import keep_screenshot
+from tests.browser import keep_screenshot, markers_on_the_map
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ def test_load_map_is_a_street_map_of_the_provinces_offices(network, app, live_se
     in_province = [o for o in network.offices if o.district.province_id == network.provinces[0].id]
     dots = page.locator("#map .leaflet-interactive")
     assert dots.count() == len(in_province) == 3
+    assert markers_on_the_map(page, "#map") == 3
     dots.first.click()
     link = page.locator("#map .leaflet-popup-content a")
     assert "/dashboard/office/" in link.get_attribute("href") and "counters" not in link.inner_text().lower()

@@ -3,10 +3,11 @@ screenshots go to docs/screenshots/record-*.png and docs/screenshots/planning-*.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from booking.dates import persian_digits
 from booking.extensions import db
-from tests.browser import keep_screenshot
+from tests.browser import keep_screenshot, markers_on_the_map
 from tests.records.test_planning import run_queued_jobs
 
 pytestmark = pytest.mark.browser
@@ -46,9 +47,10 @@ def test_citizen_reads_office_records(city_data, live_server, phone_page, deskto
     keep_screenshot(desktop_page, "record-office-en")
 
 
-def test_supervisor_plans_new_offices(city_data, live_server, desktop_page, make_staff):
+def test_supervisor_plans_new_offices(city_data, app, live_server, desktop_page, make_staff):
     make_staff("sup-thr", scope="province", province_id=city_data.province.id)
     db.session.commit()
+    app.config["MAP_TILE_URL"] = live_server + "/static/vendor/leaflet/images/layers.png?{z}/{x}/{y}"
     page = desktop_page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server + "/login")
@@ -70,6 +72,12 @@ def test_supervisor_plans_new_offices(city_data, live_server, desktop_page, make
     page.wait_for_selector("#plan-result", timeout=15_000)  # the page refreshes itself
     assert page.locator("svg.planmap g.chosen").count() == 2
     assert page.locator("svg.planmap rect.site").count() >= 1
+    # The street map over the drawing: a mark for every site, office and chosen site, and the legend.
+    expect(page.locator(".plan-map .street-map-ready .leaflet-container")).to_be_visible()
+    marks = page.locator("svg.planmap rect.site").count() + page.locator("svg.planmap g.office").count() + 2
+    assert page.locator(".plan-map .leaflet-interactive").count() == marks
+    assert markers_on_the_map(page, ".plan-map") == marks  # drawn, in view
+    expect(page.locator(".plan-map .map-legend")).to_be_visible()
     assert page.locator("#chosen-table tbody tr").count() == 2
     assert page.locator("#counter-table tbody tr").count() + page.locator("#no-counter-gain").count() >= 1
     keep_screenshot(page, "planning-city")
