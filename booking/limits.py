@@ -58,7 +58,7 @@ def _field(name: str) -> str:
 
 
 def _by_national_id() -> str:
-    national_id = "".join(ch for ch in _field("national_id") if ch.isdigit())
+    national_id = "".join(ch for ch in _field("national_id") if "0" <= ch <= "9")
     return f"nid:{national_id}" if national_id else f"addr:{get_remote_address()}"
 
 
