@@ -167,7 +167,9 @@ def book(code: str):
     page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
                            service_code=service_code, form=form, errors=errors, step=step)
     db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
-    return page, refused_status if errors else 200
+    if refused_status == 503:
+        return page, 503, {"Retry-After": str(identity_check.RETRY_AFTER)}
+    return page, 422 if errors else 200
 
 
 @bp.get("/ticket/<tracking_code>")

@@ -200,6 +200,7 @@ def test_an_unavailable_check_refuses_booking_with_503(working_day, app, client,
                                   data=_booking_form(office, slot, OWNER, OWNER_MOBILE))
     text = page.get_data(as_text=True)  # (the test's application context keeps the API request's language)
     assert page.status_code == 503 and ("try again in a minute" in text or "دقیقه" in text)
+    assert int(page.headers["Retry-After"]) == identity_check.RETRY_AFTER
 
 
 def test_demo_check_refuses_and_names_the_demo_mobile(working_day, app, client, make_office):
