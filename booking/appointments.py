@@ -1,6 +1,7 @@
 """Booking, cancelling and rescheduling appointments, with the rules of issue 4.
 
 Rules:
+* the mobile must be the national ID's where an identity check is configured (:mod:`booking.identity_check`);
 * at most ``MAX_ACTIVE`` (3) active appointments (booked or checked in, slot not over) per national ID;
 * one appointment per service per day for a national ID;
 * no slot in the past, on a closed day, outside opening hours or of another office;
@@ -21,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from booking import identity
+from booking import identity, identity_check
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
@@ -145,6 +146,7 @@ def book(office: Office, service: ServiceType, slot: TimeSlot, national_id: str,
         raise InvalidInput("service_not_offered", _l("This office does not offer the chosen service."),
                            field="service")
     _check_slot_bookable(slot, office, now)
+    identity_check.require_match(national_id, mobile)
     _check_person_rules(national_id, service.id, slot, now)
     if not _take_place(slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")

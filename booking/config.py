@@ -8,6 +8,8 @@
 | SAFNAMA_DEMO   | ``0``; ``1`` turns demo mode on (``scripts/run`` does)          |
 | SAFNAMA_DEMO_ACTIVITY | as SAFNAMA_DEMO: simulated activity at the demo offices every minute |
 | SAFNAMA_INSTANCE | the instance folder (SQLite file, embedded Redis, secret key)  |
+| IDENTITY_CHECK | ``none``; ``demo`` or ``http`` check that the mobile is the national ID's (:mod:`booking.identity_check`) |
+| IDENTITY_CHECK_URL, IDENTITY_CHECK_TOKEN, IDENTITY_CHECK_TIMEOUT | the ``http`` check's endpoint, bearer token, seconds (3) |
 """
 from __future__ import annotations
 
@@ -74,6 +76,27 @@ def secret_key(raw: str | None, instance_path: Path) -> str:
     return key
 
 
+IDENTITY_CHECKS = ("none", "demo", "http")
+
+
+def identity_check(env: Mapping[str, str]) -> dict[str, Any]:
+    """``IDENTITY_CHECK`` and the ``http`` backend's settings, checked."""
+    name = (env.get("IDENTITY_CHECK") or "none").strip() or "none"
+    if name not in IDENTITY_CHECKS:
+        raise ConfigError(f"IDENTITY_CHECK: {name!r} is not a backend (use none, demo or http)")
+    url = (env.get("IDENTITY_CHECK_URL") or "").strip()
+    if name == "http" and not url.startswith(("http://", "https://")):
+        raise ConfigError("IDENTITY_CHECK_URL: IDENTITY_CHECK=http needs the check's http(s) URL")
+    try:
+        timeout = float(env.get("IDENTITY_CHECK_TIMEOUT") or 3)
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 30:
+        raise ConfigError("IDENTITY_CHECK_TIMEOUT: expected seconds, more than 0 and at most 30")
+    return {"IDENTITY_CHECK": name, "IDENTITY_CHECK_URL": url,
+            "IDENTITY_CHECK_TOKEN": env.get("IDENTITY_CHECK_TOKEN", ""), "IDENTITY_CHECK_TIMEOUT": timeout}
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask configuration from the environment.
 
@@ -110,6 +133,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # The street map's tiles (booking.maps); "none" keeps the offline drawing only.
         "MAP_TILE_URL": map_tiles(env.get("MAP_TILE_URL")),
         "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", DEFAULT_ATTRIBUTION),
+        # Whether the mobile belongs to the national ID (booking.identity_check): none, demo or http.
+        **identity_check(env),
     }
 
 

@@ -1,6 +1,9 @@
 """Who a citizen is: the Iranian national ID (کد ملی) and the mobile number, checked and normalised.
 
-People type Persian (۰-۹) or Arabic-Indic (٠-٩) digits, spaces and dashes; both are accepted.
+People type Persian (۰-۹) or Arabic-Indic (٠-٩) digits, spaces and dashes; both are accepted. Digits of any
+other script (fullwidth ２, Devanagari २, superscript ², …) are refused: Python's ``str.isdigit`` accepts them,
+so an ID written in them would otherwise be stored as another person. After the Persian and Arabic-Indic
+digits are converted, an ID or a mobile must be ASCII ``[0-9]`` (:func:`ascii_number`).
 """
 from __future__ import annotations
 
@@ -12,10 +15,16 @@ from booking.dates import ascii_digits
 from booking.service_errors import InvalidInput
 
 _SEPARATORS = re.compile(r"[\s\-_.()\u200c\u200e\u200f]+")
+_ASCII_NUMBER = re.compile(r"[0-9]+")
 
 
 def _clean(raw: object) -> str:
     return _SEPARATORS.sub("", ascii_digits(str(raw or "")))
+
+
+def ascii_number(text: str) -> bool:
+    """Whether ``text`` is one or more ASCII digits ``0-9`` and nothing else (unlike ``str.isdigit``)."""
+    return _ASCII_NUMBER.fullmatch(text) is not None
 
 
 def national_id_check_ok(digits: str) -> bool:
@@ -24,7 +33,7 @@ def national_id_check_ok(digits: str) -> bool:
     With ``s = sum(d[i] * (10 - i) for i in 0..8)`` and ``r = s mod 11``, the last digit is ``r`` when
     ``r < 2`` and ``11 - r`` otherwise. IDs of ten equal digits pass the formula but are never issued.
     """
-    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+    if len(digits) != 10 or not ascii_number(digits) or len(set(digits)) == 1:
         return False
     remainder = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
     check = remainder if remainder < 2 else 11 - remainder
@@ -39,7 +48,7 @@ def normalise_national_id(raw: object) -> str:
     digits = _clean(raw)
     if not digits:
         raise InvalidInput("national_id_missing", _l("Enter your national ID."), field="national_id")
-    if not digits.isdigit():
+    if not ascii_number(digits):
         raise InvalidInput("national_id_not_digits", _l("The national ID may contain digits only."),
                            field="national_id")
     if 8 <= len(digits) < 10:
@@ -65,7 +74,7 @@ def normalise_mobile(raw: object) -> str:
         if not text.startswith("98"):
             raise InvalidInput("mobile_country", _l("Only Iranian mobile numbers (+98) are accepted."),
                                field="mobile")
-    if not text.isdigit():
+    if not ascii_number(text):
         raise InvalidInput("mobile_not_digits", _l("The mobile number may contain digits only."), field="mobile")
     if text.startswith("0098"):
         text = text[4:]

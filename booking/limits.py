@@ -15,6 +15,12 @@ These sit on top of the rules in the services themselves: at most 3 code sends p
 5 wrong passwords per username and address (or known browser) in 15 minutes (:mod:`offices.auth`; a
 limit per username alone would let anyone lock a member of staff out).
 
+"Per address" means the client's address as the application reads it (``request.remote_addr``; behind a
+reverse proxy, Werkzeug's ``ProxyFix`` sets it from ``X-Forwarded-For``), keyed by :func:`client_address`:
+an IPv4 address as is (an IPv4-mapped IPv6 address ``::ffff:a.b.c.d`` as that IPv4 address) and an IPv6
+address by its /64, since a single subscriber usually holds a whole /64 and can use a new address in it for
+every request.
+
 A refused request gets HTTP 429 with ``Retry-After`` (seconds) and a message saying when to try again, as
 a page or, under ``/api/``, as problem details. When Redis is away the limits are skipped (logged) rather
 than refusing everybody: the services' own checks in the database still hold.
@@ -24,6 +30,7 @@ the embedded one through its Unix socket, ``redis+unix://…``).
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -45,6 +52,20 @@ BOOKINGS_PER_NATIONAL_ID = "10/hour;20/day"
 LOGINS_PER_ADDRESS = "10/minute"
 
 
+def client_address() -> str:
+    """The key of this request's client for per-address limits: IPv4 as is, IPv6 by its /64."""
+    raw = get_remote_address() or ""
+    try:
+        address = ipaddress.ip_address(raw.split("%", 1)[0])  # without an IPv6 zone (fe80::1%eth0)
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def _field(name: str) -> str:
     """A field of the request body (JSON object or form), stripped, Persian digits made ASCII."""
     value: object = None
@@ -58,8 +79,8 @@ def _field(name: str) -> str:
 
 
 def _by_national_id() -> str:
-    national_id = "".join(ch for ch in _field("national_id") if ch.isdigit())
-    return f"nid:{national_id}" if national_id else f"addr:{get_remote_address()}"
+    national_id = "".join(ch for ch in _field("national_id") if "0" <= ch <= "9")
+    return f"nid:{national_id}" if national_id else f"addr:{client_address()}"
 
 
 def _sends_code() -> bool:
@@ -98,7 +119,7 @@ def _limits() -> list[ApplicationLimit]:
     ]
 
 
-limiter = Limiter(key_func=get_remote_address, application_limits=_limits(), headers_enabled=False,
+limiter = Limiter(key_func=client_address, application_limits=_limits(), headers_enabled=False,
                   swallow_errors=True, strategy="fixed-window", key_prefix="safnama-limits")
 
 

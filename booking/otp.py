@@ -90,7 +90,7 @@ def verify_code(mobile: str, code: object, purpose: str = "booking") -> str:
         raise TooManyRequests("otp_too_many_tries",
                               _l("Too many wrong tries. Ask for a new code."), retry_after=0, field="otp")
     digest = stored.get(b"digest", b"").decode()
-    if len(typed) == 6 and typed.isdigit() and hmac.compare_digest(digest, _digest(mobile, purpose, typed)):
+    if len(typed) == 6 and identity.ascii_number(typed) and hmac.compare_digest(digest, _digest(mobile, purpose, typed)):
         redis.delete(key)
         return mobile
     if tries >= MAX_TRIES:

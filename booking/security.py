@@ -17,8 +17,11 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import sys
+import unicodedata
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -47,24 +50,32 @@ def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
         return CONTENT_SECURITY_POLICY
     return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: " + " ".join(image_origins))
 
-_DIGIT = "[0-9\u06f0-\u06f9\u0660-\u0669]"
-_MOBILE = re.compile(rf"(?<!{_DIGIT})(?:\+98|0098|[0\u06f0\u0660])?[9\u06f9\u0669]{_DIGIT}{{9}}(?!{_DIGIT})")
-_NATIONAL_ID = re.compile(rf"(?<!{_DIGIT}){_DIGIT}{{10}}(?!{_DIGIT})")
+
+_ASCII_MOBILE = re.compile(r"(?:\+98|0098|98|0)?9[0-9]{9}")
 
 
-def _mask_mobile(match: re.Match[str]) -> str:
+@functools.cache
+def _digit_runs() -> re.Pattern[str]:
+    """Runs of digits of any script (everything ``str.isdigit`` accepts: fullwidth, Devanagari, superscript, …),
+    with an optional leading ``+``. Built once, on first use."""
+    others = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isdigit() and not chr(c).isdecimal())
+    digit = rf"[\d{re.escape(others)}]"
+    return re.compile(rf"(?<!{digit})\+?{digit}+")
+
+
+def _mask_run(match: re.Match[str]) -> str:
     text = match.group(0)
-    return text[:-7] + "***" + text[-4:]
-
-
-def _mask_national_id(match: re.Match[str]) -> str:
-    text = match.group(0)
-    return text[:3] + "****" + text[-3:]
+    value = "".join(ch if ch == "+" else str(unicodedata.digit(ch, 0)) for ch in text)
+    if _ASCII_MOBILE.fullmatch(value):
+        return text[:-7] + "***" + text[-4:]
+    if len(value) == 10 and value.isascii() and not value.startswith("+"):
+        return text[:3] + "****" + text[-3:]
+    return text
 
 
 def mask_text(text: str) -> str:
-    """Mask every mobile number and national ID in a text (Persian or ASCII digits)."""
-    return _NATIONAL_ID.sub(_mask_national_id, _MOBILE.sub(_mask_mobile, text))
+    """Mask every mobile number and national ID in a text, written in digits of any script."""
+    return _digit_runs().sub(_mask_run, text)
 
 
 class PiiMaskingFilter(logging.Filter):

@@ -29,7 +29,6 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -41,6 +40,7 @@ from wtforms.validators import DataRequired, Length
 from booking.dates import utcnow
 from booking.extensions import db, login_manager
 from booking.i18n import local_digits
+from booking.limits import client_address
 from booking.redirects import safe_next
 from offices.models import District, Office, Role, Scope, StaffLogin, User
 
@@ -164,7 +164,7 @@ def login_source(username: str) -> str:
     device = _known_device()
     if device is not None and username.strip().lower() in device["users"]:
         return f"device:{device['id']}"
-    return f"addr:{get_remote_address()}"
+    return f"addr:{client_address()}"
 
 
 def remember_device(response: Response, user: User) -> None:

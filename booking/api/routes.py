@@ -253,7 +253,9 @@ def _json_body() -> dict[str, Any]:
     requestBody={"required": True, "content": {"application/json": {"schema": "BookingRequest"}}},
     responses={"201": json_response("Booked", "Appointment"), "404": problem_response("No such office"),
                "409": problem_response("A booking rule refuses it (full slot, too many appointments…)"),
-               "422": problem_response("Bad input"), "429": problem_response("Too many tries")})
+               "422": problem_response("Bad input, or the mobile is not registered to the national ID"),
+               "429": problem_response("Too many tries"),
+               "503": problem_response("The mobile cannot be checked against the national ID now; try again")})
 def create_appointment():
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:

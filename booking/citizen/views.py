@@ -9,7 +9,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from booking import appointments, en_route, finder, maps, otp, slots
+from booking import appointments, en_route, finder, identity_check, maps, otp, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
 from booking.citizen import owner as owner_proof
@@ -154,6 +154,7 @@ def book(code: str):
         day = days[0]
     errors: dict[str, str] = {}
     step = "choose"
+    refused_status = 422
     if request.method == "POST":
         try:
             _office, service, slot = appointments.load_booking_targets(office.code, service_code, form.get("slot"))
@@ -164,19 +165,22 @@ def book(code: str):
                 db.session.commit()
                 en_route.sync_appointment(appointment)
                 return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
-            normalise_national_id(form.get("national_id"))
-            normalise_mobile(form.get("mobile"))
+            identity_check.require_match(normalise_national_id(form.get("national_id")),
+                                         normalise_mobile(form.get("mobile")))
             otp.send_code(form.get("mobile"), "booking")
             db.session.commit()
             step = "verify"
         except ServiceError as error:
             db.session.rollback()
             errors[error.field or "form"] = str(error)
+            refused_status = 503 if error.status == 503 else 422  # the identity check is unavailable
             step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
     views = slots.day_slots(office, day, closed=closed) if days else []
     page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
                            service_code=service_code, form=form, errors=errors, step=step)
     db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
+    if refused_status == 503:
+        return page, 503, {"Retry-After": str(identity_check.RETRY_AFTER)}
     return page, 422 if errors else 200
 
 
