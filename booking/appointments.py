@@ -1,7 +1,9 @@
 """Booking, cancelling and rescheduling appointments, with the rules of issue 4.
 
 Rules:
-* at most ``MAX_ACTIVE`` (3) active appointments (booked or checked in, slot not over) per national ID;
+* the fair-access rules of the office's province (:mod:`booking.fair_access`): no booking while barred after
+  a no-show; at most 3 active appointments (booked or checked in, slot not over) per national ID and per
+  mobile; at most 2 bookings per person per office per day (each figure set per province);
 * one appointment per service per day for a national ID;
 * no slot in the past, on a closed day, outside opening hours or of another office;
 * a slot never holds more bookings than its capacity: the place is taken by one conditional
@@ -21,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from booking import identity
+from booking import fair_access, identity
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
@@ -29,7 +31,7 @@ from booking.service_errors import InvalidInput, NotFound, RuleBroken
 from booking.slots import opening_on, slot_starts
 from offices.models import Office, ServiceType
 
-MAX_ACTIVE = 3
+MAX_ACTIVE = fair_access.DEFAULTS.per_person_active  # a province may set another figure
 ACTIVE_STATUSES = ("booked", "checked_in")
 # Tracking codes: 10 characters from 31 unambiguous ones (no 0/O, 1/I/L): about 8 x 10^14 codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -89,12 +91,10 @@ def _check_slot_bookable(slot: TimeSlot, office: Office, now: dt.datetime) -> No
 
 
 def _check_person_rules(national_id: str, service_id: int, slot: TimeSlot, now: dt.datetime,
-                        ignore_id: int | None = None) -> None:
+                        ignore_id: int | None = None, *, mobile: str | None = None,
+                        office: Office | None = None) -> None:
     active = [a for a in active_appointments(national_id, now) if a.id != ignore_id]
-    if len(active) >= MAX_ACTIVE:
-        raise RuleBroken("too_many_active",
-                         _l("You already have %(n)s active appointments, the most allowed. "
-                            "Cancel one to book another.", n=MAX_ACTIVE))
+    fair_access.check(national_id, mobile, office or slot.office, slot, active, now, ignore_id=ignore_id)
     day_start, day_end = _tehran_day_bounds(slot.starts_at)
     same_day = db.session.scalar(
         select(func.count(Appointment.id)).join(TimeSlot, Appointment.slot_id == TimeSlot.id)
@@ -145,7 +145,7 @@ def book(office: Office, service: ServiceType, slot: TimeSlot, national_id: str,
         raise InvalidInput("service_not_offered", _l("This office does not offer the chosen service."),
                            field="service")
     _check_slot_bookable(slot, office, now)
-    _check_person_rules(national_id, service.id, slot, now)
+    _check_person_rules(national_id, service.id, slot, now, mobile=mobile, office=office)
     if not _take_place(slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
     appointment = _insert_with_fresh_code(national_id=national_id, mobile=mobile, office_id=office.id,
@@ -204,7 +204,7 @@ def reschedule(appointment: Appointment, new_slot: TimeSlot, now: dt.datetime | 
     office = appointment.office
     _check_slot_bookable(new_slot, office, now)
     _check_person_rules(appointment.national_id, appointment.service_type_id, new_slot, now,
-                        ignore_id=appointment.id)
+                        ignore_id=appointment.id, mobile=appointment.mobile, office=office)
     if not _take_place(new_slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
     _give_place_back(appointment.slot_id)

@@ -101,3 +101,49 @@ class Feedback(db.Model):
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
         Index("ix_feedback_office_created", "office_id", "created_at"),
     )
+
+
+class ProvinceRules(db.Model):
+    """A province's fair-access rules for online booking; a province without a row has the national defaults
+    (:data:`booking.fair_access.DEFAULTS`)."""
+
+    __tablename__ = "province_access_rules"
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id", ondelete="CASCADE"), primary_key=True)
+    per_office_day: Mapped[int] = mapped_column(Integer)  # online bookings per person per office per day
+    per_person_active: Mapped[int] = mapped_column(Integer)  # active appointments per national ID
+    per_mobile_active: Mapped[int] = mapped_column(Integer)  # active appointments per mobile number
+    no_show_count: Mapped[int] = mapped_column(Integer)  # no-shows within the window that bring a ban
+    no_show_window_days: Mapped[int] = mapped_column(Integer)
+    ban_days: Mapped[int] = mapped_column(Integer)
+    offer_hold_minutes: Mapped[int] = mapped_column(Integer)  # how long a waitlist offer is held
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        CheckConstraint("per_office_day >= 1 AND per_person_active >= 1 AND per_mobile_active >= 1 "
+                        "AND no_show_count >= 1 AND no_show_window_days >= 1 AND ban_days >= 0 "
+                        "AND offer_hold_minutes >= 1", name="rules_positive"),
+    )
+
+
+class BookingBan(db.Model):
+    """A national ID barred from online booking until ``until`` after missed appointments (no-shows).
+
+    Lifting keeps the row: who lifted it, when and why."""
+
+    __tablename__ = "booking_bans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    mobile: Mapped[str] = mapped_column(String(13))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))  # where the last no-show was
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))  # the no-show that set it
+    no_shows: Mapped[int] = mapped_column(Integer)  # no-shows counted in the window
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    lifted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lift_reason: Mapped[Optional[str]] = mapped_column(String(300))
+
+    office: Mapped[Office] = relationship()

@@ -234,6 +234,10 @@ def mark_no_shows(now: dt.datetime | None = None) -> int:
                                          note="did not arrive within the grace window", at=now))
         appointment.status = "no_show"
     db.session.flush()
+    from booking.fair_access import after_no_show
+
+    for appointment in late:
+        after_no_show(appointment.id, now)  # the no-show ban, when it is the person's N-th
     return len(late)
 
 

@@ -1,6 +1,7 @@
 """API views: parse the request, call one service function, answer JSON."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from booking import appointments, en_route, finder, otp, slots
+from booking import appointments, en_route, fair_access, finder, otp, slots
 from booking.api.blueprint import bp
 from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema
 from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
@@ -176,6 +177,18 @@ def office_slots(code: str):
     db.session.commit()
     return jsonify({"office": office.code, "date": day.isoformat(), "open": bool(views),
                     "slots": [slot_json(v) for v in views]})
+
+
+@bp.get("/offices/<code>/rules")
+@documented(summary="The fair-access rules that apply to booking at an office", tags=["appointments"],
+            parameters=[path_param("code", "office code")],
+            responses={"200": json_response("Its province's rules (the national defaults when it set none)", "Rules"),
+                       "404": problem_response("No such office")})
+def office_rules(code: str):
+    office = _office_or_404(code)
+    rules = fair_access.rules_for_office(office)
+    return jsonify({"office": office.code, "province": office.district.province.code,
+                    **dataclasses.asdict(rules)})
 
 
 @bp.get("/recommend")

@@ -158,3 +158,15 @@ class AppointmentSchema(Schema):
     position = fields.Integer(allow_none=True, metadata={"description": "people ahead once checked in"})
     ticket = fields.String(allow_none=True)
     estimated_wait = fields.Float(allow_none=True, metadata={"description": "minutes"})
+
+
+class RulesSchema(Schema):
+    office = fields.String(required=True)
+    province = fields.String(required=True, metadata={"description": "province code; its rules apply"})
+    per_office_day = fields.Integer(required=True, metadata={"description": "online bookings per person per office per day"})
+    per_person_active = fields.Integer(required=True, metadata={"description": "active appointments per national ID"})
+    per_mobile_active = fields.Integer(required=True, metadata={"description": "active appointments per mobile"})
+    no_show_count = fields.Integer(required=True, metadata={"description": "no-shows in the window that bar online booking"})
+    no_show_window_days = fields.Integer(required=True)
+    ban_days = fields.Integer(required=True)
+    offer_hold_minutes = fields.Integer(required=True, metadata={"description": "how long a waitlist offer is held"})

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
 
-from booking import appointments, en_route, finder, otp, slots
+from booking import appointments, en_route, fair_access, finder, otp, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
 from booking.citizen import owner as owner_proof
@@ -163,7 +163,8 @@ def book(code: str):
             step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
     views = slots.day_slots(office, day, closed=closed) if days else []
     page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
-                           service_code=service_code, form=form, errors=errors, step=step)
+                           service_code=service_code, form=form, errors=errors, step=step,
+                           rules=fair_access.rules_for_office(office))
     db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
     return page, 422 if errors else 200
 
