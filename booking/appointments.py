@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from booking import fair_access, identity
+from booking import fair_access, identity, waitlist
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
@@ -190,6 +190,7 @@ def cancel(appointment: Appointment, now: dt.datetime | None = None, note: str =
     _give_place_back(appointment.slot_id)
     _record(appointment, "booked", "cancelled", note)
     db.session.flush()
+    waitlist.offer_free_places(appointment.slot_id, now)  # the first in line gets the place
     db.session.refresh(appointment.slot)
     return appointment
 
@@ -208,12 +209,38 @@ def reschedule(appointment: Appointment, new_slot: TimeSlot, now: dt.datetime | 
     if not _take_place(new_slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
     _give_place_back(appointment.slot_id)
+    old_slot_id = appointment.slot_id
     old_start = appointment.slot.starts_at
     appointment.slot_id = new_slot.id
     db.session.add(AppointmentChange(appointment=appointment, from_status="booked", to_status="booked",
                                      note=f"moved from {old_start.isoformat()}", at=now))
     db.session.flush()
+    waitlist.offer_free_places(old_slot_id, now)  # the first in line gets the place left
     db.session.expire(appointment, ["slot"])
+    return appointment
+
+
+def accept_offer(token: str, now: dt.datetime | None = None) -> Appointment:
+    """Accept a waitlist offer (the link of its SMS): book the held place, under the same rules as booking.
+
+    Accepting twice gives the same appointment; an expired offer, or one already taken, is refused."""
+    now = now or utcnow()
+    entry = waitlist.offer_by_token(token)
+    if entry.status == "accepted" and entry.appointment_id is not None:
+        return db.session.get(Appointment, entry.appointment_id)
+    if entry.status != "offered" or entry.offer_expires_at <= now:
+        raise RuleBroken("offer_gone", _l("This offer has expired or was already used; the place went to the "
+                                          "next in line."))
+    slot = db.session.get(TimeSlot, entry.offered_slot_id)
+    office = db.session.get(Office, entry.office_id)
+    _check_slot_bookable(slot, office, now)
+    _check_person_rules(entry.national_id, entry.service_type_id, slot, now, mobile=entry.mobile, office=office)
+    waitlist.claim(entry, now)  # once: a second accept or the expiry finds it no longer offered
+    appointment = _insert_with_fresh_code(national_id=entry.national_id, mobile=entry.mobile, office_id=office.id,
+                                          service_type_id=entry.service_type_id, slot_id=slot.id, created_at=now)
+    _record(appointment, None, "booked", "from the waitlist")
+    entry.appointment_id = appointment.id
+    db.session.flush()
     return appointment
 
 

@@ -138,6 +138,14 @@ def _until_text(moment: dt.datetime) -> str:
     return f"{jalali_date(moment, locale)} {clock(moment, locale)}"
 
 
+def refuse_if_banned(national_id: str, now: dt.datetime) -> None:
+    ban = active_ban(national_id, now)
+    if ban is not None:
+        raise RuleBroken("no_show_ban", _l("Online booking is barred for you until %(until)s because of a missed "
+                                           "appointment (no-show). You can still come to an office without one.",
+                                           until=_until_text(ban.until)))
+
+
 def check(national_id: str, mobile: str | None, office: Office, slot: TimeSlot, active: list[Appointment],
           now: dt.datetime, ignore_id: int | None = None) -> None:
     """Refuse a booking (or a move) that breaks the fair-access rules of the office's province.
@@ -147,11 +155,7 @@ def check(national_id: str, mobile: str | None, office: Office, slot: TimeSlot, 
     Raises:
         RuleBroken: with a message naming the limit.
     """
-    ban = active_ban(national_id, now)
-    if ban is not None:
-        raise RuleBroken("no_show_ban", _l("Online booking is barred for you until %(until)s because of a missed "
-                                           "appointment (no-show). You can still come to an office without one.",
-                                           until=_until_text(ban.until)))
+    refuse_if_banned(national_id, now)
     rules = rules_for_office(office)
     if len(active) >= rules.per_person_active:
         raise RuleBroken("too_many_active",

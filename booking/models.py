@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.dates import UTCDateTime, utcnow
@@ -147,3 +147,39 @@ class BookingBan(db.Model):
     lift_reason: Mapped[Optional[str]] = mapped_column(String(300))
 
     office: Mapped[Office] = relationship()
+
+
+class WaitlistEntry(db.Model):
+    """A citizen waiting for a place in a full slot (or any slot of a full day) at an office.
+
+    ``waiting`` → ``offered`` (a freed place is held for them until ``offer_expires_at``; its place is counted
+    in the slot's ``booked``) → ``accepted`` (an appointment made in the held place) or ``expired`` (the place
+    goes to the next in line). Every change of status is a conditional UPDATE on the expected status, so that
+    an offer is accepted or expired once, never both, and a place never given twice."""
+
+    __tablename__ = "waitlist_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    day: Mapped[dt.date] = mapped_column(Date)  # the Tehran day waited for
+    slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("time_slots.id"))  # None: any slot of the day
+    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    mobile: Mapped[str] = mapped_column(String(13))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    offered_slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("time_slots.id"))
+    offered_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    offer_token: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
+    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))
+
+    office: Mapped[Office] = relationship()
+    service_type: Mapped[ServiceType] = relationship()
+    offered_slot: Mapped[Optional[TimeSlot]] = relationship(foreign_keys=[offered_slot_id])
+
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'offered', 'accepted', 'expired', 'cancelled')", name="status_known"),
+        CheckConstraint("status <> 'offered' OR (offered_slot_id IS NOT NULL AND offer_expires_at IS NOT NULL)",
+                        name="offer_complete"),
+        Index("ix_waitlist_office_day_status", "office_id", "day", "status"),
+    )

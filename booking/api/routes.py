@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from booking import appointments, en_route, fair_access, finder, otp, slots
 from booking.api.blueprint import bp
-from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema
+from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema, WaitlistRequestSchema
 from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
 from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query
 from booking.dates import ascii_digits, utcnow
@@ -22,6 +22,7 @@ from booking.errors import problem
 from booking.extensions import db
 from booking.identity import mask_mobile
 from booking.limits import limiter
+from booking.models import TimeSlot
 from booking.redis_conn import get_redis
 from booking.service_errors import InvalidInput, NotFound, ServiceError
 from offices.live import REDIS_ERRORS
@@ -323,6 +324,70 @@ def cancel_appointment(tracking_code: str):
     db.session.commit()
     en_route.sync_appointment(appointment)
     return jsonify(appointment_json(appointment))
+
+
+@bp.post("/waitlist")
+@documented(summary="Join the waitlist of a full slot or a full day", tags=["appointments"],
+            requestBody={"required": True, "content": {"application/json": {"schema": "WaitlistRequest"}}},
+            responses={"201": json_response("On the waitlist, with the place in line", "WaitlistEntry"),
+                       "404": problem_response("No such office"),
+                       "409": problem_response("Places left (book instead), already waiting, or barred"),
+                       "422": problem_response("Bad input"), "429": problem_response("Too many tries")})
+def join_waitlist():
+    from booking import waitlist
+
+    data = WaitlistRequestSchema().load(_json_body())
+    office = _office_or_404(data["office"])
+    service = next((s for s in office.services if s.code == data["service"]), None)
+    if service is None:
+        raise InvalidInput("service_not_offered", _l("This office does not offer the chosen service."),
+                           field="service")
+    slot = None
+    if data.get("slot_id") is not None:
+        slot = db.session.get(TimeSlot, data["slot_id"]) if -2**31 < data["slot_id"] < 2**31 else None
+        if slot is None or slot.office_id != office.id:
+            raise InvalidInput("slot_unknown", _l("Choose a time slot."), field="slot_id")
+    elif data.get("date") is None:
+        raise InvalidInput("slot_unknown", _l("Choose a time slot."), field="slot_id")
+    mobile = otp.verify_code(data["mobile"], data["otp"], "booking")
+    entry = waitlist.join(office, service, data["national_id"], mobile, slot=slot,
+                          day=None if slot is not None else data["date"])
+    place = waitlist.position(entry)
+    db.session.commit()
+    return jsonify({"id": entry.id, "status": entry.status, "office": office.code, "date": entry.day.isoformat(),
+                    "slot_id": entry.slot_id, "position": place}), 201
+
+
+def _offer_json(entry) -> dict[str, Any]:
+    return {"status": entry.status if entry.status != "cancelled" else "expired", "office": entry.office.code,
+            "slot_starts_at": entry.offered_slot.starts_at.isoformat(),
+            "expires_at": entry.offer_expires_at.isoformat()}
+
+
+@bp.get("/waitlist/offers/<token>")
+@documented(summary="A waitlist offer (the link of its SMS)", tags=["appointments"],
+            parameters=[path_param("token", "the offer's code in the SMS link")],
+            responses={"200": json_response("The place held and until when", "Offer"),
+                       "404": problem_response("No such offer")})
+def get_offer(token: str):
+    from booking import waitlist
+
+    return jsonify(_offer_json(waitlist.offer_by_token(token)))
+
+
+@bp.post("/waitlist/offers/<token>/accept")
+@documented(summary="Accept a waitlist offer: book the held place", tags=["appointments"],
+            parameters=[path_param("token", "the offer's code in the SMS link")],
+            responses={"201": json_response("Booked", "Appointment"), "404": problem_response("No such offer"),
+                       "409": problem_response("Expired, already used, or a booking rule refuses it")})
+def accept_offer(token: str):
+    from booking.notifications import confirm_booking
+
+    appointment = appointments.accept_offer(token)
+    confirm_booking(appointment)
+    db.session.commit()
+    en_route.sync_appointment(appointment)
+    return jsonify(appointment_json(appointment)), 201
 
 
 @bp.get("/openapi.json")
