@@ -62,6 +62,14 @@ def _future_slots(office_id: int, day: dt.date, now: dt.datetime) -> list[TimeSl
         .order_by(TimeSlot.starts_at)))
 
 
+def slot_of(office: Office, slot_id: int) -> TimeSlot:
+    """The office's slot with this id, or :class:`InvalidInput`."""
+    slot = db.session.get(TimeSlot, slot_id) if -2**31 < slot_id < 2**31 else None
+    if slot is None or slot.office_id != office.id:
+        raise InvalidInput("slot_unknown", _l("Choose a time slot."), field="slot_id")
+    return slot
+
+
 def join(office: Office, service: ServiceType, national_id: str, mobile: str, *, slot: TimeSlot | None = None,
          day: dt.date | None = None, now: dt.datetime | None = None) -> WaitlistEntry:
     """Put a citizen on the waitlist of a full slot, or of a day whose slots are all full.

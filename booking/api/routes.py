@@ -22,7 +22,6 @@ from booking.errors import problem
 from booking.extensions import db
 from booking.identity import mask_mobile
 from booking.limits import limiter
-from booking.models import TimeSlot
 from booking.redis_conn import get_redis
 from booking.service_errors import InvalidInput, NotFound, ServiceError
 from offices.live import REDIS_ERRORS
@@ -342,12 +341,8 @@ def join_waitlist():
     if service is None:
         raise InvalidInput("service_not_offered", _l("This office does not offer the chosen service."),
                            field="service")
-    slot = None
-    if data.get("slot_id") is not None:
-        slot = db.session.get(TimeSlot, data["slot_id"]) if -2**31 < data["slot_id"] < 2**31 else None
-        if slot is None or slot.office_id != office.id:
-            raise InvalidInput("slot_unknown", _l("Choose a time slot."), field="slot_id")
-    elif data.get("date") is None:
+    slot = waitlist.slot_of(office, data["slot_id"]) if data.get("slot_id") is not None else None
+    if slot is None and data.get("date") is None:
         raise InvalidInput("slot_unknown", _l("Choose a time slot."), field="slot_id")
     mobile = otp.verify_code(data["mobile"], data["otp"], "booking")
     entry = waitlist.join(office, service, data["national_id"], mobile, slot=slot,
