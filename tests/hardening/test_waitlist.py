@@ -7,6 +7,8 @@ import re
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from booking import appointments, slots, waitlist
@@ -210,3 +212,42 @@ def test_waitlist_through_the_api(client, make_office, make_service) -> None:
     assert accepted.status_code == 201 and accepted.get_json()["status"] == "booked"
     assert client.post("/api/waitlist/offers/nope/accept").status_code == 404
     assert_places_add_up(slot.id)
+
+
+STEPS = st.lists(st.tuples(st.sampled_from(["book", "cancel", "join", "expire", "accept"]), st.integers(0, 50)),
+                 min_size=1, max_size=14)
+
+
+@settings(max_examples=20, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(capacity=st.integers(1, 2), steps=STEPS)
+def test_any_sequence_keeps_every_place_given_once(app, make_office, capacity, steps) -> None:
+    """Bookings, cancellations, joins, expiries and accepts in any order: after every step the places taken
+    are the appointments plus the held offers, within capacity, and no entry has two appointments."""
+    office = make_office()
+    slot, held = _full_slot(office, capacity)
+    db.session.commit()
+    minutes = 0
+    for action, pick in steps:
+        now = utcnow() + dt.timedelta(minutes=minutes)
+        try:
+            if action == "book":
+                held.append(_book(office, slot))
+            elif action == "cancel" and held:
+                appointments.cancel(held.pop(pick % len(held)), now=now)
+            elif action == "join":
+                _join(office, slot)
+            elif action == "expire":
+                minutes += 16
+                waitlist.tick(utcnow() + dt.timedelta(minutes=minutes))
+            elif action == "accept":
+                offered = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.status == "offered")).all()
+                if offered:
+                    held.append(appointments.accept_offer(offered[pick % len(offered)].offer_token, now=now))
+            db.session.commit()
+        except RuleBroken:
+            db.session.rollback()
+        assert_places_add_up(slot.id)
+    made = db.session.scalars(select(WaitlistEntry.appointment_id).where(
+        WaitlistEntry.appointment_id.is_not(None))).all()
+    assert len(made) == len(set(made))
