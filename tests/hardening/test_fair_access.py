@@ -12,7 +12,7 @@ from booking import appointments, fair_access, slots
 from booking.audit import AuditEntry
 from booking.dates import jalali_date, persian_digits, utcnow
 from booking.extensions import db
-from booking.models import Appointment, BookingBan, SmsMessage
+from booking.models import BookingBan, SmsMessage
 from booking.service_errors import InvalidInput, NotFound, RuleBroken
 from offices import jobs, queue_ops
 from offices.models import Province
