@@ -2,7 +2,9 @@
 
 Rules:
 * the mobile must be the national ID's where an identity check is configured (:mod:`booking.identity_check`);
-* at most ``MAX_ACTIVE`` (3) active appointments (booked or checked in, slot not over) per national ID;
+* the fair-access rules of the office's province (:mod:`booking.fair_access`): no booking while barred after
+  a no-show; at most 3 active appointments (booked or checked in, slot not over) per national ID and per
+  mobile; at most 2 bookings per person per office per day (each figure set per province);
 * one appointment per service per day for a national ID;
 * no slot in the past, on a closed day, outside opening hours or of another office;
 * a slot never holds more bookings than its capacity: the place is taken by one conditional
@@ -22,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from booking import identity, identity_check
+from booking import fair_access, identity, identity_check, waitlist
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
@@ -30,7 +32,7 @@ from booking.service_errors import InvalidInput, NotFound, RuleBroken
 from booking.slots import opening_on, slot_starts
 from offices.models import Office, ServiceType
 
-MAX_ACTIVE = 3
+MAX_ACTIVE = fair_access.DEFAULTS.per_person_active  # a province may set another figure
 ACTIVE_STATUSES = ("booked", "checked_in")
 # Tracking codes: 10 characters from 31 unambiguous ones (no 0/O, 1/I/L): about 8 x 10^14 codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -90,12 +92,10 @@ def _check_slot_bookable(slot: TimeSlot, office: Office, now: dt.datetime) -> No
 
 
 def _check_person_rules(national_id: str, service_id: int, slot: TimeSlot, now: dt.datetime,
-                        ignore_id: int | None = None) -> None:
+                        ignore_id: int | None = None, *, mobile: str | None = None,
+                        office: Office | None = None) -> None:
     active = [a for a in active_appointments(national_id, now) if a.id != ignore_id]
-    if len(active) >= MAX_ACTIVE:
-        raise RuleBroken("too_many_active",
-                         _l("You already have %(n)s active appointments, the most allowed. "
-                            "Cancel one to book another.", n=MAX_ACTIVE))
+    fair_access.check(national_id, mobile, office or slot.office, slot, active, now, ignore_id=ignore_id)
     day_start, day_end = _tehran_day_bounds(slot.starts_at)
     same_day = db.session.scalar(
         select(func.count(Appointment.id)).join(TimeSlot, Appointment.slot_id == TimeSlot.id)
@@ -147,7 +147,7 @@ def book(office: Office, service: ServiceType, slot: TimeSlot, national_id: str,
                            field="service")
     _check_slot_bookable(slot, office, now)
     identity_check.require_match(national_id, mobile)
-    _check_person_rules(national_id, service.id, slot, now)
+    _check_person_rules(national_id, service.id, slot, now, mobile=mobile, office=office)
     if not _take_place(slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
     appointment = _insert_with_fresh_code(national_id=national_id, mobile=mobile, office_id=office.id,
@@ -192,6 +192,7 @@ def cancel(appointment: Appointment, now: dt.datetime | None = None, note: str =
     _give_place_back(appointment.slot_id)
     _record(appointment, "booked", "cancelled", note)
     db.session.flush()
+    waitlist.offer_free_places(appointment.slot_id, now)  # the first in line gets the place
     db.session.refresh(appointment.slot)
     return appointment
 
@@ -206,16 +207,42 @@ def reschedule(appointment: Appointment, new_slot: TimeSlot, now: dt.datetime | 
     office = appointment.office
     _check_slot_bookable(new_slot, office, now)
     _check_person_rules(appointment.national_id, appointment.service_type_id, new_slot, now,
-                        ignore_id=appointment.id)
+                        ignore_id=appointment.id, mobile=appointment.mobile, office=office)
     if not _take_place(new_slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
     _give_place_back(appointment.slot_id)
+    old_slot_id = appointment.slot_id
     old_start = appointment.slot.starts_at
     appointment.slot_id = new_slot.id
     db.session.add(AppointmentChange(appointment=appointment, from_status="booked", to_status="booked",
                                      note=f"moved from {old_start.isoformat()}", at=now))
     db.session.flush()
+    waitlist.offer_free_places(old_slot_id, now)  # the first in line gets the place left
     db.session.expire(appointment, ["slot"])
+    return appointment
+
+
+def accept_offer(token: str, now: dt.datetime | None = None) -> Appointment:
+    """Accept a waitlist offer (the link of its SMS): book the held place, under the same rules as booking.
+
+    Accepting twice gives the same appointment; an expired offer, or one already taken, is refused."""
+    now = now or utcnow()
+    entry = waitlist.offer_by_token(token)
+    if entry.status == "accepted" and entry.appointment_id is not None:
+        return db.session.get(Appointment, entry.appointment_id)
+    if entry.status != "offered" or entry.offer_expires_at <= now:
+        raise RuleBroken("offer_gone", _l("This offer has expired or was already used; the place went to the "
+                                          "next in line."))
+    slot = db.session.get(TimeSlot, entry.offered_slot_id)
+    office = db.session.get(Office, entry.office_id)
+    _check_slot_bookable(slot, office, now)
+    _check_person_rules(entry.national_id, entry.service_type_id, slot, now, mobile=entry.mobile, office=office)
+    waitlist.claim(entry, now)  # once: a second accept or the expiry finds it no longer offered
+    appointment = _insert_with_fresh_code(national_id=entry.national_id, mobile=entry.mobile, office_id=office.id,
+                                          service_type_id=entry.service_type_id, slot_id=slot.id, created_at=now)
+    _record(appointment, None, "booked", "from the waitlist")
+    entry.appointment_id = appointment.id
+    db.session.flush()
     return appointment
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.dates import UTCDateTime, utcnow
@@ -100,4 +100,86 @@ class Feedback(db.Model):
     __table_args__ = (
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
         Index("ix_feedback_office_created", "office_id", "created_at"),
+    )
+
+
+class ProvinceRules(db.Model):
+    """A province's fair-access rules for online booking; a province without a row has the national defaults
+    (:data:`booking.fair_access.DEFAULTS`)."""
+
+    __tablename__ = "province_access_rules"
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id", ondelete="CASCADE"), primary_key=True)
+    per_office_day: Mapped[int] = mapped_column(Integer)  # online bookings per person per office per day
+    per_person_active: Mapped[int] = mapped_column(Integer)  # active appointments per national ID
+    per_mobile_active: Mapped[int] = mapped_column(Integer)  # active appointments per mobile number
+    no_show_count: Mapped[int] = mapped_column(Integer)  # no-shows within the window that bring a ban
+    no_show_window_days: Mapped[int] = mapped_column(Integer)
+    ban_days: Mapped[int] = mapped_column(Integer)
+    offer_hold_minutes: Mapped[int] = mapped_column(Integer)  # how long a waitlist offer is held
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        CheckConstraint("per_office_day >= 1 AND per_person_active >= 1 AND per_mobile_active >= 1 "
+                        "AND no_show_count >= 1 AND no_show_window_days >= 1 AND ban_days >= 0 "
+                        "AND offer_hold_minutes >= 1", name="rules_positive"),
+    )
+
+
+class BookingBan(db.Model):
+    """A national ID barred from online booking until ``until`` after missed appointments (no-shows).
+
+    Lifting keeps the row: who lifted it, when and why."""
+
+    __tablename__ = "booking_bans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    mobile: Mapped[str] = mapped_column(String(13))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))  # where the last no-show was
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))  # the no-show that set it
+    no_shows: Mapped[int] = mapped_column(Integer)  # no-shows counted in the window
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    lifted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lift_reason: Mapped[Optional[str]] = mapped_column(String(300))
+
+    office: Mapped[Office] = relationship()
+
+
+class WaitlistEntry(db.Model):
+    """A citizen waiting for a place in a full slot (or any slot of a full day) at an office.
+
+    ``waiting`` → ``offered`` (a freed place is held for them until ``offer_expires_at``; its place is counted
+    in the slot's ``booked``) → ``accepted`` (an appointment made in the held place) or ``expired`` (the place
+    goes to the next in line). Every change of status is a conditional UPDATE on the expected status, so that
+    an offer is accepted or expired once, never both, and a place never given twice."""
+
+    __tablename__ = "waitlist_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    day: Mapped[dt.date] = mapped_column(Date)  # the Tehran day waited for
+    slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("time_slots.id"))  # None: any slot of the day
+    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    mobile: Mapped[str] = mapped_column(String(13))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    offered_slot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("time_slots.id"))
+    offered_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    offer_token: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
+    appointment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))
+
+    office: Mapped[Office] = relationship()
+    service_type: Mapped[ServiceType] = relationship()
+    offered_slot: Mapped[Optional[TimeSlot]] = relationship(foreign_keys=[offered_slot_id])
+
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'offered', 'accepted', 'expired', 'cancelled')", name="status_known"),
+        CheckConstraint("status <> 'offered' OR (offered_slot_id IS NOT NULL AND offer_expires_at IS NOT NULL)",
+                        name="offer_complete"),
+        Index("ix_waitlist_office_day_status", "office_id", "day", "status"),
     )

@@ -173,7 +173,8 @@ def keep_schedule_alive(force: bool = False) -> bool:
 
 
 def minute_tick(schedule_next: bool = True) -> dict:
-    """Every minute: rebuild every office's live load, mark no-shows, send reminders, drive the demo; and
+    """Every minute: rebuild every office's live load, mark no-shows, send reminders, move the waitlist's
+    offers on, drive the demo; and
     enqueue the 15-minute forecast, the hourly aggregation and the nightly refit under their period's id."""
     with job_context() as app:
         from booking.redis_conn import get_redis
@@ -187,6 +188,9 @@ def minute_tick(schedule_next: bool = True) -> dict:
         offices = rebuild_live_state()
         no_shows = mark_no_shows()
         reminders = send_reminders()
+        from booking.waitlist import tick as waitlist_tick
+
+        waitlist = waitlist_tick()  # offers past their hold pass to the next in line; free places offered
         db.session.commit()
         from booking.sms import deliver_queued
 
@@ -208,7 +212,8 @@ def minute_tick(schedule_next: bool = True) -> dict:
                 Job.fetch(job_id, connection=queue.connection)
             except NoSuchJobError:
                 queue.enqueue_at(next_at, minute_tick, job_id=job_id, retry=retry_policy(), result_ttl=600)
-        return {"offices": offices, "no_shows": no_shows, "reminders": reminders, "sms_caught_up": delivered}
+        return {"offices": offices, "no_shows": no_shows, "reminders": reminders, "sms_caught_up": delivered,
+                "waitlist": waitlist}
 
 
 def mark_no_shows(now: dt.datetime | None = None) -> int:
@@ -232,6 +237,10 @@ def mark_no_shows(now: dt.datetime | None = None) -> int:
                                          note="did not arrive within the grace window", at=now))
         appointment.status = "no_show"
     db.session.flush()
+    from booking.fair_access import after_no_show
+
+    for appointment in late:
+        after_no_show(appointment.id, now)  # the no-show ban, when it is the person's N-th
     return len(late)
 
 

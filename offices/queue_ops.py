@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from booking import fair_access
 from booking.dates import ascii_digits, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
@@ -355,6 +356,7 @@ def mark_no_show(office: Office, ticket_id: int, actor: User | None, now: dt.dat
                 ended_at=now or utcnow())
     _set_appointment_status(ticket.appointment_id, "no_show", "called and did not come")
     _record(office.id, "no_show", actor, ticket, before, counter_no=ticket.counter_no)
+    fair_access.after_no_show(ticket.appointment_id, now)  # the no-show ban, when it is the N-th
     return ticket
 
 
@@ -481,6 +483,8 @@ def undo_last(office: Office, actor: User | None, now: dt.datetime | None = None
         if "appointment_status" in data and ticket.appointment_id is not None and event.kind in (
                 "finish", "no_show"):
             _set_appointment_status(ticket.appointment_id, "checked_in", "undone")
+            if event.kind == "no_show":
+                fair_access.withdraw_for_appointment(ticket.appointment_id, now)
     db.session.flush()
     return _record(office.id, "undo", actor, db.session.get(QueueTicket, event.ticket_id) if event.ticket_id else None,
                    undone_event=event.id, undone_kind=event.kind)

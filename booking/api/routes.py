@@ -1,6 +1,7 @@
 """API views: parse the request, call one service function, answer JSON."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -11,9 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from booking import appointments, en_route, finder, otp, slots
+from booking import appointments, en_route, fair_access, finder, otp, slots
 from booking.api.blueprint import bp
-from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema
+from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema, WaitlistRequestSchema
 from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
 from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query
 from booking.dates import ascii_digits, utcnow
@@ -194,6 +195,18 @@ def office_slots(code: str):
                     "slots": [slot_json(v) for v in views]})
 
 
+@bp.get("/offices/<code>/rules")
+@documented(summary="The fair-access rules that apply to booking at an office", tags=["appointments"],
+            parameters=[path_param("code", "office code")],
+            responses={"200": json_response("Its province's rules (the national defaults when it set none)", "Rules"),
+                       "404": problem_response("No such office")})
+def office_rules(code: str):
+    office = _office_or_404(code)
+    rules = fair_access.rules_for_office(office)
+    return jsonify({"office": office.code, "province": office.district.province.code,
+                    **dataclasses.asdict(rules)})
+
+
 @bp.get("/recommend")
 @documented(summary="The five best offices from where the citizen is", tags=["offices"], parameters=[
     query("lat", "latitude (degrees)", {"type": "number", "minimum": -90, "maximum": 90}, True),
@@ -328,6 +341,66 @@ def cancel_appointment(tracking_code: str):
     db.session.commit()
     en_route.sync_appointment(appointment)
     return jsonify(appointment_json(appointment))
+
+
+@bp.post("/waitlist")
+@documented(summary="Join the waitlist of a full slot or a full day", tags=["appointments"],
+            requestBody={"required": True, "content": {"application/json": {"schema": "WaitlistRequest"}}},
+            responses={"201": json_response("On the waitlist, with the place in line", "WaitlistEntry"),
+                       "404": problem_response("No such office"),
+                       "409": problem_response("Places left (book instead), already waiting, or barred"),
+                       "422": problem_response("Bad input"), "429": problem_response("Too many tries")})
+def join_waitlist():
+    from booking import waitlist
+
+    data = WaitlistRequestSchema().load(_json_body())
+    office = _office_or_404(data["office"])
+    service = next((s for s in office.services if s.code == data["service"]), None)
+    if service is None:
+        raise InvalidInput("service_not_offered", _l("This office does not offer the chosen service."),
+                           field="service")
+    slot = waitlist.slot_of(office, data["slot_id"]) if data.get("slot_id") is not None else None
+    if slot is None and data.get("date") is None:
+        raise InvalidInput("slot_unknown", _l("Choose a time slot."), field="slot_id")
+    mobile = otp.verify_code(data["mobile"], data["otp"], "booking")
+    entry = waitlist.join(office, service, data["national_id"], mobile, slot=slot,
+                          day=None if slot is not None else data["date"])
+    place = waitlist.position(entry)
+    db.session.commit()
+    return jsonify({"id": entry.id, "status": entry.status, "office": office.code, "date": entry.day.isoformat(),
+                    "slot_id": entry.slot_id, "position": place}), 201
+
+
+def _offer_json(entry) -> dict[str, Any]:
+    return {"status": entry.status if entry.status != "cancelled" else "expired", "office": entry.office.code,
+            "slot_starts_at": entry.offered_slot.starts_at.isoformat(),
+            "expires_at": entry.offer_expires_at.isoformat()}
+
+
+@bp.get("/waitlist/offers/<token>")
+@documented(summary="A waitlist offer (the link of its SMS)", tags=["appointments"],
+            parameters=[path_param("token", "the offer's code in the SMS link")],
+            responses={"200": json_response("The place held and until when", "Offer"),
+                       "404": problem_response("No such offer")})
+def get_offer(token: str):
+    from booking import waitlist
+
+    return jsonify(_offer_json(waitlist.offer_by_token(token)))
+
+
+@bp.post("/waitlist/offers/<token>/accept")
+@documented(summary="Accept a waitlist offer: book the held place", tags=["appointments"],
+            parameters=[path_param("token", "the offer's code in the SMS link")],
+            responses={"201": json_response("Booked", "Appointment"), "404": problem_response("No such offer"),
+                       "409": problem_response("Expired, already used, or a booking rule refuses it")})
+def accept_offer(token: str):
+    from booking.notifications import confirm_booking
+
+    appointment = appointments.accept_offer(token)
+    confirm_booking(appointment)
+    db.session.commit()
+    en_route.sync_appointment(appointment)
+    return jsonify(appointment_json(appointment)), 201
 
 
 @bp.get("/openapi.json")

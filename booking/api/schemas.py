@@ -172,3 +172,42 @@ class AppointmentSchema(Schema):
     position = fields.Integer(allow_none=True, metadata={"description": "people ahead once checked in"})
     ticket = fields.String(allow_none=True)
     estimated_wait = fields.Float(allow_none=True, metadata={"description": "minutes"})
+
+
+class RulesSchema(Schema):
+    office = fields.String(required=True)
+    province = fields.String(required=True, metadata={"description": "province code; its rules apply"})
+    per_office_day = fields.Integer(required=True, metadata={"description": "online bookings per person per office per day"})
+    per_person_active = fields.Integer(required=True, metadata={"description": "active appointments per national ID"})
+    per_mobile_active = fields.Integer(required=True, metadata={"description": "active appointments per mobile"})
+    no_show_count = fields.Integer(required=True, metadata={"description": "no-shows in the window that bar online booking"})
+    no_show_window_days = fields.Integer(required=True)
+    ban_days = fields.Integer(required=True)
+    offer_hold_minutes = fields.Integer(required=True, metadata={"description": "how long a waitlist offer is held"})
+
+
+class WaitlistRequestSchema(Schema):
+    office = fields.String(required=True, metadata={"description": "office code"})
+    service = fields.String(required=True, metadata={"description": "service code"})
+    slot_id = fields.Integer(metadata={"description": "a full slot; or give date for any slot of a full day"})
+    date = fields.Date(metadata={"description": "YYYY-MM-DD (Tehran): a full day, when no slot_id is given"})
+    national_id = fields.String(required=True, metadata={"example": "0499370899"})
+    mobile = fields.String(required=True, metadata={"example": "09123456789"})
+    otp = fields.String(required=True, metadata={"description": "the 6-digit code sent by SMS (purpose booking)"})
+
+
+class WaitlistEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["waiting", "offered", "accepted", "expired", "cancelled"]))
+    office = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    slot_id = fields.Integer(allow_none=True)
+    position = fields.Integer(metadata={"description": "1 = first in line (while waiting)"})
+
+
+class OfferSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["offered", "accepted", "expired"]))
+    office = fields.String(required=True)
+    slot_starts_at = fields.String(required=True, metadata={"format": "date-time"})
+    expires_at = fields.String(required=True, metadata={"format": "date-time"})

@@ -49,7 +49,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                                         "appointments. Times are ISO 8601 (UTC); errors are RFC 9457 problem "
                                         "details in the request's language (Accept-Language or ?lang=fa|en)."})
     for name in ("Problem", "Service", "Hours", "Load", "Office", "OfficeList", "Slot", "SlotList", "Suggestion",
-                 "Recommendation", "GoingRequest", "Going", "OtpRequest", "OtpSent", "BookingRequest", "Appointment"):
+                 "Recommendation", "GoingRequest", "Going", "OtpRequest", "OtpSent", "BookingRequest", "Appointment",
+                 "Rules", "WaitlistRequest", "WaitlistEntry", "Offer"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     for name in ("District", "DistrictList"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))

@@ -9,7 +9,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from booking import appointments, en_route, finder, identity_check, maps, otp, slots
+from booking import appointments, en_route, fair_access, finder, identity_check, maps, otp, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
 from booking.citizen import owner as owner_proof
@@ -177,7 +177,8 @@ def book(code: str):
             step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
     views = slots.day_slots(office, day, closed=closed) if days else []
     page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
-                           service_code=service_code, form=form, errors=errors, step=step)
+                           service_code=service_code, form=form, errors=errors, step=step,
+                           rules=fair_access.rules_for_office(office))
     db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
     if refused_status == 503:
         return page, 503, {"Retry-After": str(identity_check.RETRY_AFTER)}
@@ -348,3 +349,79 @@ def _config_demo() -> bool:
 def isoday_filter(moment: dt.datetime) -> str:
     """The Tehran calendar day of a moment, ``YYYY-MM-DD`` (for links)."""
     return to_tehran(moment).date().isoformat()
+
+
+# ---------------------------------------------------------------------------------------------- the waitlist
+
+@bp.route("/offices/<code>/waitlist", methods=["GET", "POST"])
+def join_waitlist(code: str):
+    """Join the waitlist of a full slot (``slot``) or of a full day (``date``), with the mobile confirmed by a
+    one-time code as for booking."""
+    from booking import waitlist
+
+    office = finder.office_by_code(code)
+    if office is None:
+        abort(404)
+    form = request.form if request.method == "POST" else request.args
+    service_code = form.get("service") or (office.services[0].code if office.services else "")
+    slot = None
+    day = None
+    try:
+        slot = db.session.get(TimeSlot, int(ascii_digits(form.get("slot") or "0"))) if form.get("slot") else None
+        day = dt.date.fromisoformat(ascii_digits(form.get("date") or "")) if form.get("date") and slot is None \
+            else None
+    except ValueError:
+        slot = day = None
+    if slot is None and day is None or slot is not None and slot.office_id != office.id:
+        abort(404)
+    errors: dict[str, str] = {}
+    step = "identify"
+    if request.method == "POST":
+        try:
+            service = next((s for s in office.services if s.code == service_code), None)
+            if service is None:
+                raise InvalidInput("service_not_offered", _("This office does not offer the chosen service."),
+                                   field="service")
+            if form.get("action") == "confirm":
+                mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
+                entry = waitlist.join(office, service, form.get("national_id"), mobile, slot=slot, day=day)
+                place = waitlist.position(entry)
+                db.session.commit()
+                flash(_("You are on the waitlist, number %(n)s in line. When a place frees, we send you an SMS "
+                        "with a link to accept it.", n=local_digits(place)), "ok")
+                return redirect(url_for("citizen.office_page", code=office.code))
+            normalise_national_id(form.get("national_id"))
+            normalise_mobile(form.get("mobile"))
+            otp.send_code(form.get("mobile"), "booking")
+            db.session.commit()
+            step = "verify"
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = str(error)
+            step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "identify"
+    return render_template("citizen/waitlist.html", office=office, slot=slot, day=day, form=form,
+                           service_code=service_code, errors=errors, step=step), 422 if errors else 200
+
+
+@bp.route("/waitlist/offers/<token>", methods=["GET", "POST"])
+def waitlist_offer(token: str):
+    """The link of a waitlist offer's SMS: the place held, until when, and the button that books it."""
+    from booking import waitlist
+
+    try:
+        entry = waitlist.offer_by_token(token)
+    except ServiceError:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            appointment = appointments.accept_offer(token)
+            confirm_booking(appointment)
+            db.session.commit()
+            en_route.sync_appointment(appointment)
+            return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
+        except ServiceError as refused:
+            db.session.rollback()
+            error = str(refused)
+            entry = waitlist.offer_by_token(token)
+    return render_template("citizen/offer.html", entry=entry, error=error, now=utcnow()), 409 if error else 200

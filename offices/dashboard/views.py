@@ -95,7 +95,10 @@ def kpi_text(key: str, value: float | None) -> str:
 
 @bp.context_processor
 def dashboard_helpers() -> dict[str, Any]:
-    return {"unit_url": unit_url, "KPIS": kpis.KPIS, "PERIODS": kpis.PERIODS}
+    from booking.fair_access import may_manage_province
+
+    return {"unit_url": unit_url, "KPIS": kpis.KPIS, "PERIODS": kpis.PERIODS,
+            "may_manage_province": may_manage_province}
 
 
 def _raw(value: float | None) -> str:
@@ -293,3 +296,70 @@ def complaint(code: str):
         return redirect(url_for("dashboard.complaint", code=found.public_code))
     status = 400 if request.method == "POST" else 200
     return render_template("dashboard/complaint.html", unit=unit, complaint=found, form=form), status
+
+
+# ---------------------------------------------------------------- fair access: rules and no-show bans
+
+@bp.route("/province/<code>/rules", methods=["GET", "POST"])
+@supervisor_required
+def province_rules(code: str):
+    """A province's fair-access rules: seen and changed by its supervisors, national supervisors and admins."""
+    from booking import fair_access
+    from booking.service_errors import ServiceError
+    from offices.models import Province
+
+    unit = load_unit("province", code)
+    if not fair_access.may_manage_province(current_user, unit.id):
+        abort(403)
+    province = db.session.get(Province, unit.id)
+    errors: dict[str, str] = {}
+    values: Any = request.form if request.method == "POST" else fair_access.rules_for_province(province.id).__dict__
+    if request.method == "POST":
+        try:
+            fair_access.save_rules(province, request.form, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = str(error)
+        else:
+            db.session.commit()
+            flash(_("The booking rules of this province are saved."), "info")
+            return redirect(url_for("dashboard.province_rules", code=unit.code))
+    return render_template("dashboard/rules.html", unit=unit, values=values, errors=errors,
+                           fields=fair_access.FIELDS, limits=fair_access.LIMITS,
+                           defaults=fair_access.DEFAULTS.__dict__), 422 if errors else 200
+
+
+def _may_lift_bans() -> bool:
+    from offices.models import Role, Scope
+
+    return current_user.role == Role.ADMIN.value or current_user.scope in (Scope.NATION.value, Scope.PROVINCE.value)
+
+
+@bp.get("/bans")
+@supervisor_required
+def bans():
+    """The no-show bans in force that this supervisor may lift (province and national scope)."""
+    from booking import fair_access
+
+    if not _may_lift_bans():
+        abort(403)
+    return render_template("dashboard/bans.html", unit=home_unit(current_user),
+                           bans=fair_access.bans_in_scope(current_user))
+
+
+@bp.post("/bans/<int:ban_id>/lift")
+@supervisor_required
+def lift_ban(ban_id: int):
+    from booking import fair_access
+    from booking.service_errors import ServiceError
+
+    if not _may_lift_bans():
+        abort(403)
+    try:
+        fair_access.lift_ban(ban_id, current_user, request.form.get("reason", ""))
+    except ServiceError as error:
+        db.session.rollback()
+        fail(error.status, str(error))
+    db.session.commit()
+    flash(_("The ban is lifted; the citizen can book online again."), "info")
+    return redirect(url_for("dashboard.bans"))

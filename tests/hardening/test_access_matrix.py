@@ -16,7 +16,9 @@ Expected answers:
 | supervisor of B's district       | 403                      | 403                       | 403                        | allowed (its own scope)     |
 | admin                            | allowed                  | allowed                   | allowed                    | allowed                     |
 
-Nation-wide supervisor pages (``level="nation"``) are for national supervisors and admins only.
+Nation-wide supervisor pages (``level="nation"``) are for national supervisors and admins only. A province's
+booking rules and the no-show bans (:data:`PROVINCE_SCOPE`) are for province and national supervisors and
+admins: district supervisors are refused.
 
 "allowed" is any answer below 500 other than 401/403 and a redirect to the login page (a POST without the
 fields an action needs is refused with a 4xx of its own; that is still access). Nothing may answer 500.
@@ -34,6 +36,7 @@ from tests.hardening.conftest import Cast, log_in
 
 PUBLIC_IN_STAFF_BLUEPRINTS = {"console.lobby", "console.lobby_json"}  # the lobby screen is public by design
 STAFF_BLUEPRINTS = ("console", "dashboard", "planning")
+PROVINCE_SCOPE = {"dashboard.province_rules", "dashboard.bans", "dashboard.lift_ban"}
 OFFICE_ARGUMENTS = {"office_code", "code", "level", "province_code", "district_code", "city_en"}
 ROLES = ["anonymous", "citizen", "operator_a", "operator_b", "district_supervisor", "other_district_supervisor",
          "province_supervisor", "national_supervisor", "admin"]
@@ -100,8 +103,12 @@ def fill(rule: Rule, cast: Cast, complaint_code: str) -> dict[str, str]:
             values[name] = cast.office_a.district.code
         elif name == "city_en":
             values[name] = cast.office_a.district.city_en
+        elif name == "code" and rule.rule.startswith("/dashboard/province/"):
+            values[name] = cast.office_a.district.province.code
         elif name == "code":
             values[name] = complaint_code if "complaint" in rule.rule else cast.office_a.code
+        elif name == "ban_id":
+            values[name] = "1"
         elif name == "action":
             values[name] = next(iter(ACTIONS))
         else:
@@ -109,7 +116,8 @@ def fill(rule: Rule, cast: Cast, complaint_code: str) -> dict[str, str]:
     return values
 
 
-def expected(role: str, kind: str, about_office: bool, about_nation: bool = False) -> str:
+def expected(role: str, kind: str, about_office: bool, about_nation: bool = False,
+             province_scope: bool = False) -> str:
     """'login', 'deny' or 'allow' (see the module's table; nation-wide pages only for national supervisors)."""
     if role in ("anonymous", "citizen"):
         return "login"
@@ -117,6 +125,8 @@ def expected(role: str, kind: str, about_office: bool, about_nation: bool = Fals
         return "allow"
     if about_nation:
         return "allow" if role == "national_supervisor" else "deny"
+    if province_scope:
+        return "allow" if role in ("province_supervisor", "national_supervisor") else "deny"
     if kind == "operator":
         if role == "operator_a" or (role == "operator_b" and not about_office):
             return "allow"
@@ -177,7 +187,7 @@ def test_role_against_every_staff_route(app, cast: Cast, complaint_code: str, ro
         response = client.open(url, method=method)
         about_office = bool(OFFICE_ARGUMENTS & (rule.arguments - set(rule.defaults or {})))
         about_nation = (rule.defaults or {}).get("level") == "nation"
-        want, got = expected(role, kind, about_office, about_nation), outcome(response)
+        want, got = expected(role, kind, about_office, about_nation, rule.endpoint in PROVINCE_SCOPE), outcome(response)
         if want != got:
             wrong.append(f"{method} {url} ({kind}): expected {want}, got {got} ({response.status_code})")
         db.session.rollback()

@@ -1,8 +1,8 @@
 """offices: a public telephone number, shown on the office's page
 
 Revision ID: b3d41f7a9c20
-Revises: 5a8e2c4f7b91
-Create Date: 2026-12-04 16:00:00
+Revises: ea9f89be8fab
+Create Date: 2026-12-04 16:05:00
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3d41f7a9c20'
-down_revision = '5a8e2c4f7b91'
+down_revision = 'ea9f89be8fab'
 branch_labels = None
 depends_on = None
 
