@@ -109,8 +109,15 @@ def position_in_line(ticket: QueueTicket) -> int | None:
     """People ahead of a waiting ticket in its office's line (by the call policy's order), or None."""
     if ticket.outcome != TicketOutcome.WAITING.value:
         return None
-    order = [t.id for t in ordered_waiting(ticket.office_id)]
-    return order.index(ticket.id) if ticket.id in order else None
+    return people_ahead(ticket.office_id, ticket.id)
+
+
+def people_ahead(office_id: int, ticket_id: int, now: dt.datetime | None = None) -> int | None:
+    """People ahead of a ticket among today's waiting tickets of its office, by the call policy's order (one
+    query); None when the ticket is not waiting today."""
+    now = now or utcnow()
+    order = [c.ticket_id for c in call_order(_candidates(office_id, None, now), now)]
+    return order.index(ticket_id) if ticket_id in order else None
 
 
 def ordered_waiting(office_id: int, now: dt.datetime | None = None) -> list[QueueTicket]:

@@ -49,7 +49,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                                         "appointments. Times are ISO 8601 (UTC); errors are RFC 9457 problem "
                                         "details in the request's language (Accept-Language or ?lang=fa|en)."})
     for name in ("Problem", "Service", "Hours", "Load", "Office", "OfficeList", "Slot", "SlotList", "Suggestion",
-                 "Recommendation", "GoingRequest", "Going", "OtpRequest", "OtpSent", "BookingRequest", "Appointment"):
+                 "Recommendation", "GoingRequest", "Going", "OtpRequest", "OtpSent", "BookingRequest", "Appointment",
+                 "Ticket"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         operation = _OPERATIONS.get(rule.endpoint)
