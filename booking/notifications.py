@@ -1,13 +1,31 @@
-"""Messages to citizens about their appointments, written to the SMS outbox."""
+"""Messages to citizens about their appointments, written to the SMS outbox.
+
+Numbers in them are written by :func:`booking.numbers.format_number` (Persian digits and separators in Persian).
+"""
 from __future__ import annotations
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from booking.dates import clock, jalali_date
-from booking.models import Appointment
+from booking.models import Appointment, SmsMessage
+from booking.numbers import format_number, localize_digits
 from booking.sms import queue_sms
+
+LRI, PDI = "\u2066", "\u2069"  # keep a ticket number (A-012) left to right inside Persian text
+
+
+def citizen_language(appointment: Appointment) -> str:
+    """The language the citizen booked in: ``en`` or ``fa``."""
+    return "en" if appointment.language == "en" else "fa"
 
 
 def confirm_booking(appointment: Appointment) -> None:
-    """Text the booking confirmation (once per appointment)."""
+    """Text the booking confirmation (once per appointment), and remember the language of the page the citizen
+    booked on, for the messages that follow."""
+    from booking.i18n import current_locale
+
+    appointment.language = "en" if current_locale() == "en" else None
     slot = appointment.slot
     body = (f"صف‌نما: نوبت شما در {appointment.office.name_fa} برای {appointment.service_type.name_fa}، "
             f"{jalali_date(slot.starts_at, 'fa')} ساعت {clock(slot.starts_at, 'fa')} ثبت شد. "
@@ -18,3 +36,22 @@ def confirm_booking(appointment: Appointment) -> None:
 def confirm_cancellation(appointment: Appointment) -> None:
     body = f"صف‌نما: نوبت {appointment.tracking_code} لغو شد."
     queue_sms(appointment.mobile, body, "cancellation", dedupe_key=f"cancelled:{appointment.id}")
+
+
+def called_text(number: str, counter: int, language: str) -> str:
+    """"Safnama: ticket A-012: please go to counter 3 now." in ``language`` (Persian digits in Persian)."""
+    with force_locale(language):
+        ticket = localize_digits(number, language)
+        return _("Safnama: ticket %(number)s: please go to counter %(counter)s now.",
+                 number=LRI + ticket + PDI if language == "fa" else ticket,
+                 counter=format_number(counter, language))
+
+
+def notify_called(appointment: Appointment, ticket_id: int, number: str, counter: int) -> SmsMessage:
+    """Text a called citizen the counter to go to, in their language.
+
+    Once per ticket and counter: called again to the same counter (after an undo or a return to the line) sends
+    nothing more, since the message already says it; called to another counter sends the new one.
+    """
+    body = called_text(number, counter, citizen_language(appointment))
+    return queue_sms(appointment.mobile, body, "called", dedupe_key=f"called:{ticket_id}:{counter}")

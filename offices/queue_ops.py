@@ -328,8 +328,22 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
                       "started_at": None, "ended_at": None, "service_type_id": ticket.service_type_id,
                       "number": ticket.number}
             _record(office.id, "call", actor, ticket, before, counter_no=counter_no)
+            _text_called(office, ticket)
             return ticket
     return None
+
+
+def _text_called(office: Office, ticket: QueueTicket) -> None:
+    """A booked citizen called to a counter is texted which one, if the office chose so (``sms_on_call``); the
+    message is written with the call and sent once the call is committed."""
+    if not office.sms_on_call or ticket.appointment_id is None:
+        return
+    appointment = db.session.get(Appointment, ticket.appointment_id)
+    if appointment is None:
+        return
+    from booking.notifications import notify_called
+
+    notify_called(appointment, ticket.id, ticket.number, ticket.counter_no)
 
 
 def start_service(office: Office, ticket_id: int, actor: User | None, now: dt.datetime | None = None) -> QueueTicket:
@@ -427,6 +441,15 @@ def close_counter(office: Office, counter_no: int, actor: User | None, now: dt.d
     db.session.refresh(shift)
     _record(office.id, "counter_close", actor, None, counter_no=counter_no, shift_id=shift.id)
     return shift
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+def set_sms_on_call(office: Office, on: bool) -> bool:
+    """Whether a booked citizen called to a counter is texted which one (the office's choice); returns it."""
+    office.sms_on_call = bool(on)
+    db.session.flush()
+    return office.sms_on_call
 
 
 # ---------------------------------------------------------------------------------------------- undo

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import Optional
 
 from booking.extensions import db
@@ -29,6 +29,12 @@ class ActionForm(FlaskForm):
     counter = IntegerField(validators=[Optional()])
     ticket = IntegerField(validators=[Optional()])
     next = HiddenField()
+
+
+class SettingsForm(FlaskForm):
+    """The office's settings the console changes."""
+
+    sms_on_call = BooleanField()
 
 
 def _office(code: str) -> Office:
@@ -197,6 +203,20 @@ def choose_counter(office_code: str):
         return _respond(office, _("This office has counters 1 to %(n)s.", n=office.counters), 422)
     session[f"counter:{office.id}"] = number
     return redirect(url_for("console.office_board", office_code=office.code), 303)
+
+
+@bp.post("/console/<office_code>/settings")
+@operator_required
+def settings(office_code: str):
+    """Save the office's settings: whether called citizens are texted the counter."""
+    office = _office(office_code)
+    form = SettingsForm()
+    if not form.validate():
+        return _respond(office, _("The form was not valid; please try again."), 400)
+    on = queue_ops.set_sms_on_call(office, form.sms_on_call.data)
+    db.session.commit()
+    return _respond(office, _("Called citizens are texted the counter.") if on else
+                    _("Called citizens are no longer texted."), 200)
 
 
 # ------------------------------------------------------------------------------ lobby display (public)
