@@ -104,6 +104,12 @@ def local_number(value: int | float, decimals: int | None = None) -> str:
     return numbers.format_number(value, current_locale(), decimals)
 
 
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext``, with the count (``%(num)s``) written by :func:`local_number`."""
+    variables.setdefault("num", local_number(num))
+    return translations().ungettext(singular, plural, num) % variables
+
+
 def local_digits(value: object) -> str:
     """``value`` as text in the request's language: a number through :func:`local_number` (Persian digits and
     separators in Persian), anything else (a ticket number ``A-012``) with its digits localised."""

@@ -23,9 +23,9 @@ def citizen_language(appointment: Appointment) -> str:
 def confirm_booking(appointment: Appointment) -> None:
     """Text the booking confirmation (once per appointment), and remember the language of the page the citizen
     booked on, for the messages that follow."""
-    from booking.i18n import current_locale
+    from booking.i18n import select_locale
 
-    appointment.language = "en" if current_locale() == "en" else None
+    appointment.language = "en" if select_locale() == "en" else None  # the request's choice, nothing cached
     slot = appointment.slot
     body = (f"صف‌نما: نوبت شما در {appointment.office.name_fa} برای {appointment.service_type.name_fa}، "
             f"{jalali_date(slot.starts_at, 'fa')} ساعت {clock(slot.starts_at, 'fa')} ثبت شد. "
@@ -55,3 +55,23 @@ def notify_called(appointment: Appointment, ticket_id: int, number: str, counter
     """
     body = called_text(number, counter, citizen_language(appointment))
     return queue_sms(appointment.mobile, body, "called", dedupe_key=f"called:{ticket_id}:{counter}")
+
+
+def turn_near_text(number: str, ahead: int, minutes: int | None, language: str) -> str:
+    """"Your turn (A-012) is near; 2 people are ahead of you (about 9 min)…" in ``language``."""
+    with force_locale(language):
+        ticket = localize_digits(number, language)
+        ticket = LRI + ticket + PDI if language == "fa" else ticket
+        if minutes:
+            return _("Safnama: your turn (%(number)s) is near; %(ahead)s people are ahead of you (about "
+                     "%(minutes)s min). Please stay near the counters.", number=ticket,
+                     ahead=format_number(ahead, language), minutes=format_number(minutes, language))
+        return _("Safnama: your turn (%(number)s) is near; %(ahead)s people are ahead of you. Please stay near "
+                 "the counters.", number=ticket, ahead=format_number(ahead, language))
+
+
+def notify_turn_near(appointment: Appointment, ticket_id: int, number: str, ahead: int,
+                     minutes: int | None) -> SmsMessage:
+    """Text a booked citizen in line that their turn is near (once per ticket), in their language."""
+    body = turn_near_text(number, ahead, minutes, citizen_language(appointment))
+    return queue_sms(appointment.mobile, body, "turn_near", dedupe_key=f"turn-near:{ticket_id}")

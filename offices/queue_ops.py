@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.dates import ascii_digits, to_tehran, utcnow
 from booking.extensions import db
+from booking.i18n import local_number
 from booking.models import Appointment, AppointmentChange, TimeSlot
 from offices.live import today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketKind, TicketOutcome, \
@@ -215,7 +216,7 @@ def _ticket_at_counter(office: Office, counter_no: int) -> QueueTicket | None:
 
 def _check_counter_no(office: Office, counter_no: int) -> None:
     if not 1 <= counter_no <= office.counters:
-        raise QueueError(_("This office has counters 1 to %(n)s.", n=office.counters))
+        raise QueueError(_("This office has counters 1 to %(n)s.", n=local_number(office.counters)))
 
 
 def open_shift(office: Office, counter_no: int) -> CounterShift | None:
@@ -306,12 +307,13 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
     _check_counter_no(office, counter_no)
     shift = open_shift(office, counter_no)
     if shift is None:
-        raise QueueError(_("Counter %(n)s is closed; open it first.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is closed; open it first.", n=local_number(counter_no)))
     # Lock the counter's shift row (PostgreSQL) so that two calls at one counter run one after the other.
     db.session.execute(update(CounterShift).where(CounterShift.id == shift.id)
                        .values(counter_no=CounterShift.counter_no).execution_options(synchronize_session=False))
     if _ticket_at_counter(office, counter_no) is not None:
-        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.",
+                           n=local_number(counter_no)))
     service_ids = None
     if service_codes:
         service_ids = [_office_service(office, code).id for code in service_codes]
@@ -419,7 +421,7 @@ def mark_left(office: Office, ticket_id: int, actor: User | None, now: dt.dateti
 def open_counter(office: Office, counter_no: int, actor: User | None, now: dt.datetime | None = None) -> CounterShift:
     _check_counter_no(office, counter_no)
     if open_shift(office, counter_no) is not None:
-        raise QueueError(_("Counter %(n)s is already open.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is already open.", n=local_number(counter_no)))
     shift = CounterShift(office_id=office.id, counter_no=counter_no, opened_at=now or utcnow())
     db.session.add(shift)
     db.session.flush()
@@ -431,13 +433,14 @@ def close_counter(office: Office, counter_no: int, actor: User | None, now: dt.d
     _check_counter_no(office, counter_no)
     shift = open_shift(office, counter_no)
     if shift is None:
-        raise QueueError(_("Counter %(n)s is already closed.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is already closed.", n=local_number(counter_no)))
     if _ticket_at_counter(office, counter_no) is not None:
-        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.",
+                           n=local_number(counter_no)))
     closed = db.session.execute(update(CounterShift).where(CounterShift.id == shift.id, CounterShift.closed_at.is_(None))
                                 .values(closed_at=now or utcnow()).execution_options(synchronize_session=False))
     if closed.rowcount != 1:
-        raise QueueConflict(_("Counter %(n)s was closed at another desk.", n=counter_no))
+        raise QueueConflict(_("Counter %(n)s was closed at another desk.", n=local_number(counter_no)))
     db.session.refresh(shift)
     _record(office.id, "counter_close", actor, None, counter_no=counter_no, shift_id=shift.id)
     return shift
@@ -491,7 +494,7 @@ def undo_last(office: Office, actor: User | None, now: dt.datetime | None = None
     elif event.kind == "counter_open":
         shift = db.session.get(CounterShift, data["shift_id"])
         if _ticket_at_counter(office, shift.counter_no) is not None:
-            raise QueueConflict(_("Counter %(n)s is serving someone now.", n=shift.counter_no))
+            raise QueueConflict(_("Counter %(n)s is serving someone now.", n=local_number(shift.counter_no)))
         shift.closed_at = shift.opened_at if shift.closed_at is None else shift.closed_at
     elif event.kind == "counter_close":
         shift = db.session.get(CounterShift, data["shift_id"])

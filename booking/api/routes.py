@@ -19,6 +19,7 @@ from booking.api.spec import build_spec, documented, json_response, path_param, 
 from booking.dates import ascii_digits, utcnow
 from booking.errors import problem
 from booking.extensions import db
+from booking.i18n import local_number
 from booking.identity import mask_mobile
 from booking.limits import limiter
 from booking.redis_conn import get_redis
@@ -59,7 +60,7 @@ def _float_arg(name: str, low: float, high: float) -> float | None:
         value = float("nan")
     if not (low <= value <= high):
         raise InvalidInput(f"bad_{name}", _l("%(name)s must be a number between %(low)s and %(high)s.",
-                                             name=name, low=low, high=high), field=name)
+                                             name=name, low=local_number(low), high=local_number(high)), field=name)
     return value
 
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from booking.csv_export import csv_response
 from booking.dates import ascii_digits, jalali_date, persian_digits, to_tehran, utcnow
 from booking.extensions import db
-from booking.i18n import current_locale
+from booking.i18n import current_locale, local_number
 from offices import estimates, heatmaps, kpis, whatif
 from offices.auth import supervisor_required
 from offices.dashboard.blueprint import bp
@@ -62,7 +62,7 @@ def arg_number(name: str, default: float, low: float, high: float) -> float:
     except ValueError:
         fail(400, _("%(name)s must be a number.", name=name))
     if not low <= value <= high:
-        fail(400, _("%(name)s must be between %(low)s and %(high)s.", name=name, low=low, high=high))
+        fail(400, _("%(name)s must be between %(low)s and %(high)s.", name=name, low=local_number(low), high=local_number(high)))
     return value
 
 
