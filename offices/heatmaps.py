@@ -31,6 +31,7 @@ from booking.dates import (
     to_tehran,
 )
 from booking.extensions import db
+from booking.numbers import format_number
 from offices.kpis import Unit, scope_filter, today_bounds, waiting_now
 from offices.models import District, Office, OfficeHourlyStats
 
@@ -58,8 +59,7 @@ class Grid:
 
 
 def _num(value: float, locale: str, digits: int = 0) -> str:
-    text = f"{value:,.{digits}f}"
-    return persian_digits(text) if locale == "fa" else text
+    return format_number(value, locale, digits)
 
 
 def _metric_label(metric: str) -> str:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from booking.csv_export import csv_response
-from booking.dates import ascii_digits, jalali_date, persian_digits, to_tehran, utcnow
+from booking.dates import ascii_digits, jalali_date, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import current_locale, local_number
 from offices import estimates, heatmaps, kpis, whatif
@@ -89,7 +89,7 @@ def unit_url(unit: kpis.Unit, **args: Any) -> str:
 @bp.app_template_global()
 def kpi_text(key: str, value: float | None) -> str:
     """A KPI value for display: Persian digits in Persian."""
-    return kpis.format_value(key, value, persian_digits if current_locale() == "fa" else str)
+    return kpis.format_value(key, value, current_locale())
 
 
 @bp.context_processor
