@@ -137,9 +137,24 @@ def _unit_page(unit: kpis.Unit):
     highest, lowest = page.extremes(rank) if rank else ([], [])
     rows = [] if rank else page.sorted_rows(sort, direction == "desc")
     fitted = estimates.fitted_at(unit.id) if unit.level == "office" else None
+    office = db.session.get(Office, unit.id) if unit.level == "office" else None
     return render_template("dashboard/unit.html", unit=unit, page=page, rows=rows, sort=sort, direction=direction,
                            rank=rank, rows_of=rows_of, highest=highest, lowest=lowest, fitted=fitted,
-                           refit_days=estimates.REFIT_DAYS)
+                           refit_days=estimates.REFIT_DAYS, office=office)
+
+
+@bp.post("/office/<code>/settings")
+@supervisor_required
+def office_settings(code: str):
+    """An office's settings a supervisor of it may change: whether called citizens are texted the counter."""
+    from offices.queue_ops import set_sms_on_call
+
+    unit = load_unit("office", code)
+    office = db.session.get(Office, unit.id)
+    on = set_sms_on_call(office, request.form.get("sms_on_call") == "y")
+    db.session.commit()
+    flash(_("Called citizens are texted the counter.") if on else _("Called citizens are no longer texted."), "ok")
+    return redirect(url_for("dashboard.unit", level="office", code=office.code), 303)
 
 
 def _page_csv(page: kpis.KpiPage, sort: str, direction: str, rank: str | None) -> Response:

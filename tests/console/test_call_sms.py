@@ -100,3 +100,18 @@ def test_operator_turns_it_off_and_on_in_the_console(app, client, login, make_of
     assert client.post(f"/console/{other.code}/settings", data={}).status_code == 403
     db.session.expire_all()
     assert other.sms_on_call is True
+
+
+def test_a_supervisor_of_the_office_turns_it_off_on_the_dashboard(app, client, login, make_office, make_staff):
+    office = make_office()
+    other = make_office()
+    supervisor = make_staff("sup-sms", scope="province", province_id=office.district.province_id)
+    login(supervisor, password="secret-pass")
+    page = client.get(f"/dashboard/office/{office.code}").get_data(as_text=True)
+    assert 'id="sms-on-call" name="sms_on_call" value="y" checked' in page
+    assert client.post(f"/dashboard/office/{office.code}/settings", data={}).status_code == 303
+    db.session.expire_all()
+    assert office.sms_on_call is False
+    assert client.post(f"/dashboard/office/{other.code}/settings", data={}).status_code == 403
+    db.session.expire_all()
+    assert other.sms_on_call is True
