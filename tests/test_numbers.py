@@ -4,11 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from flask import render_template_string
 from flask_babel import refresh
 
-from booking.extensions import db
 from booking.notifications import called_text, turn_near_text
 from booking.numbers import format_number, localize_digits
 from tests.citizen.test_api import _setup
@@ -74,9 +72,8 @@ def test_a_queue_error_message_with_a_number(app, make_office):
     office = make_office(counters=12)
     for lang, expected in (("fa", "باجه‌های ۱ تا ۱۲ دارد."), ("en", "counters 1 to 12.")):
         refresh()
-        with app.test_request_context(f"/?lang={lang}"):
-            with pytest.raises(queue_ops.QueueError) as refused:
-                queue_ops.open_counter(office, 40, None)
+        with app.test_request_context(f"/?lang={lang}"), pytest.raises(queue_ops.QueueError) as refused:
+            queue_ops.open_counter(office, 40, None)
         assert str(refused.value).endswith(expected), str(refused.value)
         assert bool(LATIN_DIGIT.search(str(refused.value))) == (lang == "en")
 
