@@ -9,10 +9,9 @@ import jdatetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from booking.numbers import ascii_digits, persian_digits  # noqa: F401 - the digits of dates, and for callers
+
 TEHRAN = ZoneInfo("Asia/Tehran")
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-# Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII, for what people type.
-TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 # Saturday is the first day of the Iranian week: Python's weekday() 5 (Saturday) becomes 0.
 WEEKDAY_NAMES_FA = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
@@ -84,14 +83,6 @@ def to_tehran(moment: dt.datetime) -> dt.datetime:
 def tehran_to_utc(local: dt.datetime) -> dt.datetime:
     """A naive Tehran wall-clock time as an aware UTC moment."""
     return local.replace(tzinfo=TEHRAN).astimezone(dt.timezone.utc)
-
-
-def persian_digits(text: object) -> str:
-    return str(text).translate(PERSIAN_DIGITS)
-
-
-def ascii_digits(text: str) -> str:
-    return text.translate(TO_ASCII_DIGITS)
 
 
 def jalali_date(value: dt.date | dt.datetime, locale: str = "fa", with_weekday: bool = False) -> str:

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 
-from booking import dates
+from booking import dates, numbers
 from booking.extensions import babel
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -98,10 +98,24 @@ def _locale_language() -> str:
     return locale.language if locale is not None else "fa"
 
 
+def local_number(value: int | float, decimals: int | None = None) -> str:
+    """A number in the request's language (:func:`booking.numbers.format_number`): ``۱۲٬۳۴۵٫۶`` in Persian,
+    ``12,345.6`` in English."""
+    return numbers.format_number(value, current_locale(), decimals)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext``, with the count (``%(num)s``) written by :func:`local_number`."""
+    variables.setdefault("num", local_number(num))
+    return translations().ungettext(singular, plural, num) % variables
+
+
 def local_digits(value: object) -> str:
-    """``value`` as text, with Persian digits when the page is in Persian (ticket and counter numbers in
-    messages, figures)."""
-    return dates.persian_digits(value) if current_locale() == "fa" else str(value)
+    """``value`` as text in the request's language: a number through :func:`local_number` (Persian digits and
+    separators in Persian), anything else (a ticket number ``A-012``) with its digits localised."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return local_number(value)
+    return numbers.localize_digits(value, current_locale())
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -115,6 +129,7 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(local_digits, "digits")
+    app.add_template_filter(local_number, "number")
 
     @app.template_filter("jdate")
     def jdate_filter(value, with_weekday: bool = False) -> str:

@@ -41,6 +41,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from booking.dates import ascii_digits
+from booking.i18n import local_number
 
 OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments"})
 BOOKING_ENDPOINTS = frozenset({"api.create_appointment", "citizen.book", "citizen.reschedule"})
@@ -156,8 +157,8 @@ def retry_after_seconds() -> int:
 def when_to_retry(seconds: int) -> str:
     """'Try again in N seconds/minutes' in the request's language."""
     if seconds < 90:
-        return _("Too many tries. Please try again in %(n)s seconds.", n=seconds)
-    return _("Too many tries. Please try again in %(n)s minutes.", n=math.ceil(seconds / 60))
+        return _("Too many tries. Please try again in %(n)s seconds.", n=local_number(seconds))
+    return _("Too many tries. Please try again in %(n)s minutes.", n=local_number(math.ceil(seconds / 60)))
 
 
 def _weigh_limits_on_posts_only(app: Flask) -> None:

@@ -43,6 +43,8 @@ class Appointment(db.Model):
     slot_id: Mapped[int] = mapped_column(ForeignKey("time_slots.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="booked")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the citizen booked in (``en``; empty: Persian): the messages sent later use it.
+    language: Mapped[Optional[str]] = mapped_column(String(2))
 
     office: Mapped[Office] = relationship()
     service_type: Mapped[ServiceType] = relationship()

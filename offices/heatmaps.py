@@ -32,6 +32,7 @@ from booking.dates import (
 )
 from booking.extensions import db
 from booking.maps import MapPoint
+from booking.numbers import format_number
 from offices.kpis import Unit, scope_filter, today_bounds, waiting_now
 from offices.models import District, Office, OfficeHourlyStats
 
@@ -59,8 +60,7 @@ class Grid:
 
 
 def _num(value: float, locale: str, digits: int = 0) -> str:
-    text = f"{value:,.{digits}f}"
-    return persian_digits(text) if locale == "fa" else text
+    return format_number(value, locale, digits)
 
 
 def _metric_label(metric: str) -> str:

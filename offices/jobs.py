@@ -109,7 +109,7 @@ def notify_turn_near(office_id: int) -> int:
     """SMS "your turn is near" to booked citizens with at most three people ahead (once per ticket), with
     the wait the forecast gives them (:func:`offices.forecast.forecast_wait` with the people ahead)."""
     from booking.models import Appointment
-    from booking.sms import queue_sms
+    from booking.notifications import notify_turn_near as text_turn_near
     from offices.forecast import forecast_wait
     from offices.queue_ops import ordered_waiting
 
@@ -119,10 +119,8 @@ def notify_turn_near(office_id: int) -> int:
             continue
         appointment = db.session.get(Appointment, ticket.appointment_id)
         eta = forecast_wait(office_id, ahead={office_id: ahead})
-        minutes = round(eta.mean) if eta is not None else None
-        body = (f"صف‌نما: نوبت شما ({ticket.number}) نزدیک است؛ {ahead} نفر پیش از شما هستند"
-                + (f" (حدود {minutes} دقیقه)" if minutes else "") + ". لطفاً نزدیک باجه‌ها باشید.")
-        queue_sms(appointment.mobile, body, "turn_near", dedupe_key=f"turn-near:{ticket.id}")
+        text_turn_near(appointment, ticket.id, ticket.number, ahead,
+                       round(eta.mean) if eta is not None else None)
         sent += 1
     return sent
 

@@ -21,7 +21,7 @@ Definitions (all waits in minutes, lead times in days):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -557,14 +557,17 @@ def _offices_under(unit: Unit) -> dict[int, Unit]:
     return {r[0]: Unit("office", r[0], r[1], r[2], r[3], unit) for r in db.session.execute(query)}
 
 
-def format_value(key: str, value: float | None, to_text: Callable[[str], str] = str) -> str:
-    """A KPI value as text: a dash when empty, a percentage for rates, else the KPI's decimals."""
+def format_value(key: str, value: float | None, locale: str = "en") -> str:
+    """A KPI value as text in ``locale`` (:func:`booking.numbers.format_number`): a dash when empty, a percentage
+    for rates, else the KPI's decimals."""
+    from booking.numbers import format_number
+
     if value is None:
         return "—"
     kpi = KPI_BY_KEY[key]
     if kpi.percent:
-        return to_text(f"{value * 100:.{kpi.digits}f}٪" if to_text is not str else f"{value * 100:.{kpi.digits}f}%")
-    return to_text(f"{value:,.{kpi.digits}f}")
+        return format_number(value * 100, locale, kpi.digits) + ("٪" if locale == "fa" else "%")
+    return format_number(value, locale, kpi.digits)
 
 
 __all__ = [

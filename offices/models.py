@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from flask_login import UserMixin
 from sqlalchemy import (JSON, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Table,
-                        Time, UniqueConstraint, event)
+                        Time, UniqueConstraint, event, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -88,6 +88,8 @@ class Office(db.Model):
     slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
     walkin_reserve: Mapped[float] = mapped_column(Float, default=0.3)  # share of capacity kept for walk-ins
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Text a booked citizen "go to counter N" when they are called (the office's choice).
+    sms_on_call: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     district: Mapped[District] = relationship(back_populates="offices")
     services: Mapped[list[ServiceType]] = relationship(secondary=office_services, order_by="ServiceType.letter")

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import fair_access
 from booking.dates import ascii_digits, to_tehran, utcnow
 from booking.extensions import db
+from booking.i18n import local_number
 from booking.models import Appointment, AppointmentChange, TimeSlot
 from offices.live import today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketKind, TicketOutcome, \
@@ -110,8 +111,15 @@ def position_in_line(ticket: QueueTicket) -> int | None:
     """People ahead of a waiting ticket in its office's line (by the call policy's order), or None."""
     if ticket.outcome != TicketOutcome.WAITING.value:
         return None
-    order = [t.id for t in ordered_waiting(ticket.office_id)]
-    return order.index(ticket.id) if ticket.id in order else None
+    return people_ahead(ticket.office_id, ticket.id)
+
+
+def people_ahead(office_id: int, ticket_id: int, now: dt.datetime | None = None) -> int | None:
+    """People ahead of a ticket among today's waiting tickets of its office, by the call policy's order (one
+    query); None when the ticket is not waiting today."""
+    now = now or utcnow()
+    order = [c.ticket_id for c in call_order(_candidates(office_id, None, now), now)]
+    return order.index(ticket_id) if ticket_id in order else None
 
 
 def ordered_waiting(office_id: int, now: dt.datetime | None = None) -> list[QueueTicket]:
@@ -209,7 +217,7 @@ def _ticket_at_counter(office: Office, counter_no: int) -> QueueTicket | None:
 
 def _check_counter_no(office: Office, counter_no: int) -> None:
     if not 1 <= counter_no <= office.counters:
-        raise QueueError(_("This office has counters 1 to %(n)s.", n=office.counters))
+        raise QueueError(_("This office has counters 1 to %(n)s.", n=local_number(office.counters)))
 
 
 def open_shift(office: Office, counter_no: int) -> CounterShift | None:
@@ -300,12 +308,13 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
     _check_counter_no(office, counter_no)
     shift = open_shift(office, counter_no)
     if shift is None:
-        raise QueueError(_("Counter %(n)s is closed; open it first.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is closed; open it first.", n=local_number(counter_no)))
     # Lock the counter's shift row (PostgreSQL) so that two calls at one counter run one after the other.
     db.session.execute(update(CounterShift).where(CounterShift.id == shift.id)
                        .values(counter_no=CounterShift.counter_no).execution_options(synchronize_session=False))
     if _ticket_at_counter(office, counter_no) is not None:
-        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.",
+                           n=local_number(counter_no)))
     service_ids = None
     if service_codes:
         service_ids = [_office_service(office, code).id for code in service_codes]
@@ -322,8 +331,22 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
                       "started_at": None, "ended_at": None, "service_type_id": ticket.service_type_id,
                       "number": ticket.number}
             _record(office.id, "call", actor, ticket, before, counter_no=counter_no)
+            _text_called(office, ticket)
             return ticket
     return None
+
+
+def _text_called(office: Office, ticket: QueueTicket) -> None:
+    """A booked citizen called to a counter is texted which one, if the office chose so (``sms_on_call``); the
+    message is written with the call and sent once the call is committed."""
+    if not office.sms_on_call or ticket.appointment_id is None:
+        return
+    appointment = db.session.get(Appointment, ticket.appointment_id)
+    if appointment is None:
+        return
+    from booking.notifications import notify_called
+
+    notify_called(appointment, ticket.id, ticket.number, ticket.counter_no)
 
 
 def start_service(office: Office, ticket_id: int, actor: User | None, now: dt.datetime | None = None) -> QueueTicket:
@@ -400,7 +423,7 @@ def mark_left(office: Office, ticket_id: int, actor: User | None, now: dt.dateti
 def open_counter(office: Office, counter_no: int, actor: User | None, now: dt.datetime | None = None) -> CounterShift:
     _check_counter_no(office, counter_no)
     if open_shift(office, counter_no) is not None:
-        raise QueueError(_("Counter %(n)s is already open.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is already open.", n=local_number(counter_no)))
     shift = CounterShift(office_id=office.id, counter_no=counter_no, opened_at=now or utcnow())
     db.session.add(shift)
     db.session.flush()
@@ -412,16 +435,26 @@ def close_counter(office: Office, counter_no: int, actor: User | None, now: dt.d
     _check_counter_no(office, counter_no)
     shift = open_shift(office, counter_no)
     if shift is None:
-        raise QueueError(_("Counter %(n)s is already closed.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is already closed.", n=local_number(counter_no)))
     if _ticket_at_counter(office, counter_no) is not None:
-        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.", n=counter_no))
+        raise QueueError(_("Counter %(n)s is still serving someone: finish or send them back first.",
+                           n=local_number(counter_no)))
     closed = db.session.execute(update(CounterShift).where(CounterShift.id == shift.id, CounterShift.closed_at.is_(None))
                                 .values(closed_at=now or utcnow()).execution_options(synchronize_session=False))
     if closed.rowcount != 1:
-        raise QueueConflict(_("Counter %(n)s was closed at another desk.", n=counter_no))
+        raise QueueConflict(_("Counter %(n)s was closed at another desk.", n=local_number(counter_no)))
     db.session.refresh(shift)
     _record(office.id, "counter_close", actor, None, counter_no=counter_no, shift_id=shift.id)
     return shift
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+def set_sms_on_call(office: Office, on: bool) -> bool:
+    """Whether a booked citizen called to a counter is texted which one (the office's choice); returns it."""
+    office.sms_on_call = bool(on)
+    db.session.flush()
+    return office.sms_on_call
 
 
 # ---------------------------------------------------------------------------------------------- undo
@@ -463,7 +496,7 @@ def undo_last(office: Office, actor: User | None, now: dt.datetime | None = None
     elif event.kind == "counter_open":
         shift = db.session.get(CounterShift, data["shift_id"])
         if _ticket_at_counter(office, shift.counter_no) is not None:
-            raise QueueConflict(_("Counter %(n)s is serving someone now.", n=shift.counter_no))
+            raise QueueConflict(_("Counter %(n)s is serving someone now.", n=local_number(shift.counter_no)))
         shift.closed_at = shift.opened_at if shift.closed_at is None else shift.closed_at
     elif event.kind == "counter_close":
         shift = db.session.get(CounterShift, data["shift_id"])

@@ -15,11 +15,12 @@ from marshmallow import ValidationError
 from booking import appointments, en_route, fair_access, finder, otp, slots
 from booking.api.blueprint import bp
 from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema, WaitlistRequestSchema
-from booking.api.serialize import appointment_json, office_json, reason_text, slot_json
+from booking.api.serialize import appointment_json, office_json, reason_text, slot_json, ticket_json
 from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query
 from booking.dates import ascii_digits, utcnow
 from booking.errors import problem
 from booking.extensions import db
+from booking.i18n import local_number
 from booking.identity import mask_mobile
 from booking.limits import limiter
 from booking.redis_conn import get_redis
@@ -60,7 +61,7 @@ def _float_arg(name: str, low: float, high: float) -> float | None:
         value = float("nan")
     if not (low <= value <= high):
         raise InvalidInput(f"bad_{name}", _l("%(name)s must be a number between %(low)s and %(high)s.",
-                                             name=name, low=low, high=high), field=name)
+                                             name=name, low=local_number(low), high=local_number(high)), field=name)
     return value
 
 
@@ -136,8 +137,9 @@ def get_office(code: str):
 
 @limiter.request_filter
 def _unlimited() -> bool:
-    """No abuse limit applies to the live load (the most polled path): skip weighing them there at all."""
-    return request.endpoint == "api.office_load"
+    """No abuse limit applies to the live load and a ticket's live status (the most polled paths): skip
+    weighing them there at all."""
+    return request.endpoint in ("api.office_load", "api.get_ticket")
 
 
 @bp.get("/offices/<code>/load")
@@ -328,6 +330,20 @@ def _book():
                        "404": problem_response("No such appointment")})
 def get_appointment(tracking_code: str):
     return jsonify(appointment_json(appointments.find_by_code(tracking_code), with_status=True))
+
+
+@bp.get("/tickets/<tracking_code>")
+@documented(summary="A booked citizen's ticket, live: state, people ahead, predicted wait, counter once called",
+            tags=["appointments"], parameters=[path_param("tracking_code", "the code given at booking")],
+            responses={"200": json_response("The ticket's live status (ask again after poll_seconds)", "Ticket"),
+                       "404": problem_response("No such appointment")})
+def get_ticket(tracking_code: str):
+    from booking.tickets import live_ticket
+
+    live = live_ticket(tracking_code)
+    if live is None:
+        raise NotFound("appointment_not_found", _l("No appointment has this tracking code."), field="tracking_code")
+    return jsonify(ticket_json(live))
 
 
 @bp.delete("/appointments/<tracking_code>")

@@ -211,3 +211,28 @@ class OfferSchema(Schema):
     office = fields.String(required=True)
     slot_starts_at = fields.String(required=True, metadata={"format": "date-time"})
     expires_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class TicketTextsSchema(Schema):
+    state = fields.String(required=True)
+    called = fields.String(allow_none=True, metadata={"description": "\"Your turn: go to counter 3.\" once called"})
+    position = fields.String(allow_none=True)
+    wait = fields.String(allow_none=True)
+
+
+class TicketSchema(Schema):
+    tracking_code = fields.String(required=True)
+    office = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "the appointment's status"})
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["booked", "waiting", "called", "serving", "served", "no_show", "left", "cancelled"]))
+    ticket = fields.String(allow_none=True, metadata={"description": "queue number once checked in, e.g. A-012"})
+    ticket_text = fields.String(allow_none=True, metadata={"description": "the queue number in the language"})
+    counter = fields.Integer(allow_none=True, metadata={"description": "the counter to go to, once called"})
+    called_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    position = fields.Integer(allow_none=True, metadata={"description": "people ahead while waiting"})
+    wait_mean = fields.Float(allow_none=True, metadata={"description": "predicted minutes until called"})
+    wait_p90 = fields.Float(allow_none=True, metadata={"description": "90th percentile, minutes"})
+    finished = fields.Boolean(required=True)
+    poll_seconds = fields.Integer(allow_none=True, metadata={"description": "ask again after; null: finished"})
+    text = fields.Nested(TicketTextsSchema, required=True)

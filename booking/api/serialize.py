@@ -5,9 +5,9 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from booking.finder import OfficeCard, Suggestion
+from booking.i18n import local_digits, local_number, ngettext
 from booking.identity import mask_mobile, mask_national_id
 from booking.models import Appointment
 from booking.slots import SlotView
@@ -55,13 +55,14 @@ def appointment_json(appointment: Appointment, with_status: bool = False) -> dic
 def reason_text(suggestion: Suggestion, nearest: Suggestion | None) -> str:
     """One line, e.g. "12 min away, ~8 min wait when you arrive (4 people are already on their way); the
     nearest office has ~40 min" (translated); for an office closed on arrival, "closed now: opens Saturday
-    1405/09/15 at 07:30, ~6 min wait at opening; 12 min away"."""
+    1405/09/15 at 07:30, ~6 min wait at opening; 12 min away". Its numbers are written in the request's language
+    (:func:`booking.i18n.local_number`: Persian digits and separators in Persian)."""
     if suggestion.opens_at is not None:
         return opens_text(suggestion.opens_at) + _(", ~%(wait)s min wait at opening; %(travel)s min away",
-                                                   wait=round(suggestion.wait_mean),
-                                                   travel=round(suggestion.travel_min))
+                                                   wait=local_number(round(suggestion.wait_mean)),
+                                                   travel=local_number(round(suggestion.travel_min)))
     head = _("%(travel)s min away, ~%(wait)s min wait when you arrive",
-             travel=round(suggestion.travel_min), wait=round(suggestion.wait_mean))
+             travel=local_number(round(suggestion.travel_min)), wait=local_number(round(suggestion.wait_mean)))
     if suggestion.no_counter_open:
         head += _(" (no counter is open yet)")
     if suggestion.en_route:
@@ -69,7 +70,7 @@ def reason_text(suggestion: Suggestion, nearest: Suggestion | None) -> str:
                          suggestion.en_route)
     if suggestion.is_nearest or nearest is None:
         return head + _("; this is the nearest office")
-    return head + _("; the nearest office has ~%(wait)s min", wait=round(nearest.wait_mean))
+    return head + _("; the nearest office has ~%(wait)s min", wait=local_number(round(nearest.wait_mean)))
 
 
 def opens_text(opens_at: dt.datetime) -> str:
@@ -80,3 +81,53 @@ def opens_text(opens_at: dt.datetime) -> str:
     locale = current_locale()
     return _("closed now: opens %(day)s at %(time)s", day=jalali_date(opens_at, locale, with_weekday=True),
              time=clock(opens_at, locale))
+
+
+def ticket_json(live) -> dict[str, Any]:
+    """A ticket's live status (:class:`booking.tickets.LiveTicket`) as ``GET /api/tickets/<code>`` answers it:
+    the figures, and the lines the ticket page shows, in the request's language."""
+    from booking.tickets import POLL_SECONDS
+
+    texts: dict[str, str | None] = {"state": ticket_state_label(live.state), "called": None, "position": None,
+                                    "wait": None}
+    if live.counter is not None:
+        texts["called"] = _("Your turn: go to counter %(n)s.", n=local_number(live.counter))
+    if live.position is not None:
+        texts["position"] = local_number(live.position)
+    if live.wait_mean is not None:
+        texts["wait"] = wait_text(live.wait_mean, live.wait_p90)
+    return {"tracking_code": live.tracking_code, "office": live.office_code, "status": live.status,
+            "state": live.state, "ticket": live.number, "ticket_text": local_digits(live.number) if live.number else None,
+            "counter": live.counter, "called_at": live.called_at.isoformat() if live.called_at else None,
+            "position": live.position,
+            "wait_mean": round(live.wait_mean, 1) if live.wait_mean is not None else None,
+            "wait_p90": round(live.wait_p90, 1) if live.wait_p90 is not None else None,
+            "finished": live.finished, "poll_seconds": None if live.finished else POLL_SECONDS, "text": texts}
+
+
+def wait_text(mean: float, p90: float | None) -> str:
+    """"~8 min (at most ~15)" in the request's language: the mean and the 90th percentile of a wait."""
+    if p90 is None or round(p90) <= round(mean):
+        return _("~%(n)s min", n=local_number(round(mean)))
+    return _("~%(n)s min (at most ~%(p90)s)", n=local_number(round(mean)), p90=local_number(round(p90)))
+
+
+def ticket_state_label(state: str) -> str:
+    """The name of a ticket's state, as its page shows it."""
+    if state == "booked":
+        return _("Booked")
+    if state == "waiting":
+        return _("Checked in")
+    if state == "called":
+        return _("Called")
+    if state == "serving":
+        return _("At the counter")
+    if state == "served":
+        return _("Served")
+    if state == "no_show":
+        return _("Missed")
+    if state == "left":
+        return _("Left the line")
+    if state == "cancelled":
+        return _("Cancelled")
+    return state

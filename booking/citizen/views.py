@@ -191,11 +191,13 @@ def ticket(tracking_code: str):
         appointment = appointments.find_by_code(tracking_code)
     except ServiceError:
         abort(404)
-    from booking.tickets import ticket_status
+    from booking.api.serialize import ticket_state_label, wait_text
+    from booking.tickets import live_ticket
 
-    status = ticket_status(appointment) if appointment.status == "checked_in" else None
+    live = live_ticket(appointment.tracking_code)
     load = finder.live_loads([appointment.office_id]).get(appointment.office_id)
-    return render_template("citizen/ticket.html", appointment=appointment, status=status, load=load,
+    return render_template("citizen/ticket.html", appointment=appointment, live=live, load=load,
+                           state_label=ticket_state_label, wait_text=wait_text,
                            qr=_qr_svg(url_for("citizen.ticket", tracking_code=appointment.tracking_code,
                                               _external=True)),
                            new=request.args.get("new") == "1", now=utcnow())

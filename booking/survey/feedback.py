@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.dates import utcnow
 from booking.extensions import db
+from booking.i18n import local_number
 from booking.models import Appointment, Feedback
 from booking.security import clean_text
 from offices.models import QueueTicket
@@ -59,7 +60,7 @@ def record_feedback(tracking_code: str, rating: int, comment: str = "") -> Feedb
         raise SurveyError(str(_l("Choose a rating from 1 to 5.")), 422)
     comment = clean_text(comment)
     if len(comment) > MAX_COMMENT:
-        raise SurveyError(str(_l("The comment may be at most %(n)s characters.", n=MAX_COMMENT)), 422)
+        raise SurveyError(str(_l("The comment may be at most %(n)s characters.", n=local_number(MAX_COMMENT))), 422)
     target = survey_target(tracking_code)
     if target.answered is not None:
         raise SurveyError(str(_l("You have already answered this survey. Thank you.")), 409)

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import Optional
 
 from booking.extensions import db
-from booking.i18n import local_digits
+from booking.i18n import local_digits, local_number
 from offices import queue_ops
 from offices.auth import operator_required
 from offices.console.blueprint import bp
@@ -29,6 +29,12 @@ class ActionForm(FlaskForm):
     counter = IntegerField(validators=[Optional()])
     ticket = IntegerField(validators=[Optional()])
     next = HiddenField()
+
+
+class SettingsForm(FlaskForm):
+    """The office's settings the console changes."""
+
+    sms_on_call = BooleanField()
 
 
 def _office(code: str) -> Office:
@@ -96,7 +102,7 @@ def _act_call(office, form):
     if ticket is None:
         return None, _("Nobody is waiting.")
     return ticket, _("Ticket %(number)s called to counter %(counter)s.", number=_ticket_no(ticket),
-                     counter=local_digits(counter))
+                     counter=local_number(counter))
 
 
 def _act_start(office, form):
@@ -138,13 +144,13 @@ def _act_open(office, form):
     counter = _counter(form, office)
     queue_ops.open_counter(office, counter, current_user)
     session[f"counter:{office.id}"] = counter
-    return None, _("Counter %(n)s is open.", n=local_digits(counter))
+    return None, _("Counter %(n)s is open.", n=local_number(counter))
 
 
 def _act_close(office, form):
     counter = _counter(form, office)
     queue_ops.close_counter(office, counter, current_user)
-    return None, _("Counter %(n)s is closed.", n=local_digits(counter))
+    return None, _("Counter %(n)s is closed.", n=local_number(counter))
 
 
 ACTIONS: dict[str, Callable] = {
@@ -194,9 +200,23 @@ def choose_counter(office_code: str):
     form = ActionForm()
     number = form.counter.data if form.validate() else None
     if not number or not 1 <= number <= office.counters:
-        return _respond(office, _("This office has counters 1 to %(n)s.", n=office.counters), 422)
+        return _respond(office, _("This office has counters 1 to %(n)s.", n=local_number(office.counters)), 422)
     session[f"counter:{office.id}"] = number
     return redirect(url_for("console.office_board", office_code=office.code), 303)
+
+
+@bp.post("/console/<office_code>/settings")
+@operator_required
+def settings(office_code: str):
+    """Save the office's settings: whether called citizens are texted the counter."""
+    office = _office(office_code)
+    form = SettingsForm()
+    if not form.validate():
+        return _respond(office, _("The form was not valid; please try again."), 400)
+    on = queue_ops.set_sms_on_call(office, form.sms_on_call.data)
+    db.session.commit()
+    return _respond(office, _("Called citizens are texted the counter.") if on else
+                    _("Called citizens are no longer texted."), 200)
 
 
 # ------------------------------------------------------------------------------ lobby display (public)

@@ -14,9 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from booking import maps
 from booking.csv_export import csv_response
-from booking.dates import ascii_digits, jalali_date, persian_digits, to_tehran, utcnow
+from booking.dates import ascii_digits, jalali_date, to_tehran, utcnow
 from booking.extensions import db
-from booking.i18n import current_locale
+from booking.i18n import current_locale, local_number
 from offices import estimates, heatmaps, kpis, whatif
 from offices.auth import supervisor_required
 from offices.dashboard.blueprint import bp
@@ -63,7 +63,7 @@ def arg_number(name: str, default: float, low: float, high: float) -> float:
     except ValueError:
         fail(400, _("%(name)s must be a number.", name=name))
     if not low <= value <= high:
-        fail(400, _("%(name)s must be between %(low)s and %(high)s.", name=name, low=low, high=high))
+        fail(400, _("%(name)s must be between %(low)s and %(high)s.", name=name, low=local_number(low), high=local_number(high)))
     return value
 
 
@@ -90,7 +90,7 @@ def unit_url(unit: kpis.Unit, **args: Any) -> str:
 @bp.app_template_global()
 def kpi_text(key: str, value: float | None) -> str:
     """A KPI value for display: Persian digits in Persian."""
-    return kpis.format_value(key, value, persian_digits if current_locale() == "fa" else str)
+    return kpis.format_value(key, value, current_locale())
 
 
 @bp.context_processor
@@ -141,9 +141,24 @@ def _unit_page(unit: kpis.Unit):
     highest, lowest = page.extremes(rank) if rank else ([], [])
     rows = [] if rank else page.sorted_rows(sort, direction == "desc")
     fitted = estimates.fitted_at(unit.id) if unit.level == "office" else None
+    office = db.session.get(Office, unit.id) if unit.level == "office" else None
     return render_template("dashboard/unit.html", unit=unit, page=page, rows=rows, sort=sort, direction=direction,
                            rank=rank, rows_of=rows_of, highest=highest, lowest=lowest, fitted=fitted,
-                           refit_days=estimates.REFIT_DAYS)
+                           refit_days=estimates.REFIT_DAYS, office=office)
+
+
+@bp.post("/office/<code>/settings")
+@supervisor_required
+def office_settings(code: str):
+    """An office's settings a supervisor of it may change: whether called citizens are texted the counter."""
+    from offices.queue_ops import set_sms_on_call
+
+    unit = load_unit("office", code)
+    office = db.session.get(Office, unit.id)
+    on = set_sms_on_call(office, request.form.get("sms_on_call") == "y")
+    db.session.commit()
+    flash(_("Called citizens are texted the counter.") if on else _("Called citizens are no longer texted."), "ok")
+    return redirect(url_for("dashboard.unit", level="office", code=office.code), 303)
 
 
 def _page_csv(page: kpis.KpiPage, sort: str, direction: str, rank: str | None) -> Response:

@@ -12,8 +12,8 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from booking.dates import persian_digits
 from booking.maps import MapPoint
+from booking.numbers import format_number
 
 DROP_COLOURS = ("#d9dde3", "#c6e4c4", "#8fcb8b", "#4fa35a", "#1f6f3a")  # no drop … large drop
 OFFICE_COLOUR = "#0f5e9c"
@@ -23,8 +23,7 @@ CHOSEN_COLOUR = "#c2410c"
 def _num(value: float | None, locale: str, digits: int = 1) -> str:
     if value is None:
         return "—"
-    text = f"{value:.{digits}f}"
-    return persian_digits(text).replace(".", "٫") if locale == "fa" else text  # Persian decimal separator
+    return format_number(value, locale, digits)
 
 
 def _drop_colour(drop: float | None, top: float) -> str:

@@ -1,5 +1,6 @@
-// Citizens' pages: "near me" by geolocation, a tap on the office map picks a place, printing a ticket.
-// Everything here is an extra: the pages work without it (district list, links, the browser's print).
+// Citizens' pages: "near me" by geolocation, a tap on the office map picks a place, printing a ticket, and the
+// ticket's live status. Everything here is an extra: the pages work without it (district list, links, the
+// browser's print, the ticket page's own reload every 30 seconds).
 (function () {
   "use strict";
   var form = document.getElementById("finder");
@@ -76,6 +77,73 @@
       var latitude = north - (y - 10) / (d.height - 20) * (north - south);
       searchFrom(latitude, longitude);
     });
+  }
+
+  // The ticket page asks for its live status (GET /api/tickets/<code>, texts in the page's language) every
+  // few seconds while something may still happen, less often while the tab is hidden, and shows at once
+  // "go to counter N" (read out: aria-live), people ahead and the predicted wait, without a reload.
+  var ticket = document.getElementById("ticket");
+  if (ticket && ticket.dataset.statusUrl && window.fetch) {
+    var statusUrl = ticket.dataset.statusUrl;
+    var HIDDEN_DELAY = 60000, MAX_DELAY = 60000;
+    var delay = 5000, failures = 0, timer = null, stopped = false;
+
+    var fill = function (id, text) {
+      var el = document.getElementById(id);
+      if (!el) { return; }
+      if (el.textContent !== (text || "")) { el.textContent = text || ""; }
+      var row = document.getElementById(id + "-row");
+      if (row) { row.hidden = !text; }
+    };
+    var showCall = function (text) {
+      var box = document.getElementById("ticket-call");
+      var called = document.getElementById("ticket-called");
+      if (!text) {
+        if (called) { called.parentNode.removeChild(called); }
+        return;
+      }
+      if (!called) {
+        called = document.createElement("p");
+        called.id = "ticket-called";
+        called.className = "flash flash-ok called";
+        box.appendChild(called);
+        if (navigator.vibrate) { navigator.vibrate([300, 150, 300]); }
+      }
+      if (called.textContent !== text) { called.textContent = text; }
+    };
+    var show = function (data) {
+      var state = document.getElementById("ticket-state");
+      state.textContent = data.text.state;
+      state.className = "status status-" + data.state;
+      ticket.dataset.state = data.state;
+      fill("ticket-number", data.ticket_text);
+      fill("ticket-position", data.text.position);
+      fill("ticket-wait", data.text.wait);
+      showCall(data.text.called);
+    };
+    var schedule = function (ms) {
+      clearTimeout(timer);
+      if (!stopped) { timer = setTimeout(poll, ms); }
+    };
+    var poll = function () {
+      fetch(statusUrl, { headers: { "Accept": "application/json" }, cache: "no-store" }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      }).then(function (data) {
+        failures = 0;
+        show(data);
+        if (data.finished || !data.poll_seconds) { stopped = true; return; }
+        delay = data.poll_seconds * 1000;
+        schedule(document.hidden ? HIDDEN_DELAY : delay);
+      }).catch(function () {
+        failures += 1;  // the site away: ask less and less often, up to once a minute
+        schedule(Math.min(MAX_DELAY, delay * Math.pow(2, failures)));
+      });
+    };
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && !stopped) { schedule(0); }
+    });
+    schedule(document.hidden ? HIDDEN_DELAY : delay);
   }
 
   var printButton = document.getElementById("print-ticket");

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from booking import otp, sms
 from booking.extensions import db
 from booking.models import SmsMessage
+from booking.numbers import persian_digits
 from booking.redis_conn import get_redis
 from booking.service_errors import InvalidInput, TooManyRequests
 
@@ -38,7 +39,7 @@ def test_five_tries_then_void(app) -> None:
     for left in (4, 3, 2, 1):
         with pytest.raises(InvalidInput) as caught:
             otp.verify_code(mobile, wrong)
-        assert caught.value.code == "otp_wrong" and str(left) in str(caught.value)
+        assert caught.value.code == "otp_wrong" and persian_digits(left) in str(caught.value)  # Persian digits
     with pytest.raises(TooManyRequests):
         otp.verify_code(mobile, wrong)
     with pytest.raises(InvalidInput):

@@ -37,7 +37,7 @@ def test_too_long_complaint_is_refused_not_cut(client, network):
     assert response.status_code == 422
     assert db.session.scalar(select(Complaint)) is None
     page = client.get(f"/complaints/new?office={office.code}").get_data(as_text=True)
-    assert 'maxlength="4000"' in page and "۰ از ۴۰۰۰ نویسه" in page
+    assert 'maxlength="4000"' in page and "۰ از ۴٬۰۰۰ نویسه" in page
 
 
 @pytest.mark.browser
@@ -54,7 +54,7 @@ def test_complaint_form_fits_a_phone(network, live_server, phone_page, lang):  #
     assert area["x"] >= 0 and area["x"] + area["width"] <= 390
     page.fill("#text", "كارت ملي")
     counter = page.locator("#text-count").inner_text()
-    assert counter == ("۸ از ۴۰۰۰ نویسه" if lang == "fa" else "8 of 4000 characters")
+    assert counter == ("۸ از ۴٬۰۰۰ نویسه" if lang == "fa" else "8 of 4,000 characters")
     page.locator("#text").press("End")
     page.keyboard.type("!")
     assert page.locator("#text-count").inner_text().startswith("۹" if lang == "fa" else "9")

@@ -162,7 +162,9 @@ def test_a_ticket_eta_and_the_turn_near_sms_come_from_the_forecast(working_day, 
     assert status.estimated_wait == expected.mean and expected.mean > 2.0
     jobs.notify_turn_near(office.id)
     body = db.session.query(SmsMessage).filter_by(purpose="turn_near", mobile="09120000001").one().body
-    assert f"حدود {round(expected.mean)} دقیقه" in body
+    from booking.numbers import persian_digits
+
+    assert f"؛ ۱ نفر پیش از شما هستند (حدود {persian_digits(round(expected.mean))} دقیقه)" in body  # Persian digits
 
 
 def test_recommendation_on_a_closed_day(clock, client, make_office, make_service):
