@@ -23,13 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from booking import fair_access, identity
 from booking.dates import clock, jalali_date, persian_digits, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
+from booking.public_urls import public_url
 from booking.models import TimeSlot, WaitlistEntry
 from booking.service_errors import InvalidInput, NotFound, RuleBroken
 from offices.models import Office, ServiceType
@@ -135,12 +135,8 @@ def _next_in_line(slot: TimeSlot, skip: set[int]) -> WaitlistEntry | None:
 
 
 def offer_link(token: str) -> str:
-    """The offer's address (``PUBLIC_BASE_URL`` + ``/waitlist/offers/<token>``) for the SMS."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    if has_request_context():
-        return base + url_for("citizen.waitlist_offer", token=token)
-    with current_app.test_request_context():
-        return base + url_for("citizen.waitlist_offer", token=token)
+    """The offer's full address (``PUBLIC_BASE_URL`` + ``/waitlist/offers/<token>``) for the SMS."""
+    return public_url("citizen.waitlist_offer", token=token)
 
 
 def _offer(entry: WaitlistEntry, slot: TimeSlot, now: dt.datetime) -> bool:

@@ -47,14 +47,14 @@ def test_national_id_and_mobile_in_other_scripts_are_refused(table):
 
 def test_a_fullwidth_national_id_is_not_a_fourth_person(working_day, app, make_office, make_service):
     services = [make_service() for _ in range(4)]
-    office = make_office(services=services)
-    day = slots.ensure_slots(office, future_open_day(office))
+    first, second = make_office(services=services), make_office(services=services)  # at most 2 an office a day
+    days = [slots.ensure_slots(o, future_open_day(o)) for o in (first, second)]
     person = national_id()
-    for n in range(3):
+    for n, (office, day) in enumerate([(first, days[0]), (first, days[0]), (second, days[1])]):
         appointments.book(office, services[n], day[n], person, MOBILE)
     db.session.commit()
     with pytest.raises(InvalidInput):
-        appointments.book(office, services[3], day[3], person.translate(FULLWIDTH), MOBILE)
+        appointments.book(second, services[3], days[1][3], person.translate(FULLWIDTH), MOBILE)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Appointment.id))) == 3
 
