@@ -18,3 +18,11 @@ def confirm_booking(appointment: Appointment) -> None:
 def confirm_cancellation(appointment: Appointment) -> None:
     body = f"صف‌نما: نوبت {appointment.tracking_code} لغو شد."
     queue_sms(appointment.mobile, body, "cancellation", dedupe_key=f"cancelled:{appointment.id}")
+
+
+def confirm_reschedule(appointment: Appointment) -> None:
+    """Text the new time of a moved appointment (once per move: each move adds one change row)."""
+    slot = appointment.slot
+    body = (f"صف‌نما: نوبت {appointment.tracking_code} در {appointment.office.name_fa} به "
+            f"{jalali_date(slot.starts_at, 'fa')} ساعت {clock(slot.starts_at, 'fa')} منتقل شد.")
+    queue_sms(appointment.mobile, body, "reschedule", dedupe_key=f"moved:{appointment.id}:{len(appointment.changes)}")

@@ -20,7 +20,8 @@ from booking.i18n import local_digits
 from booking.identity import normalise_mobile, normalise_national_id
 from booking.limits import limiter
 from booking.models import TimeSlot
-from booking.notifications import confirm_booking, confirm_cancellation
+from booking.identity import mask_mobile
+from booking.notifications import confirm_booking, confirm_cancellation, confirm_reschedule
 from booking.service_errors import InvalidInput, ServiceError
 from offices.live import REDIS_ERRORS
 
@@ -151,6 +152,7 @@ def book(code: str):
                 confirm_booking(appointment)
                 db.session.commit()
                 en_route.sync_appointment(appointment)
+                owner_proof.remember(appointment.national_id, appointment.mobile)  # proved by the code just typed
                 return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
             normalise_national_id(form.get("national_id"))
             normalise_mobile(form.get("mobile"))
@@ -204,18 +206,42 @@ def ticket_ics(tracking_code: str):
                     headers={"Content-Disposition": f'attachment; filename="safnama-{appointment.tracking_code}.ics"'})
 
 
-@bp.post("/ticket/<tracking_code>/cancel")
+@bp.route("/ticket/<tracking_code>/cancel", methods=["GET", "POST"])
 def cancel(tracking_code: str):
+    """Cancelling asks for confirmation and for the owner: a browser whose citizen proved the appointment's
+    mobile by SMS code, or a code texted to that mobile now (a ticket link or QR code alone cannot cancel)."""
     try:
-        appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="web")
-        confirm_cancellation(appointment)
-        db.session.commit()
-        en_route.sync_appointment(appointment)
-        flash(_("Your appointment is cancelled; the place is free for others."), "ok")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("citizen.ticket", tracking_code=tracking_code))
+        appointment = appointments.find_by_code(tracking_code)
+    except ServiceError:
+        abort(404)
+    owner = _verified_owner()
+    is_owner = owner is not None and owner == (appointment.national_id, appointment.mobile)
+    errors: dict[str, str] = {}
+    code_sent = False
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "send_code":
+                otp.send_code(appointment.mobile, "cancel")
+                db.session.commit()
+                code_sent = True
+            else:
+                appointments.check_owner(appointment, owner, request.form.get("otp"))
+                appointments.cancel(appointment, note="web")
+                confirm_cancellation(appointment)
+                db.session.commit()
+                en_route.sync_appointment(appointment)
+                flash(_("Your appointment is cancelled; the place is free for others."), "ok")
+                return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code))
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field if error.field == "otp" else "form"] = str(error)
+            code_sent = error.field == "otp" and request.form.get("action") != "send_code"
+            status = error.status if error.status in (401, 403, 409, 429) else 422
+    cancellable = appointment.status == "booked" and appointment.slot.starts_at > utcnow()
+    return render_template("citizen/cancel.html", appointment=appointment, is_owner=is_owner, errors=errors,
+                           code_sent=code_sent, cancellable=cancellable,
+                           masked_mobile=local_digits(mask_mobile(appointment.mobile))), status
 
 
 @bp.route("/ticket/<tracking_code>/reschedule", methods=["GET", "POST"])
@@ -236,12 +262,15 @@ def reschedule(tracking_code: str):
     except ValueError:
         day = days[0]
     errors: dict[str, str] = {}
+    old_slot_id = appointment.slot_id
     if request.method == "POST":
         try:
             slot = db.session.get(TimeSlot, int(form.get("slot") or 0))
             if slot is None:
                 raise InvalidInput("slot_unknown", _("Choose a time slot."), field="slot")
-            appointments.reschedule(appointment, slot)
+            moved = appointments.reschedule(appointment, slot).slot_id != old_slot_id
+            if moved:
+                confirm_reschedule(appointment)
             db.session.commit()
             en_route.sync_appointment(appointment)
             flash(_("Your appointment is moved."), "ok")
