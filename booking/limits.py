@@ -28,12 +28,13 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import gettext as _
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from booking.dates import ascii_digits
+from booking.i18n import local_digits
 
 OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments"})
 BOOKING_ENDPOINTS = frozenset({"api.create_appointment", "citizen.book", "citizen.reschedule"})
@@ -135,8 +136,18 @@ def retry_after_seconds() -> int:
 def when_to_retry(seconds: int) -> str:
     """'Try again in N seconds/minutes' in the request's language."""
     if seconds < 90:
-        return _("Too many tries. Please try again in %(n)s seconds.", n=seconds)
-    return _("Too many tries. Please try again in %(n)s minutes.", n=math.ceil(seconds / 60))
+        return _("Too many tries. Please try again in %(n)s seconds.", n=local_digits(seconds))
+    return _("Too many tries. Please try again in %(n)s minutes.", n=local_digits(math.ceil(seconds / 60)))
+
+
+# Form pages that show a refusal inline, choices kept, instead of an error page: their view runs again with
+# ``g.refusal`` set (the message) and must then only render the posted form with that message.
+INLINE_REFUSAL_ENDPOINTS: set[str] = set()
+
+
+def refusal() -> str | None:
+    """The rate limit's message when this request was refused and its form is rendered again, else None."""
+    return g.get("refusal")
 
 
 def _weigh_limits_on_posts_only(app: Flask) -> None:
@@ -169,6 +180,10 @@ def init_app(app: Flask) -> None:
         title = _("Too many requests; please wait and try again.")
         if wants_json():
             response = problem(429, title, when_to_retry(seconds), code="rate_limited")
+        elif request.endpoint in INLINE_REFUSAL_ENDPOINTS:
+            g.refusal = when_to_retry(seconds)
+            response = app.make_response(app.view_functions[request.endpoint](**(request.view_args or {})))
+            response.status_code = 429
         else:
             from flask import render_template
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from booking import identity
 from booking.dates import ascii_digits
+from booking.i18n import local_digits
 from booking.redis_conn import get_redis
 from booking.service_errors import InvalidInput, TooManyRequests
 from booking.sms import queue_sms
@@ -54,7 +55,7 @@ def send_code(mobile: str, purpose: str = "booking") -> tuple[str, int]:
         wait = wait if wait and wait > 0 else 3600
         raise TooManyRequests("otp_too_many_sends",
                               _l("Too many codes were sent to this number. Try again in %(minutes)s minutes.",
-                                 minutes=max(1, (wait + 59) // 60)), retry_after=wait)
+                                 minutes=local_digits(max(1, (wait + 59) // 60))), retry_after=wait)
     code = f"{secrets.randbelow(10**6):06d}"
     key = _code_key(mobile, purpose)
     pipe = redis.pipeline()

@@ -18,7 +18,7 @@ from booking.dates import ascii_digits, clock, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import local_digits
 from booking.identity import normalise_mobile, normalise_national_id
-from booking.limits import limiter
+from booking.limits import INLINE_REFUSAL_ENDPOINTS, limiter, refusal
 from booking.models import TimeSlot
 from booking.identity import mask_mobile
 from booking.notifications import confirm_booking, confirm_cancellation, confirm_reschedule
@@ -125,6 +125,9 @@ def going(code: str):
                             **({"lat": here[0], "lon": here[1]} if here else {})))
 
 
+RESEND_AFTER = 60  # seconds the code step counts down before "send the code again" (the code lives 120)
+
+
 @bp.route("/offices/<code>/book", methods=["GET", "POST"])
 def book(code: str):
     office = finder.office_by_code(code)
@@ -143,31 +146,55 @@ def book(code: str):
         day = days[0]
     errors: dict[str, str] = {}
     step = "choose"
-    if request.method == "POST":
+    if request.method == "POST" and refusal():  # a rate limit refused this post: the form again, choices kept
+        errors["form"] = refusal()
+        step = "verify" if form.get("action") in ("confirm", "resend") else "choose"
+    elif request.method == "POST" and form.get("action") == "edit":  # "change number": back, choices kept
+        step = "choose"
+    elif request.method == "POST" and form.get("action") == "confirm":
         try:
             _office, service, slot = appointments.load_booking_targets(office.code, service_code, form.get("slot"))
-            if form.get("action") == "confirm":
-                mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
-                appointment = appointments.book(office, service, slot, form.get("national_id"), mobile)
-                confirm_booking(appointment)
-                db.session.commit()
-                en_route.sync_appointment(appointment)
-                owner_proof.remember(appointment.national_id, appointment.mobile)  # proved by the code just typed
-                return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
-            normalise_national_id(form.get("national_id"))
-            normalise_mobile(form.get("mobile"))
-            otp.send_code(form.get("mobile"), "booking")
+            mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
+            appointment = appointments.book(office, service, slot, form.get("national_id"), mobile)
+            confirm_booking(appointment)
             db.session.commit()
-            step = "verify"
+            en_route.sync_appointment(appointment)
+            owner_proof.remember(appointment.national_id, appointment.mobile)  # proved by the code just typed
+            return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
         except ServiceError as error:
             db.session.rollback()
             errors[error.field or "form"] = str(error)
-            step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
+            step = "verify" if error.field == "otp" else "choose"
+    elif request.method == "POST":
+        errors = _booking_form_errors(office, service_code, form)
+        if not errors:
+            try:
+                otp.send_code(form.get("mobile"), "booking")
+                db.session.commit()
+                step = "verify"
+            except ServiceError as error:  # e.g. too many codes to this number: say so where the citizen is
+                db.session.rollback()
+                errors[error.field or "form"] = str(error)
+                step = "verify" if form.get("action") == "resend" else "choose"
     views = slots.day_slots(office, day, closed=closed) if days else []
     page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
-                           service_code=service_code, form=form, errors=errors, step=step)
+                           service_code=service_code, form=form, errors=errors, step=step,
+                           resend_after=RESEND_AFTER)
     db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
     return page, 422 if errors else 200
+
+
+def _booking_form_errors(office, service_code: str, form: Mapping[str, str]) -> dict[str, str]:
+    """Every bad field of the booking form at once (service or slot, national ID, mobile): field -> message."""
+    errors: dict[str, str] = {}
+    checks = (("slot", lambda value: appointments.load_booking_targets(office.code, service_code, value)),
+              ("national_id", normalise_national_id), ("mobile", normalise_mobile))
+    for field, check in checks:
+        try:
+            check(form.get(field))
+        except ServiceError as error:
+            errors[error.field or field] = str(error)
+    return errors
 
 
 @bp.get("/ticket/<tracking_code>")
@@ -263,7 +290,9 @@ def reschedule(tracking_code: str):
         day = days[0]
     errors: dict[str, str] = {}
     old_slot_id = appointment.slot_id
-    if request.method == "POST":
+    if request.method == "POST" and refusal():
+        errors["form"] = refusal()
+    elif request.method == "POST":
         try:
             slot = db.session.get(TimeSlot, int(form.get("slot") or 0))
             if slot is None:
@@ -294,7 +323,12 @@ def my_appointments():
     errors: dict[str, str] = {}
     step = "identify"
     form = request.form
-    if request.method == "POST":
+    if request.method == "POST" and refusal():
+        errors["form"] = refusal()
+        step = "verify" if form.get("action") == "confirm" else "identify"
+    elif request.method == "POST" and form.get("action") == "edit":
+        step = "identify"
+    elif request.method == "POST":
         try:
             national_id = normalise_national_id(form.get("national_id"))
             if form.get("action") == "confirm":
@@ -318,6 +352,9 @@ def my_appointments():
 def forget_me():
     owner_proof.forget()
     return redirect(url_for("citizen.my_appointments"))
+
+
+INLINE_REFUSAL_ENDPOINTS.update({"citizen.book", "citizen.reschedule", "citizen.my_appointments"})
 
 
 def local_time(moment: dt.datetime) -> dt.datetime:
