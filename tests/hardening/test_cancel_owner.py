@@ -88,3 +88,10 @@ def test_ticket_page_cancel_needs_the_owner(working_day, client, make_office) ->
     done = client.post(f"/ticket/{code}/cancel", data={"action": "confirm", "otp": _last_code()})
     assert done.status_code == 302
     assert _state(code, slot_id) == ("cancelled", 0, 1)
+
+
+def test_the_api_documents_how_the_owner_proves_it(client) -> None:
+    operation = client.get("/api/openapi.json").get_json()["paths"]["/api/appointments/{tracking_code}"]["delete"]
+    assert {"401", "403"} <= set(operation["responses"])
+    assert any(p["name"] == "X-OTP" and p["in"] == "header" for p in operation["parameters"])
+    assert "X-OTP" in operation["description"] and "X-OTP" in client.get("/api/docs").get_data(as_text=True)
