@@ -5,7 +5,7 @@ address and per person:
 
 | what                         | endpoints                                        | limit per key                       |
 |------------------------------|--------------------------------------------------|-------------------------------------|
-| one-time code sends          | ``POST /api/otp``, the booking and "my" forms    | 5 a minute, 20 an hour per address  |
+| one-time code sends          | ``POST /api/otp``, booking, "my", cancel forms   | 5 a minute, 20 an hour per address  |
 | bookings                     | ``POST /api/appointments``, booking, reschedule  | 10 a minute, 60 an hour per address |
 | bookings per national ID     | the same                                         | 10 an hour, 20 a day per national ID|
 | staff logins                 | ``POST /login``                                  | 10 a minute per address             |
@@ -36,7 +36,7 @@ from flask_limiter.util import get_remote_address
 from booking.dates import ascii_digits
 from booking.i18n import local_digits
 
-OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments"})
+OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments", "citizen.cancel"})
 BOOKING_ENDPOINTS = frozenset({"api.create_appointment", "citizen.book", "citizen.reschedule"})
 LOGIN_ENDPOINTS = frozenset({"auth.login"})
 
@@ -67,7 +67,7 @@ def _sends_code() -> bool:
     """Whether this form post asks for a one-time code (the booking forms post twice: ask, then confirm)."""
     if request.endpoint == "api.send_otp":
         return True
-    return request.form.get("action") != "confirm"
+    return request.form.get("action") in ("send_code", "resend")
 
 
 def _unless(endpoints: frozenset[str], extra: Callable[[], bool] | None = None) -> Callable[[], bool]:

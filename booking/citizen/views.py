@@ -246,7 +246,9 @@ def cancel(tracking_code: str):
     errors: dict[str, str] = {}
     code_sent = False
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and refusal():  # a rate limit refused this post: the page again, with why
+        errors["form"] = refusal()
+    elif request.method == "POST":
         try:
             if request.form.get("action") == "send_code":
                 otp.send_code(appointment.mobile, "cancel")
@@ -354,7 +356,7 @@ def forget_me():
     return redirect(url_for("citizen.my_appointments"))
 
 
-INLINE_REFUSAL_ENDPOINTS.update({"citizen.book", "citizen.reschedule", "citizen.my_appointments"})
+INLINE_REFUSAL_ENDPOINTS.update({"citizen.book", "citizen.reschedule", "citizen.my_appointments", "citizen.cancel"})
 
 
 def local_time(moment: dt.datetime) -> dt.datetime:

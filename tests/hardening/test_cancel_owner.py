@@ -83,6 +83,7 @@ def test_ticket_page_cancel_needs_the_owner(working_day, client, make_office) ->
     refused = client.post(f"/ticket/{code}/cancel", data={"action": "confirm"})
     assert refused.status_code == 401
     assert _state(code, slot_id) == ("booked", 1, 0)
+    assert "no-store" in client.get(f"/ticket/{code}/cancel").headers["Cache-Control"]
     asked = client.post(f"/ticket/{code}/cancel", data={"action": "send_code"})
     assert asked.status_code == 200 and "۰۹۱۲***۴۵۶۷" in asked.get_data(as_text=True)
     done = client.post(f"/ticket/{code}/cancel", data={"action": "confirm", "otp": _last_code()})
