@@ -96,3 +96,34 @@ def test_booking_errors_on_a_laptop_in_english(working_day, live_server, desktop
     assert summary.is_visible() and summary.locator("li").count() == 3
     assert page.evaluate("document.activeElement.name") == "slot"
     keep_screenshot(page, "citizen-book-errors-en", full_page=False)
+
+
+def test_my_appointments_on_a_phone(working_day, live_server, phone_page, make_office, make_service) -> None:
+    from booking import appointments
+    from tests.citizen.helpers import a_future_slot
+
+    office = _office(make_office, make_service)
+    nid = national_id()
+    for skip in (1, 2):
+        appointments.book(office, office.services[0], a_future_slot(office, skip=skip), nid, MOBILE)
+    db.session.commit()
+    page = phone_page
+    page.goto(f"{live_server}/my")
+    page.get_by_label("کد ملی").fill(nid)
+    page.get_by_label("شماره همراه").fill(MOBILE)
+    page.get_by_role("button", name="کد را برایم بفرست").click()
+    assert "۰۹۱۲۱۲۳۴۵۶۷" in page.locator("#code-sent").inner_text()
+    locked = page.get_by_label("کد ملی")
+    assert locked.get_attribute("readonly") is not None
+    assert locked.evaluate("e => getComputedStyle(e).borderStyle") == "dashed"
+    keep_screenshot(page, "citizen-my-code", full_page=False)
+    page.get_by_label("کد یکبارمصرف").fill(_last_code())
+    page.get_by_role("button", name="نمایش نوبت‌های من").click()
+    cards = page.locator(".appointment-card")
+    assert cards.count() == 2
+    first = cards.first
+    assert first.locator("h2").inner_text() == office.name_fa
+    assert first.get_by_role("link", name="تغییر زمان").is_visible() and first.get_by_role("link", name="لغو").is_visible()
+    box = first.bounding_box()
+    assert box["width"] <= 390  # no sideways scrolling on a phone
+    keep_screenshot(page, "citizen-my-cards")
