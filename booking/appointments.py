@@ -24,11 +24,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from booking import fair_access, identity, identity_check, waitlist
+from booking import fair_access, identity, identity_check, otp, waitlist
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
-from booking.service_errors import InvalidInput, NotFound, RuleBroken
+from booking.service_errors import InvalidInput, NotFound, RuleBroken, ServiceError
 from booking.slots import opening_on, slot_starts
 from offices.models import Office, ServiceType
 
@@ -180,6 +180,26 @@ def find_by_code(tracking_code: str) -> Appointment:
         raise NotFound("appointment_not_found", _l("No appointment has this tracking code."),
                        field="tracking_code")
     return appointment
+
+
+def check_owner(appointment: Appointment, owner: tuple[str, str] | None, code: object = None) -> None:
+    """Refuse unless the request comes from the appointment's owner: a citizen whose ``(national_id, mobile)``
+    was proved by an SMS code (``owner``), or a fresh one-time code for ``cancel`` sent to the appointment's
+    mobile (``code``). The tracking code alone (a ticket link, its QR code) is not enough.
+
+    Raises:
+        ServiceError: 401 when no proof is given, 403 when the proof is another citizen's;
+            InvalidInput or TooManyRequests for a wrong or expired code.
+    """
+    if owner is not None and tuple(owner) == (appointment.national_id, appointment.mobile):
+        return
+    if code not in (None, ""):
+        otp.verify_code(appointment.mobile, code, "cancel")
+        return
+    if owner is not None:
+        raise ServiceError("not_owner", _l("This appointment belongs to someone else."), status=403)
+    raise ServiceError("owner_required", _l("Confirm with the code sent to the appointment's mobile first."),
+                       status=401, field="otp")
 
 
 def cancel(appointment: Appointment, now: dt.datetime | None = None, note: str = "") -> Appointment:

@@ -39,8 +39,9 @@ PUBLIC_PAGES = frozenset({"public.home", "public.province", "citizen.find_office
 PUBLIC_DOCUMENTS = frozenset({"api.office_load"})
 #: Blueprints whose every page is for staff; endpoints that show one citizen's own data.
 STAFF_BLUEPRINTS = frozenset({"auth", "console", "dashboard", "planning", "dev"})
-PRIVATE_ENDPOINTS = frozenset({"citizen.ticket", "citizen.ticket_ics", "citizen.reschedule",
-                               "citizen.my_appointments", "survey.form", "api.get_appointment", "api.get_ticket",
+PRIVATE_ENDPOINTS = frozenset({"citizen.ticket", "citizen.ticket_ics", "citizen.reschedule", "citizen.cancel",
+                               "api.cancel_appointment", "citizen.my_appointments", "survey.form",
+                               "api.get_appointment", "api.get_ticket",
                                "complaints.status", "complaints.lookup"})
 
 _HASHED = re.compile(rf"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{{{DIGEST_LENGTH}}})(?P<ext>\.[A-Za-z0-9]+)$")

@@ -5,7 +5,7 @@ address and per person:
 
 | what                         | endpoints                                        | limit per key                       |
 |------------------------------|--------------------------------------------------|-------------------------------------|
-| one-time code sends          | ``POST /api/otp``, the booking and "my" forms    | 5 a minute, 20 an hour per address  |
+| one-time code sends          | ``POST /api/otp``, booking, "my", cancel forms   | 5 a minute, 20 an hour per address  |
 | bookings                     | ``POST /api/appointments``, booking, reschedule  | 10 a minute, 60 an hour per address |
 | bookings per national ID     | the same                                         | 10 an hour, 20 a day per national ID|
 | staff logins                 | ``POST /login``                                  | 10 a minute per address             |
@@ -35,7 +35,7 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import gettext as _
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -43,7 +43,7 @@ from flask_limiter.util import get_remote_address
 from booking.dates import ascii_digits
 from booking.i18n import local_number
 
-OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments"})
+OTP_ENDPOINTS = frozenset({"api.send_otp", "citizen.book", "citizen.my_appointments", "citizen.cancel"})
 BOOKING_ENDPOINTS = frozenset({"api.create_appointment", "citizen.book", "citizen.reschedule"})
 LOGIN_ENDPOINTS = frozenset({"auth.login"})
 
@@ -88,7 +88,7 @@ def _sends_code() -> bool:
     """Whether this form post asks for a one-time code (the booking forms post twice: ask, then confirm)."""
     if request.endpoint == "api.send_otp":
         return True
-    return request.form.get("action") != "confirm"
+    return request.form.get("action") in ("send_code", "resend")
 
 
 def _unless(endpoints: frozenset[str], extra: Callable[[], bool] | None = None) -> Callable[[], bool]:
@@ -161,6 +161,16 @@ def when_to_retry(seconds: int) -> str:
     return _("Too many tries. Please try again in %(n)s minutes.", n=local_number(math.ceil(seconds / 60)))
 
 
+# Form pages that show a refusal inline, choices kept, instead of an error page: their view runs again with
+# ``g.refusal`` set (the message) and must then only render the posted form with that message.
+INLINE_REFUSAL_ENDPOINTS: set[str] = set()
+
+
+def refusal() -> str | None:
+    """The rate limit's message when this request was refused and its form is rendered again, else None."""
+    return g.get("refusal")
+
+
 def _weigh_limits_on_posts_only(app: Flask) -> None:
     """Every limit here applies to POSTs only, so reading requests (the live load is polled constantly) skip
     Flask-Limiter's per-request work altogether: its ``before_request`` check is wrapped accordingly."""
@@ -191,6 +201,10 @@ def init_app(app: Flask) -> None:
         title = _("Too many requests; please wait and try again.")
         if wants_json():
             response = problem(429, title, when_to_retry(seconds), code="rate_limited")
+        elif request.endpoint in INLINE_REFUSAL_ENDPOINTS:
+            g.refusal = when_to_retry(seconds)
+            response = app.make_response(app.view_functions[request.endpoint](**(request.view_args or {})))
+            response.status_code = 429
         else:
             from flask import render_template
 

@@ -83,3 +83,12 @@ def notify_turn_near(appointment: Appointment, ticket_id: int, number: str, ahea
     """Text a booked citizen in line that their turn is near (once per ticket), in their language."""
     body = turn_near_text(number, ahead, minutes, citizen_language(appointment))
     return queue_sms(appointment.mobile, body, "turn_near", dedupe_key=f"turn-near:{ticket_id}")
+
+
+def confirm_reschedule(appointment: Appointment) -> None:
+    """Text the new time of a moved appointment (once per move: each move adds one change row)."""
+    slot = appointment.slot
+    body = (f"صف‌نما: نوبت {appointment.tracking_code} در {persian_digits(appointment.office.name_fa)} به "
+            f"{jalali_date(slot.starts_at, 'fa')} ساعت {clock(slot.starts_at, 'fa')} منتقل شد.\n"
+            f"{ticket_link(appointment)}")
+    queue_sms(appointment.mobile, body, "reschedule", dedupe_key=f"moved:{appointment.id}:{len(appointment.changes)}")

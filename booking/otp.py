@@ -23,7 +23,7 @@ from booking.sms import queue_sms
 CODE_TTL = 120  # seconds
 MAX_TRIES = 5
 MAX_SENDS_PER_HOUR = 3
-PURPOSES = ("booking", "my_appointments")
+PURPOSES = ("booking", "my_appointments", "cancel")
 
 
 def _digest(mobile: str, purpose: str, code: str) -> str:

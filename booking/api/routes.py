@@ -47,7 +47,7 @@ def validation_error(error: ValidationError):
 
 
 def _title(status: int) -> str:
-    return {404: _("Not found."), 409: _("This cannot be done."), 422: _("Some of what you entered is not valid."),
+    return {401: _("Prove first that this is yours."), 403: _("This is not yours."), 404: _("Not found."), 409: _("This cannot be done."), 422: _("Some of what you entered is not valid."),
             429: _("Too many requests; please wait and try again.")}.get(status, _("The request is not valid."))
 
 
@@ -347,13 +347,30 @@ def get_ticket(tracking_code: str):
 
 
 @bp.delete("/appointments/<tracking_code>")
-@documented(summary="Cancel an appointment", tags=["appointments"],
-            parameters=[path_param("tracking_code", "the code given at booking")],
-            responses={"200": json_response("Cancelled; the place is free again", "Appointment"),
+@documented(summary="Cancel an appointment (its owner only)", tags=["appointments"],
+            description=("The tracking code alone does not cancel: the owner proves who they are either with the "
+                         "session cookie of a browser that confirmed the appointment's mobile by SMS code (booking "
+                         "or \"my appointments\"), or with a one-time code: `POST /api/otp` with the appointment's "
+                         "mobile and `\"purpose\": \"cancel\"`, then send the code texted to it in the `X-OTP` "
+                         "header of this request. A cancellation is confirmed by SMS."),
+            parameters=[path_param("tracking_code", "the code given at booking"),
+                        {"in": "header", "name": "X-OTP", "required": False,
+                         "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
+                         "description": "a one-time code for `cancel` texted to the appointment's mobile"}],
+            responses={"200": json_response("Cancelled; the place is free again; an SMS says so", "Appointment"),
+                       "401": problem_response("No proof of ownership (no verified session, no X-OTP)"),
+                       "403": problem_response("The verified session is another citizen's"),
                        "404": problem_response("No such appointment"),
-                       "409": problem_response("Already cancelled, or its time has passed")})
+                       "409": problem_response("Already cancelled, or its time has passed"),
+                       "422": problem_response("Wrong or expired code")})
 def cancel_appointment(tracking_code: str):
-    appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="api")
+    from booking.citizen import owner as owner_proof
+    from booking.notifications import confirm_cancellation
+
+    appointment = appointments.find_by_code(tracking_code)
+    appointments.check_owner(appointment, owner_proof.verified(), request.headers.get("X-OTP"))
+    appointments.cancel(appointment, note="api")
+    confirm_cancellation(appointment)
     db.session.commit()
     en_route.sync_appointment(appointment)
     return jsonify(appointment_json(appointment))

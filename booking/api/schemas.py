@@ -139,7 +139,7 @@ class GoingSchema(Schema):
 
 class OtpRequestSchema(Schema):
     mobile = fields.String(required=True, metadata={"example": "09123456789"})
-    purpose = fields.String(load_default="booking", validate=validate.OneOf(["booking", "my_appointments"]))
+    purpose = fields.String(load_default="booking", validate=validate.OneOf(["booking", "my_appointments", "cancel"]))
 
 
 class OtpSentSchema(Schema):

@@ -19,9 +19,10 @@ from booking.dates import ascii_digits, clock, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import local_digits
 from booking.identity import normalise_mobile, normalise_national_id
-from booking.limits import limiter
+from booking.limits import INLINE_REFUSAL_ENDPOINTS, limiter, refusal
 from booking.models import TimeSlot
-from booking.notifications import confirm_booking, confirm_cancellation
+from booking.identity import mask_mobile
+from booking.notifications import confirm_booking, confirm_cancellation, confirm_reschedule
 from booking.service_errors import InvalidInput, ServiceError
 from offices.live import REDIS_ERRORS
 from offices.service_catalogue import documents_for
@@ -136,6 +137,9 @@ def going(code: str):
                             **({"lat": here[0], "lon": here[1]} if here else {})))
 
 
+RESEND_AFTER = 60  # seconds the code step counts down before "send the code again" (the code lives 120)
+
+
 @bp.route("/offices/<code>/book", methods=["GET", "POST"])
 def book(code: str):
     office = finder.office_by_code(code)
@@ -155,34 +159,61 @@ def book(code: str):
     errors: dict[str, str] = {}
     step = "choose"
     refused_status = 422
-    if request.method == "POST":
+    if request.method == "POST" and refusal():  # a rate limit refused this post: the form again, choices kept
+        errors["form"] = refusal()
+        step = "verify" if form.get("action") in ("confirm", "resend") else "choose"
+    elif request.method == "POST" and form.get("action") == "edit":  # "change number": back, choices kept
+        step = "choose"
+    elif request.method == "POST" and form.get("action") == "confirm":
         try:
             _office, service, slot = appointments.load_booking_targets(office.code, service_code, form.get("slot"))
-            if form.get("action") == "confirm":
-                mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
-                appointment = appointments.book(office, service, slot, form.get("national_id"), mobile)
-                confirm_booking(appointment)
-                db.session.commit()
-                en_route.sync_appointment(appointment)
-                return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
-            identity_check.require_match(normalise_national_id(form.get("national_id")),
-                                         normalise_mobile(form.get("mobile")))
-            otp.send_code(form.get("mobile"), "booking")
+            mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
+            appointment = appointments.book(office, service, slot, form.get("national_id"), mobile)
+            confirm_booking(appointment)
             db.session.commit()
-            step = "verify"
+            en_route.sync_appointment(appointment)
+            owner_proof.remember(appointment.national_id, appointment.mobile)  # proved by the code just typed
+            return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code, new=1))
         except ServiceError as error:
             db.session.rollback()
             errors[error.field or "form"] = str(error)
             refused_status = 503 if error.status == 503 else 422  # the identity check is unavailable
-            step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "choose"
+            step = "verify" if error.field == "otp" else "choose"
+    elif request.method == "POST":
+        errors = _booking_form_errors(office, service_code, form)
+        if not errors:
+            try:
+                identity_check.require_match(normalise_national_id(form.get("national_id")),
+                                             normalise_mobile(form.get("mobile")))
+                otp.send_code(form.get("mobile"), "booking")
+                db.session.commit()
+                step = "verify"
+            except ServiceError as error:  # a mismatch, too many codes to this number: say so where the citizen is
+                db.session.rollback()
+                errors[error.field or "form"] = str(error)
+                refused_status = 503 if error.status == 503 else 422
+                step = "verify" if form.get("action") == "resend" else "choose"
     views = slots.day_slots(office, day, closed=closed) if days else []
     page = render_template("citizen/book.html", office=office, days=days, day=day, views=views,
                            service_code=service_code, form=form, errors=errors, step=step,
-                           rules=fair_access.rules_for_office(office))
+                           rules=fair_access.rules_for_office(office), resend_after=RESEND_AFTER)
     db.session.commit()  # the slots made for the day shown (after rendering: nothing is reloaded)
     if refused_status == 503:
         return page, 503, {"Retry-After": str(identity_check.RETRY_AFTER)}
     return page, 422 if errors else 200
+
+
+def _booking_form_errors(office, service_code: str, form: Mapping[str, str]) -> dict[str, str]:
+    """Every bad field of the booking form at once (service or slot, national ID, mobile): field -> message."""
+    errors: dict[str, str] = {}
+    checks = (("slot", lambda value: appointments.load_booking_targets(office.code, service_code, value)),
+              ("national_id", normalise_national_id), ("mobile", normalise_mobile))
+    for field, check in checks:
+        try:
+            check(form.get(field))
+        except ServiceError as error:
+            errors[error.field or field] = str(error)
+    return errors
 
 
 @bp.get("/ticket/<tracking_code>")
@@ -223,18 +254,44 @@ def ticket_ics(tracking_code: str):
                     headers={"Content-Disposition": f'attachment; filename="safnama-{appointment.tracking_code}.ics"'})
 
 
-@bp.post("/ticket/<tracking_code>/cancel")
+@bp.route("/ticket/<tracking_code>/cancel", methods=["GET", "POST"])
 def cancel(tracking_code: str):
+    """Cancelling asks for confirmation and for the owner: a browser whose citizen proved the appointment's
+    mobile by SMS code, or a code texted to that mobile now (a ticket link or QR code alone cannot cancel)."""
     try:
-        appointment = appointments.cancel(appointments.find_by_code(tracking_code), note="web")
-        confirm_cancellation(appointment)
-        db.session.commit()
-        en_route.sync_appointment(appointment)
-        flash(_("Your appointment is cancelled; the place is free for others."), "ok")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("citizen.ticket", tracking_code=tracking_code))
+        appointment = appointments.find_by_code(tracking_code)
+    except ServiceError:
+        abort(404)
+    owner = _verified_owner()
+    is_owner = owner is not None and owner == (appointment.national_id, appointment.mobile)
+    errors: dict[str, str] = {}
+    code_sent = False
+    status = 200
+    if request.method == "POST" and refusal():  # a rate limit refused this post: the page again, with why
+        errors["form"] = refusal()
+    elif request.method == "POST":
+        try:
+            if request.form.get("action") == "send_code":
+                otp.send_code(appointment.mobile, "cancel")
+                db.session.commit()
+                code_sent = True
+            else:
+                appointments.check_owner(appointment, owner, request.form.get("otp"))
+                appointments.cancel(appointment, note="web")
+                confirm_cancellation(appointment)
+                db.session.commit()
+                en_route.sync_appointment(appointment)
+                flash(_("Your appointment is cancelled; the place is free for others."), "ok")
+                return redirect(url_for("citizen.ticket", tracking_code=appointment.tracking_code))
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field if error.field == "otp" else "form"] = str(error)
+            code_sent = error.field == "otp" and request.form.get("action") != "send_code"
+            status = error.status if error.status in (401, 403, 409, 429) else 422
+    cancellable = appointment.status == "booked" and appointment.slot.starts_at > utcnow()
+    return render_template("citizen/cancel.html", appointment=appointment, is_owner=is_owner, errors=errors,
+                           code_sent=code_sent, cancellable=cancellable,
+                           masked_mobile=local_digits(mask_mobile(appointment.mobile))), status
 
 
 @bp.route("/ticket/<tracking_code>/reschedule", methods=["GET", "POST"])
@@ -255,12 +312,17 @@ def reschedule(tracking_code: str):
     except ValueError:
         day = days[0]
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    old_slot_id = appointment.slot_id
+    if request.method == "POST" and refusal():
+        errors["form"] = refusal()
+    elif request.method == "POST":
         try:
             slot = db.session.get(TimeSlot, int(form.get("slot") or 0))
             if slot is None:
                 raise InvalidInput("slot_unknown", _("Choose a time slot."), field="slot")
-            appointments.reschedule(appointment, slot)
+            moved = appointments.reschedule(appointment, slot).slot_id != old_slot_id
+            if moved:
+                confirm_reschedule(appointment)
             db.session.commit()
             en_route.sync_appointment(appointment)
             flash(_("Your appointment is moved."), "ok")
@@ -284,7 +346,12 @@ def my_appointments():
     errors: dict[str, str] = {}
     step = "identify"
     form = request.form
-    if request.method == "POST":
+    if request.method == "POST" and refusal():
+        errors["form"] = refusal()
+        step = "verify" if form.get("action") == "confirm" else "identify"
+    elif request.method == "POST" and form.get("action") == "edit":
+        step = "identify"
+    elif request.method == "POST":
         try:
             national_id = normalise_national_id(form.get("national_id"))
             if form.get("action") == "confirm":
@@ -308,6 +375,9 @@ def my_appointments():
 def forget_me():
     owner_proof.forget()
     return redirect(url_for("citizen.my_appointments"))
+
+
+INLINE_REFUSAL_ENDPOINTS.update({"citizen.book", "citizen.reschedule", "citizen.my_appointments", "citizen.cancel"})
 
 
 def local_time(moment: dt.datetime) -> dt.datetime:

@@ -146,6 +146,28 @@
     schedule(document.hidden ? HIDDEN_DELAY : delay);
   }
 
+  // "Send the code again" on the code step: waits out a countdown first (the server limits sends as well).
+  var resend = document.getElementById("resend-code");
+  if (resend && +resend.dataset.wait > 0) {
+    var persian = document.documentElement.lang === "fa";
+    var left = +resend.dataset.wait;
+    var digits = function (n) {
+      return persian ? String(n).replace(/[0-9]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[+d]; }) : String(n);
+    };
+    var tick = function () {
+      if (left <= 0) {
+        resend.disabled = false;
+        resend.textContent = resend.dataset.label;
+        return;
+      }
+      resend.disabled = true;
+      resend.textContent = resend.dataset.countdown.replace("{n}", digits(left));
+      left -= 1;
+      window.setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
   var printButton = document.getElementById("print-ticket");
   if (printButton) {
     printButton.hidden = false;

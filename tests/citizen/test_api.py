@@ -59,8 +59,12 @@ def test_book_with_otp_and_idempotency_key_then_cancel(client, make_office, make
     code = first.get_json()["tracking_code"]
     shown = client.get(f"/api/appointments/{code}").get_json()
     assert shown["status"] == "booked" and "***" in shown["mobile"]
-    assert client.delete(f"/api/appointments/{code}").get_json()["status"] == "cancelled"
-    assert client.delete(f"/api/appointments/{code}").status_code == 409
+    assert client.delete(f"/api/appointments/{code}").status_code == 401  # the tracking code alone: nothing
+    assert client.post("/api/otp", json={"mobile": "09121112233", "purpose": "cancel"}).status_code == 202
+    owner = {"X-OTP": _code("09121112233")}
+    assert client.delete(f"/api/appointments/{code}", headers=owner).get_json()["status"] == "cancelled"
+    assert client.post("/api/otp", json={"mobile": "09121112233", "purpose": "cancel"}).status_code == 202
+    assert client.delete(f"/api/appointments/{code}", headers={"X-OTP": _code("09121112233")}).status_code == 409
     db.session.expire_all()
     assert db.session.get(TimeSlot, slot_id).booked == 0
     assert db.session.scalar(select(SmsMessage).where(SmsMessage.purpose == "booking_confirmation"))

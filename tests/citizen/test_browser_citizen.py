@@ -64,6 +64,7 @@ def test_citizen_books_the_recommended_office_and_cancels(working_day, live_serv
     assert re.fullmatch(r"[0-9A-Z]{10}", tracking)
     assert "نوبت شما ثبت شد" in page.content() and page.locator(".qr-box svg").count() == 1
     _shot(page, "ticket")
-    page.get_by_role("button", name="لغو این نوبت").click()
+    page.get_by_role("link", name="لغو این نوبت").click()
+    page.get_by_role("button", name="بله، لغو شود").click()
     assert page.locator(".status").inner_text() == "لغو شده"
     _shot(page, "cancelled")

@@ -203,7 +203,11 @@ def test_waitlist_through_the_api(client, make_office, make_service) -> None:
     assert joined.status_code == 201 and joined.get_json()["position"] == 1, joined.get_json()
     assert client.post("/api/waitlist", json={"office": "WL01", "service": "WS", "national_id": nid,
                                               "mobile": mobile, "otp": "123456"}).status_code == 422
-    assert client.delete(f"/api/appointments/{booked.tracking_code}").status_code == 200
+    # The booked citizen cancels (proving it with a code texted to their mobile): the place goes to the waitlist.
+    assert client.post("/api/otp", json={"mobile": booked.mobile, "purpose": "cancel"}).status_code == 202
+    cancel_code = re.search(r"(\d{6})", db.session.scalar(select(SmsMessage.body).where(
+        SmsMessage.mobile == booked.mobile, SmsMessage.purpose == "otp").order_by(SmsMessage.id.desc()))).group(1)
+    assert client.delete(f"/api/appointments/{booked.tracking_code}", headers={"X-OTP": cancel_code}).status_code == 200
     token = db.session.scalar(select(WaitlistEntry.offer_token).where(WaitlistEntry.national_id == nid))
     offer = client.get(f"/api/waitlist/offers/{token}").get_json()
     assert offer["status"] == "offered" and offer["office"] == "WL01"
