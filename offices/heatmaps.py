@@ -123,7 +123,8 @@ def render_grid(grid: Grid, locale: str, *, label_width: int = 210, cell_w: int 
     def x_of(col: int) -> float:
         return (width - label_width - (col + 1) * cell_w) if rtl else (label_width + col * cell_w)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" viewBox="0 0 {width} {height}" '
+    role = "group" if grid.row_links and any(grid.row_links) else "img"  # an image holds no links
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="{role}" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" font-family="Vazirmatn, Tahoma, sans-serif" font-size="12" '
            f'direction="{"rtl" if rtl else "ltr"}">',
            f"<title>{escape(grid.title)}</title>",
@@ -356,7 +357,7 @@ def load_map_and_points(unit: Unit, locale: str, *, link: Callable[[str], str] |
         return x, y
 
     rtl = locale == "fa"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="loadmap" role="img" viewBox="0 0 {width} {height}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="loadmap" role="group" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" font-family="Vazirmatn, Tahoma, sans-serif" font-size="12" '
            f'direction="{"rtl" if rtl else "ltr"}">',
            f"<title>{escape(title)}</title>",

@@ -51,7 +51,7 @@ def office_map(points: Sequence[MapPoint], title: str, here: tuple[float, float]
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return (10 + (lon - west) / (east - west) * (width - 20), 10 + (north - lat) / (north - south) * (height - 20))
 
-    parts = [f'<svg class="office-map" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+    parts = [f'<svg class="office-map" viewBox="0 0 {width} {height}" role="group" aria-label="{escape(title)}" '
              f'data-south="{south}" data-north="{north}" data-west="{west}" data-east="{east}" '
              f'data-width="{width}" data-height="{height}" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title>", f'<rect class="map-bg" width="{width}" height="{height}" rx="8"/>']
