@@ -22,7 +22,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from booking import fair_access, identity, identity_check, otp, waitlist
 from booking.dates import tehran_to_utc, to_tehran, utcnow
@@ -267,10 +267,14 @@ def accept_offer(token: str, now: dt.datetime | None = None) -> Appointment:
 
 
 def appointments_of(national_id: str, mobile: str, now: dt.datetime | None = None) -> list[Appointment]:
-    """A citizen's appointments (upcoming first, then the last 30 days), for "my appointments"."""
+    """A citizen's appointments, for "my appointments": the upcoming ones soonest first, then those of the last
+    30 days, most recent first."""
     now = now or utcnow()
-    return list(db.session.scalars(
+    found = list(db.session.scalars(
         select(Appointment).join(TimeSlot, Appointment.slot_id == TimeSlot.id)
+        .options(contains_eager(Appointment.slot))
         .where(Appointment.national_id == national_id, Appointment.mobile == mobile,
                TimeSlot.starts_at > now - dt.timedelta(days=30))
         .order_by(TimeSlot.starts_at.desc())))
+    upcoming = [a for a in reversed(found) if a.slot.starts_at >= now]
+    return upcoming + [a for a in found if a.slot.starts_at < now]

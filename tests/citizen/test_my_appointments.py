@@ -31,3 +31,23 @@ def test_code_sent_locked_fields_and_cards(working_day, client, make_office) -> 
     assert f"<h2 class=\"appointment-office\">{office.name_fa}</h2>" in card
     assert "<dt>زمان</dt>" in card and "<dt>خدمت</dt>" in card and "نوبت گرفته شده" in card
     assert f'href="/ticket/{appointment.tracking_code}/cancel"' in card
+
+
+def test_upcoming_appointments_come_soonest_first(working_day, app, make_office, make_service):
+    import datetime as dt
+
+    from booking import appointments, slots
+    from booking.dates import to_tehran
+
+    office = make_office()
+    days = slots.open_days(office, to_tehran(working_day).date())
+    later = slots.ensure_slots(office, days[2])[3]
+    sooner = slots.ensure_slots(office, days[1])[3]
+    person = "0499370899"
+    first = appointments.book(office, office.services[0], later, person, "09121234567")
+    second = appointments.book(office, office.services[0], sooner, person, "09121234567")
+    db.session.commit()
+    listed = appointments.appointments_of(person, "09121234567")
+    assert [a.id for a in listed] == [second.id, first.id]  # the soonest first, whatever the order of booking
+    past = appointments.appointments_of(person, "09121234567", now=working_day + dt.timedelta(days=30))
+    assert [a.id for a in past] == [first.id, second.id]  # gone by: the most recent first
