@@ -64,6 +64,9 @@ def test_shortcuts_work_on_a_persian_keyboard_layout(office_with_operator, live_
     log_in(page, live_server, operator, office)
     with page.expect_navigation():
         page.get_by_role("button", name="باز کردن").first.click()  # open counter 1: it becomes "my counter"
+    # The buttons and the help name the letters a Persian keyboard types (د for n, س for s …).
+    assert page.locator("button[data-key='n'] kbd").first.inner_text() == "د"
+    assert "د (n) فراخوان بعدی" in page.locator(".shortcuts").inner_text()
     persian_key(page, "۱", "Digit1")  # a walk-in for the first service
     persian_key(page, "۲", "Digit2")  # and one for the second
     assert page.locator("#stat-waiting").inner_text() == "۲"
@@ -80,6 +83,7 @@ def test_shortcuts_work_on_a_persian_keyboard_layout(office_with_operator, live_
                   " {key: 'ز', code: 'KeyC', bubbles: true, cancelable: true}))")
     assert page.evaluate("document.activeElement.id") == "check-in-query"
     page.goto(f"{live_server}/console/{office.code}?lang=en")
+    assert page.locator("button[data-key='n'] kbd").first.inner_text() == "n"
     keep_screenshot(page, "console-board-en", full_page=False)
 
 
