@@ -62,7 +62,10 @@ def test_supervisor_plans_new_offices(city_data, app, live_server, desktop_page,
     page.get_by_role("link", name="تهران", exact=True).click()
     page.wait_for_url("**/planning/THR/Tehran")
     assert page.locator("#no-plan").is_visible()
-    page.fill("input[name=new_offices]", "2")
+    # Number fields on the Persian page show Persian digits, and Persian digits typed are read.
+    shown = page.locator("input[name=counters]").input_value()
+    assert shown and all("\u06f0" <= ch <= "\u06f9" for ch in shown)
+    page.fill("input[name=new_offices]", "۲")
     page.fill("input[name=days]", "1")
     page.locator("#plan-form button[type=submit]").click()
     page.wait_for_url("**/planning/THR/Tehran")
