@@ -229,3 +229,34 @@ def test_right_after_the_seed_day_ahead_slots_predict_the_morning_peak(app, clie
     morning = [s["predicted_wait"] for s in body["slots"]
                if 9 <= to_tehran(dt.datetime.fromisoformat(s["starts_at"])).hour < 11]
     assert morning and max(morning) > 0, body["slots"][:6]
+
+
+def test_booked_visits_of_the_last_days_have_their_appointments(app) -> None:
+    from booking.identity import national_id_check_ok
+    from booking.models import Appointment, TimeSlot
+    from offices import records
+    from offices.demo.seed import APPOINTMENT_DAYS
+    from offices.models import Office, QueueTicket
+
+    summary = seed_demo(days=PLAIN_DAYS, end_day=PLAIN_END, **SMALL)
+    linked = db.session.execute(select(QueueTicket, Appointment, TimeSlot)
+                                .join(Appointment, Appointment.id == QueueTicket.appointment_id)
+                                .join(TimeSlot, TimeSlot.id == Appointment.slot_id)).all()
+    assert summary.appointments == len(linked) > 100
+    first_day = PLAIN_END - dt.timedelta(days=APPOINTMENT_DAYS - 1)
+    for ticket, appointment, slot in linked:
+        assert ticket.kind == "booked" and appointment.office_id == ticket.office_id == slot.office_id
+        assert to_tehran(ticket.arrived_at).date() >= first_day
+        assert abs((ticket.arrived_at - slot.starts_at).total_seconds()) < 3600  # they came around their slot
+        assert national_id_check_ok(appointment.national_id) and appointment.mobile == "09" + appointment.national_id[:9]
+        assert appointment.status == {"served": "served", "no_show": "no_show", "left": "checked_in"}[ticket.outcome]
+    assert len({a.tracking_code for _, a, _ in linked}) == len(linked)
+    assert db.session.scalar(select(func.count()).select_from(TimeSlot).where(TimeSlot.booked > TimeSlot.capacity)) == 0
+    older = db.session.scalar(select(func.count()).select_from(QueueTicket).where(
+        QueueTicket.kind == "booked", QueueTicket.appointment_id.is_(None)))
+    assert older > 0  # the days before have none
+    # The record's "booked served on time" now has a figure.
+    office = db.session.scalar(select(Office).order_by(Office.code))
+    league = records.city_league(records.city_of(office), now=tehran_to_utc(
+        dt.datetime.combine(PLAIN_END + dt.timedelta(days=1), dt.time(10))), cached=False)
+    assert any(row.figures.booked_on_time is not None for row in league.rows)

@@ -217,6 +217,7 @@ class History:
     t_ended: np.ndarray
     t_counter: np.ndarray  # 1-based; 0 = none
     t_outcome: np.ndarray
+    t_slot: np.ndarray  # a booked visit's slot start (Unix seconds); -1 for walk-ins
     s_office: np.ndarray
     s_counter: np.ndarray
     s_opened: np.ndarray
@@ -355,6 +356,7 @@ def generate_history(network: OfficeNetwork, days: int = 60, seed: int = 1405, e
     order = np.argsort(t_od * 2000.0 + arrival, kind="stable")
     t_od, t_office, booked, no_show, arrival, service = (t_od[order], t_office[order], booked[order],
                                                          no_show[order], arrival[order], service[order])
+    slot = slot[order]
     duration, walk, patience, busy_for = duration[order], walk[order], patience[order], busy_for[order]
     starts = np.concatenate([[0], np.cumsum(n_arrivals)[:-1]]).astype(np.int64)
 
@@ -468,6 +470,7 @@ def generate_history(network: OfficeNetwork, days: int = 60, seed: int = 1405, e
         t_office=t_office.astype(np.int32), t_service=service, t_booked=booked, t_seq=seq,
         t_arrived=to_epoch(arrival), t_called=to_epoch(called), t_started=to_epoch(started),
         t_ended=to_epoch(ended), t_counter=counter_no, t_outcome=outcome,
+        t_slot=np.where(booked, to_epoch(slot), -1),
         s_office=od_office[sh_od].astype(np.int32), s_counter=(sh_j + 1).astype(np.int8),
         s_opened=s_opened, s_closed=s_closed,
         f_ticket=f_ticket.astype(np.int64), f_rating=rating, f_comment=f_comment, f_created=f_created,

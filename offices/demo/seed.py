@@ -46,7 +46,7 @@ DEFAULT_SEED = 1405
 DEMO_PASSWORDS = {"operator": "operator-1405", "supervisor": "supervisor-1405", "admin": "admin-1405"}
 CHUNK_ROWS = 250_000
 TICKET_COLUMNS = ("id", "office_id", "service_type_id", "number", "kind", "arrived_at", "called_at", "counter_no",
-                  "started_at", "ended_at", "outcome")  # appointment_id: empty (the history has no appointments)
+                  "started_at", "ended_at", "outcome", "appointment_id")  # see booked_visits
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -66,6 +66,7 @@ class SeedSummary:
     feedback: int = 0
     closures: int = 0
     fitted: int = 0
+    appointments: int = 0  # booked visits of the last days linked to appointments (booked_visits)
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -258,8 +259,10 @@ def fit_seeded_offices(history: History, now: dt.datetime | None = None, days: i
     return fitted
 
 
-def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> None:
-    """Write the queue tickets, counter shifts and feedback of ``history``."""
+def write_history(history: History, raw: Any, dialect: str, bar: Any = None,
+                  appointment_of: np.ndarray | None = None) -> None:
+    """Write the queue tickets, counter shifts and feedback of ``history`` (``appointment_of``: each ticket's
+    appointment id, 0 for none)."""
     sqlite = dialect == "sqlite"
     null = None if sqlite else "\\N"
 
@@ -280,7 +283,8 @@ def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> 
         _ticket_numbers(history), _lookup(history.t_booked, ["walk_in", "booked"]),
         text_of.objects(history.t_arrived), text_of.objects(history.t_called), optional_ints(history.t_counter),
         text_of.objects(history.t_started), text_of.objects(history.t_ended),
-        _lookup(history.t_outcome, list(OUTCOMES))], bar=bar)
+        _lookup(history.t_outcome, list(OUTCOMES)),
+        optional_ints(appointment_of if appointment_of is not None else np.zeros(n, dtype=np.int64))], bar=bar)
 
     m = len(history.s_office)
     _bulk_write(raw, dialect, "counter_shifts", ("id", "office_id", "counter_no", "opened_at", "closed_at"), [
@@ -292,6 +296,96 @@ def write_history(history: History, raw: Any, dialect: str, bar: Any = None) -> 
         ints(np.arange(1, f + 1)), ints(history.t_office[history.f_ticket] + 1), ints(history.f_ticket + 1),
         ints(history.f_rating), _lookup(history.f_comment + 1, [""] + [c for _, c in FEEDBACK_COMMENTS]),
         text_of.objects(history.f_created)], bar=bar)
+
+
+#: The booked visits of this many last days of the history are linked to appointments (and their time slots), so
+#: that the records' "booked served on time" has something to count; older booked visits stay unlinked.
+APPOINTMENT_DAYS = 7
+_APPOINTMENT_STATUS = {"served": "served", "no_show": "no_show", "left": "checked_in"}
+
+
+def _national_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` distinct valid national IDs (the official check digit) as 10-character strings."""
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        body = rng.integers(0, 10, (2 * (n - len(out)) + 8, 9))
+        body = body[body[:, 0] != body[:, 1]]  # never ten equal digits
+        remainder = (body * np.arange(10, 1, -1)).sum(axis=1) % 11
+        check = np.where(remainder < 2, remainder, 11 - remainder)
+        for row, c in zip(body.astype(str), check):
+            text_ = "".join(row) + str(c)
+            if text_ not in seen:
+                seen.add(text_)
+                out.append(text_)
+                if len(out) == n:
+                    break
+    return np.array(out, dtype=object)
+
+
+def _tracking_codes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` distinct tracking codes from the booking's alphabet (``booking.appointments.CODE_ALPHABET``)."""
+    from booking.appointments import CODE_ALPHABET, CODE_LENGTH
+
+    alphabet = np.array(list(CODE_ALPHABET))
+    codes = np.unique(["".join(row) for row in alphabet[rng.integers(0, len(alphabet), (n + 16, CODE_LENGTH))]])
+    while len(codes) < n:
+        extra = ["".join(row) for row in alphabet[rng.integers(0, len(alphabet), (n, CODE_LENGTH))]]
+        codes = np.unique(np.concatenate([codes, extra]))
+    return rng.permutation(codes)[:n].astype(object)
+
+
+def booked_visits(history: History, network: OfficeNetwork, seed: int) -> dict[str, np.ndarray]:
+    """The appointments behind the booked visits of the history's last :data:`APPOINTMENT_DAYS` days and their
+    time slots (one per office and slot start; the capacity is the office's counters, at least what was booked).
+
+    Returns column arrays: ``ticket`` (index into the history's tickets), ``slot`` (index into the slot rows),
+    ``slot_office``, ``slot_start``, ``slot_booked``, ``slot_capacity``, ``national_id``, ``mobile``, ``code``.
+    """
+    rng = np.random.default_rng([seed, 7])
+    since = tehran_to_utc(dt.datetime.combine(history.days[-1] - dt.timedelta(days=APPOINTMENT_DAYS - 1),
+                                              dt.time())).timestamp()
+    ticket = np.flatnonzero((history.t_slot >= 0) & (history.t_arrived >= since))
+    key = history.t_office[ticket].astype(np.int64) * 10**10 + history.t_slot[ticket]
+    slot_key, slot = np.unique(key, return_inverse=True)
+    slot_booked = np.bincount(slot, minlength=len(slot_key))
+    slot_office = (slot_key // 10**10).astype(np.int64)
+    counters = np.array([o.counters for o in network.offices], dtype=np.int64)
+    ids = _national_ids(rng, len(ticket))
+    return {"ticket": ticket, "slot": slot, "slot_office": slot_office, "slot_start": slot_key % 10**10,
+            "slot_booked": slot_booked, "slot_capacity": np.maximum(slot_booked, counters[slot_office]),
+            "national_id": ids, "mobile": np.array(["09" + i[:9] for i in ids], dtype=object),
+            "code": _tracking_codes(rng, len(ticket))}
+
+
+def write_appointments(history: History, visits: dict[str, np.ndarray], network: OfficeNetwork, raw: Any,
+                       dialect: str) -> None:
+    """Write the time slots and appointments of :func:`booked_visits` (the tickets name them: ``appointment_id``)."""
+    sqlite = dialect == "sqlite"
+
+    def ints(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.int64)
+        return values if sqlite else values.astype(str)
+
+    n_slots, n = len(visits["slot_office"]), len(visits["ticket"])
+    if n == 0:
+        return
+    slot_minutes = np.array([o.slot_minutes for o in network.offices], dtype=np.int64)
+    text_of = DatetimeText([visits["slot_start"], history.t_arrived[visits["ticket"]]],
+                           ".000000" if sqlite else "+00")
+    _bulk_write(raw, dialect, "time_slots", ("id", "office_id", "starts_at", "minutes", "capacity", "booked"), [
+        ints(np.arange(1, n_slots + 1)), ints(visits["slot_office"] + 1), text_of.objects(visits["slot_start"]),
+        ints(slot_minutes[visits["slot_office"]]), ints(visits["slot_capacity"]), ints(visits["slot_booked"])])
+    ticket = visits["ticket"]
+    # Booked a day or more before the visit (the history does not say when: the evening three days before).
+    created = visits["slot_start"][visits["slot"]] - 3 * 86400
+    created_text = DatetimeText([created], ".000000" if sqlite else "+00")
+    status = _lookup(history.t_outcome[ticket], [_APPOINTMENT_STATUS[o] for o in OUTCOMES])
+    _bulk_write(raw, dialect, "appointments", ("id", "tracking_code", "national_id", "mobile", "office_id",
+                                               "service_type_id", "slot_id", "status", "created_at"), [
+        ints(np.arange(1, n + 1)), visits["code"], visits["national_id"], visits["mobile"],
+        ints(history.t_office[ticket] + 1), ints(history.t_service[ticket] + 1), ints(visits["slot"] + 1), status,
+        created_text.objects(created)])
 
 
 HOURLY_COLUMNS = ("office_id", "hour_start", *FIGURES)
@@ -449,7 +543,7 @@ def write_network(network: OfficeNetwork, history: History | None) -> int:
     return len(users)
 
 
-BULK_TABLES = ("feedback", "counter_shifts", "queue_tickets", "office_hourly_stats")
+BULK_TABLES = ("feedback", "counter_shifts", "queue_tickets", "office_hourly_stats", "appointments")
 
 
 def _bulk_indexes() -> list[Any]:
@@ -535,9 +629,14 @@ def seed_demo(offices: int = DEFAULT_OFFICES, days: int = 60, seed: int = DEFAUL
             dropped = _drop_foreign_keys() if dialect == "postgresql" else []
             for index in _bulk_indexes():  # built once after the load
                 index.drop(connection)
+            visits = booked_visits(history, network, seed)
+            appointment_of = np.zeros(history.tickets, dtype=np.int64)
+            appointment_of[visits["ticket"]] = np.arange(1, len(visits["ticket"]) + 1)
+            write_appointments(history, visits, network, raw, dialect)
+            summary.appointments = len(visits["ticket"])
             with tqdm(total=rows, desc="Writing history", unit="row", unit_scale=True, disable=not progress,
                       leave=False) as bar:
-                write_history(history, raw, dialect, bar)
+                write_history(history, raw, dialect, bar, appointment_of)
                 write_hourly_stats(stats, raw, dialect, bar)
             for index in _bulk_indexes():
                 index.create(connection)
