@@ -316,3 +316,15 @@ def test_complaints_search_and_filter_by_office_and_status(client, staff, login,
     assert codes("office=" + "x" * 500) == set()
     rows = _csv(client.get(f"/dashboard/complaints?office={second.code}&format=csv"))
     assert sorted(r["code"] for r in rows) == sorted([b.public_code, c.public_code])
+
+
+def test_english_pages_write_percent_with_latin_digits(client, staff, login, network):
+    login("sup-iran")
+    code = network.offices[0].code
+    english = client.get(f"/dashboard/office/{code}/whatif?lang=en").get_data(as_text=True)
+    assert "%" in english and "٪" not in english and not any("\u06f0" <= ch <= "\u06f9" for ch in english)
+    from flask_babel import refresh
+
+    refresh()  # the test's application context keeps the locale of the previous request
+    persian = client.get(f"/dashboard/office/{code}/whatif?lang=fa").get_data(as_text=True)
+    assert "٪" in persian
