@@ -178,7 +178,8 @@ def _waits(model: OfficeModel, lam_per_min: np.ndarray, counters: np.ndarray, ta
     hour they cannot keep up with (or one that inherits a line from the hour before) gets the fluid figure:
     the line grows (or shrinks) at arrivals minus capacity through the hour and is carried into the next, and
     a citizen's wait is the line ahead over the capacity. So a busy day always has a number: how long people
-    wait, not "overloaded". An hour with no counter open and citizens waiting has no figure (inf, share 0).
+    wait, not "overloaded". Those who come in an hour with no counter open wait for the next hour with one; with
+    none later that day there is no figure (inf, share 0).
     """
     c = np.maximum(np.round(counters), 0)
     n = lam_per_min.shape[0]
@@ -208,8 +209,14 @@ def _waits(model: OfficeModel, lam_per_min: np.ndarray, counters: np.ndarray, ta
             continue
         end = max(0.0, line + (arrivals - capacity) * 60.0)
         if capacity <= 0.0:
+            # Nobody is served this hour: those who come wait for the hour to end (on average half of it, plus
+            # any further hours without a counter) and then for the line ahead at the next counters open.
+            later = next((j for j in range(k + 1, n) if c[j] >= 1), None)
+            if later is not None and arrivals > 0.0:
+                mean[k] = 30.0 + 60.0 * (later - k - 1) + (line + arrivals * 30.0) / (c[later] / service)
+                within[k] = 0.0 if mean[k] > target else 0.5
             line = end
-            continue  # nobody is served: no figure for those who come (inf, share 0)
+            continue  # with no counter later the same day, no figure (inf, share 0)
         if arrivals <= 0.0:
             line = end
             continue

@@ -286,7 +286,10 @@ def test_what_if_gives_a_figure_for_a_day_beyond_capacity(app, make_office):
     steady = model.steady(np.array([4.0 / 60.0]), np.array([2.0]))
     quiet, _ = _waits(model, np.array([4.0 / 60.0]), np.array([2.0]), target=20.0)
     assert quiet[0] == pytest.approx(float(np.asarray(steady.mean_wait).ravel()[0]))
-    # Nobody at a counter while people come: no figure.
+    # Nobody at a counter while people come: they wait for the next hour with a counter (half an hour on
+    # average, then the line ahead at that hour's capacity); with none later that day, no figure.
+    gap, share = _waits(model, np.array([10.0, 0.0]) / 60.0, np.array([0.0, 2.0]), target=20.0)
+    assert gap[0] == pytest.approx(30.0 + 5.0 / 12.0 * 60.0) and share[0] == 0.0
     none, share = _waits(model, np.array([10.0 / 60.0]), np.array([0.0]), target=20.0)
     assert math.isinf(none[0]) and share[0] == 0.0
 
