@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -60,6 +61,14 @@ _CACHE_KEY = "safnama.forecast_profiles"
 #: Seconds an office's profile is kept in the process (config ``FORECAST_PROFILE_TTL``): what it holds changes
 #: nightly (the fit), hourly (the hourly table) or rarely (hours, closures), and the minute job reads every office.
 PROFILE_TTL = 600.0
+_SOLVED_KEY = "safnama.forecast_solved"
+#: Seconds the engine's answer for one run (an office's day from one state) is kept in the process, keyed by
+#: everything it depends on: the office's profile, the day, the starting minute and state (the live line,
+#: the counters open) and the bookings ahead. The same question within that time gets the same figures
+#: without solving again; the state or the bookings changed, it is a new question.
+SOLVED_TTL = 60.0
+SOLVED_MAX = 4096
+_SOLVED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -468,22 +477,32 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
     A run asked only about its start (the wait now) is solved at horizons 0 and GRID alone: the law at 0 is the
     starting state whatever the grid, so the figure is the same as on the full grid.
     """
-    groups: dict[tuple[float, float, bool], list[_Run]] = defaultdict(list)
-    for run in runs:
-        groups[(run.start, run.end, run.furthest <= 0.0)].append(run)
     bookings = _bookings([r for r in runs if r.furthest > 0.0])  # bookings ahead do not change the wait now
     out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
-    for (start, end, now_only), members in groups.items():
-        span = max(end - start, 0.0)
-        grid = np.array([0.0, GRID]) if now_only else np.arange(0.0, span + GRID, GRID)
+    solved, ttl = _solved_cache()
+    clock = time.monotonic()
+    groups: dict[tuple[float, float, bool], list[tuple[_Run, np.ndarray, tuple]]] = defaultdict(list)
+    for run in runs:
+        now_only = run.furthest <= 0.0
+        grid = _grid(run.start, run.end, now_only)
         length = int(math.ceil(grid[-1])) + 1
-        booked = np.zeros((len(members), length))
-        for k, run in enumerate(members):
-            by_minute = bookings.get((run.profile.office_id, run.day))
-            if by_minute is not None:  # minute m of the day is minute m - start ahead
-                first = int(math.ceil(run.start))
-                part = by_minute[first:first + length]
-                booked[k, :part.size] = part
+        row = np.zeros(length)
+        by_minute = bookings.get((run.profile.office_id, run.day))
+        if by_minute is not None:  # minute m of the day is minute m - start ahead
+            first = int(math.ceil(run.start))
+            part = by_minute[first:first + length]
+            row[:part.size] = part
+        key = (run.profile.office_id, run.day, run.start, run.end, now_only, run.waiting, run.busy,
+               run.live_counters, row.tobytes() if row.any() else b"")
+        kept = solved.get(key) if solved is not None else None
+        if kept is not None and kept[0] is run.profile and clock - kept[1] < ttl:
+            out[(run.profile.office_id, run.day)] = kept[2]
+            continue
+        groups[(run.start, run.end, now_only)].append((run, row, key))
+    for (start, end, now_only), entries in groups.items():
+        members = [run for run, _row, _key in entries]
+        grid = _grid(start, end, now_only)
+        booked = np.array([row for _run, row, _key in entries])
         booked = booked if booked.any() else None
         model = OfficeModel(
             counters=[r.timetable() for r in members],
@@ -496,9 +515,29 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
                              now=start, booked=booked)
         mean, p50, p90 = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
                           for a in (wait.mean, wait.p50, wait.p90))
-        for k, run in enumerate(members):
-            out[(run.profile.office_id, run.day)] = (grid, (mean[k], p50[k], p90[k]))
+        for k, (run, _row, key) in enumerate(entries):
+            result = (grid, (mean[k], p50[k], p90[k]))
+            out[(run.profile.office_id, run.day)] = result
+            if solved is not None:
+                solved[key] = (run.profile, clock, result)
+    if solved is not None and len(solved) > SOLVED_MAX:
+        with _SOLVED_LOCK:  # drop the oldest half (a web process's threads share the cache)
+            kept_at = sorted((entry[1], key) for key, entry in list(solved.items()))
+            for _at, key in kept_at[:len(kept_at) // 2]:
+                solved.pop(key, None)
     return out
+
+
+def _grid(start: float, end: float, now_only: bool) -> np.ndarray:
+    return np.array([0.0, GRID]) if now_only else np.arange(0.0, max(end - start, 0.0) + GRID, GRID)
+
+
+def _solved_cache() -> tuple[dict | None, float]:
+    """The engine's answers kept in the process by everything they depend on, and for how long
+    (``FORECAST_SOLVED_TTL`` seconds; 0 turns it off: None)."""
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("FORECAST_SOLVED_TTL", SOLVED_TTL))
+    return (app.extensions.setdefault(_SOLVED_KEY, {}) if ttl > 0 else None), ttl
 
 
 __all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "office_profiles", "use_live_loads"]
