@@ -325,7 +325,9 @@ class _Run:
         return rows
 
     def counters_at(self, minute: float) -> int:
-        table = self.timetable()
+        table = self.__dict__.get("_timetable")
+        if table is None:  # asked for every moment of the run: made once
+            table = self.__dict__["_timetable"] = self.timetable()
         count = table[0][2]
         for lo, _hi, n in table:
             if lo <= minute:
