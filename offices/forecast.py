@@ -418,8 +418,20 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
             run = runs[(target[0].office_id, target[3])]
             run.furthest = max(run.furthest, target[4] - run.start)
     results = _solve(list(runs.values()))
+    # Each run's figures at all the moments asked of it, interpolated together.
+    asked_of: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
+    for i, target in enumerate(targets):
+        if target is not None and target[4] >= 0:
+            asked_of[(target[0].office_id, target[3])].append(i)
+    figures: dict[int, tuple[float, float, float]] = {}
+    for key, indices in asked_of.items():
+        grid, wait = results[key]
+        start = runs[key].start
+        h = np.clip(np.array([targets[i][4] for i in indices]) - start, 0.0, float(grid[-1]))
+        mean, p50, p90 = (np.interp(h, grid, series).tolist() for series in wait)
+        figures.update(zip(indices, zip(mean, p50, p90)))
     answers: list[Forecast | None] = []
-    for (office_id, moment), target in zip(requests, targets):
+    for i, ((office_id, moment), target) in enumerate(zip(requests, targets)):
         if target is None:
             answers.append(None)
             continue
@@ -429,9 +441,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
                                     "closed"))
             continue
         run = runs[(office_id, day)]
-        grid, wait = results[(office_id, day)]
-        h = min(max(minute - run.start, 0.0), float(grid[-1]))
-        mean, p50, p90 = (float(np.interp(h, grid, series)) for series in wait)
+        mean, p50, p90 = figures[i]
         counters = run.counters_at(max(minute, run.start))
         counters_open = int(getattr(loads.get(office_id), "counters_open", 0) or 0) if day == today else None
         source = "+".join(("live" if run.live else "opening", profile.demand_source, profile.counters_source))
