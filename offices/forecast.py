@@ -24,7 +24,9 @@ number for the same office and moment.
 
 The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
 ``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs one query for the bookings (none when only the
-wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices.
+wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices. The engine's
+answer for a run is kept ``FORECAST_SOLVED_TTL`` seconds (default 60) by everything it depends on
+(:data:`SOLVED_TTL`), so the same question within the minute is not solved again.
 
 Units: minutes, arrivals per hour, moments in UTC.
 """
