@@ -16,14 +16,20 @@ from the copy this process rendered, not rendered again. What is kept and how it
   a citizen who acted sees the page afresh; another process's copy ends with its seconds.
 
 The answer then goes through the same headers as a rendered page (security, ``ETag``, ``max-age``).
+
+A part of a page that is the same for every visitor who sees it (the find page's best times at the office
+recommended, whoever it is recommended to) is kept the same way by :func:`fragment`, so that a page rendered
+for one visitor's own address (their position) still reuses it.
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from booking.http_cache import PUBLIC_PAGES, is_private
 from booking.i18n import current_locale
@@ -36,6 +42,7 @@ MAX_PAGES = 256
 MAX_BYTES = 512 * 1024
 _TOKEN_SLOT = b"\x00safnama-form-token\x00"
 _KEY = "safnama.page_cache"
+_FRAGMENTS_KEY = "safnama.page_fragments"
 
 
 class PageCache:
@@ -67,6 +74,21 @@ class PageCache:
             self._pages.clear()
 
 
+def fragment(key: tuple, make: Callable[[], str]) -> Markup:
+    """A part of a page that is the same for every visitor (``make()``, HTML without a form token), kept by
+    ``key`` and the language for the same seconds as the pages; made each time when the cache is off."""
+    cache: PageCache | None = current_app.extensions.get(_FRAGMENTS_KEY)
+    if cache is None:
+        return Markup(make())
+    full = (key, current_locale())
+    kept = cache.get(full)
+    if kept is not None:
+        return Markup(kept[0].decode())
+    html = make()
+    cache.put(full, html.encode(), "text/html")
+    return Markup(html)
+
+
 def _cacheable() -> bool:
     return (request.method == "GET" and request.endpoint in PUBLIC_PAGES and "_flashes" not in session
             and not is_private())
@@ -81,6 +103,7 @@ def serve_kept() -> Response | None:
     cache: PageCache = _cache()
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         cache.clear()
+        current_app.extensions[_FRAGMENTS_KEY].clear()
         return None
     if not _cacheable():
         return None
@@ -110,8 +133,6 @@ def keep_rendered(response: Response) -> Response:
 
 
 def _cache() -> PageCache:
-    from flask import current_app
-
     return current_app.extensions[_KEY]
 
 
@@ -122,5 +143,6 @@ def init_app(app: Flask) -> None:
     if seconds <= 0:
         return
     app.extensions[_KEY] = PageCache(seconds)
+    app.extensions[_FRAGMENTS_KEY] = PageCache(seconds)
     app.before_request(serve_kept)
     app.after_request(keep_rendered)

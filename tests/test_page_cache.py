@@ -118,3 +118,16 @@ def test_a_copy_ends_after_its_seconds(app, client, cached, make_office, working
 
 def test_the_cache_is_off_in_tests_unless_asked(app, client, make_office, working_day) -> None:
     assert "safnama.page_cache" not in app.extensions
+
+
+def test_the_best_times_of_an_office_are_rendered_once_for_every_position(app, client, cached, make_office,
+                                                                        working_day) -> None:
+    office = make_office()
+    db.session.commit()
+    near = client.get(f"/find?lat={office.lat}&lon={office.lon}").get_data(as_text=True)
+    assert "citizen/_best_times.html" in cached and 'class="chip"' in near
+    cached.clear()
+    farther = client.get(f"/find?lat={office.lat + 0.01}&lon={office.lon}").get_data(as_text=True)
+    assert "citizen/find.html" in cached and "citizen/_best_times.html" not in cached  # another page, kept part
+    chips = re.compile(r'<a class="chip"[^>]*>[^<]*</a>')
+    assert chips.findall(farther) == chips.findall(near) != []

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_babel import gettext as _
 
-from booking import appointments, en_route, finder, otp, slots
+from booking import appointments, en_route, finder, otp, page_cache, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
 from booking.citizen import owner as owner_proof
@@ -51,9 +51,11 @@ def find_office():
                                           district=None if here else district_code, limit=20)
     loads = finder.live_loads([o.id for o in offices])
     recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
-    best = finder.office_by_code(recommendation.suggestions[0].office.code) \
-        if recommendation and recommendation.suggestions else None
-    best_days = slots.best_times(best, days=2) if best is not None else []
+    best_section = None
+    if recommendation and recommendation.suggestions:  # the same for everyone the office is best for
+        code = recommendation.suggestions[0].office.code
+        best_section = page_cache.fragment(("find.best", code, service, utcnow().replace(second=0, microsecond=0)),
+                                           lambda: _best_times(code, service))
     points = [MapPoint(o.lat, o.lon, o.name(_locale()), url_for("citizen.office_page", code=o.code),
                        loads[o.id].level if o.id in loads else "unknown") for o in offices]
     page = render_template(
@@ -61,10 +63,17 @@ def find_office():
         provinces=choices.provinces, services=choices.services, districts=choices.districts_of(province),
         chosen={"province": province, "district": district_code, "service": service},
         recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
-        best_days=best_days, best=best, now=utcnow(),
+        best_section=best_section, now=utcnow(),
         office_map=office_map(points, _("Map of offices"), here))
     db.session.commit()  # the slots made for the best office's days (after rendering: nothing is reloaded)
     return page
+
+
+def _best_times(code: str, service: str | None) -> str:
+    """The recommended office's best times on its next two open days (the find page's chips), rendered."""
+    best = finder.office_by_code(code)
+    best_days = slots.best_times(best, days=2) if best is not None else []
+    return render_template("citizen/_best_times.html", best=best, best_days=best_days, service=service)
 
 
 def _locale() -> str:
