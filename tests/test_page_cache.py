@@ -131,3 +131,17 @@ def test_the_best_times_of_an_office_are_rendered_once_for_every_position(app, c
     assert "citizen/find.html" in cached and "citizen/_best_times.html" not in cached  # another page, kept part
     chips = re.compile(r'<a class="chip"[^>]*>[^<]*</a>')
     assert chips.findall(farther) == chips.findall(near) != []
+
+
+def test_an_office_page_for_another_position_renders_only_its_own_part(app, client, cached, make_office,
+                                                                       working_day) -> None:
+    office = make_office()
+    db.session.commit()
+    first = client.get(f"/offices/{office.code}?lat=35.7&lon=51.4").get_data(as_text=True)
+    assert "citizen/_office_details.html" in cached
+    cached.clear()
+    second = client.get(f"/offices/{office.code}?lat=35.8&lon=51.5").get_data(as_text=True)
+    assert "citizen/office.html" in cached and "citizen/_office_details.html" not in cached
+    assert 'name="lat" value="35.8"' in second and 'name="lat" value="35.7"' in first  # "I'm going" from here
+    details = re.compile(r'<section class="card" aria-labelledby="chart-heading">.*', re.S)
+    assert details.search(second)[0] == details.search(first)[0]

@@ -93,20 +93,30 @@ def office_page(code: str):
     on_the_way = en_route.en_route_count(office.id)
     now = utcnow()
     wait_now = forecast_wait(office.id, now, now=now, loads={office.id: load} if load else None)
+    # What follows the live load depends on the office, the minute and the line now only: kept seconds.
+    state = (load.waiting, load.in_service, load.counters_open) if load else None
+    details = page_cache.fragment(("office.details", office.code, now.replace(second=0, microsecond=0), state),
+                                  lambda: _office_details(office, now, wait_now))
+    page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, details=details,
+                           now=now, here=_position(), on_the_way=on_the_way)
+    db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
+    return page
+
+
+def _office_details(office, now: dt.datetime, wait_now) -> str:
+    """An office's page below its live load: the chart of today's waits, the next free times, hours, services
+    and map, rendered."""
     outlook = slots.office_outlook(office, now, limit=6)
-    views = outlook.today
     unit = _("min")
     # The rest of today: the wait now, then the forecast at each slot still ahead.
     bars = [Bar(clock(now, _locale()), wait_now.mean, True)] if wait_now is not None and wait_now.is_open else []
-    bars += [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes, False) for v in views
+    bars += [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes, False) for v in outlook.today
              if v.wait_minutes is not None]
     chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit) if bars else None
-    page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, chart=chart,
-                           today_views=views, free=outlook.free, now=now, here=_position(), on_the_way=on_the_way,
+    return render_template("citizen/_office_details.html", office=office, wait_now=wait_now, chart=chart,
+                           free=outlook.free,
                            office_map=office_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
                                                  _("Where the office is")))
-    db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
-    return page
 
 
 @bp.post("/offices/<code>/going")
