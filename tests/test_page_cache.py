@@ -145,3 +145,17 @@ def test_an_office_page_for_another_position_renders_only_its_own_part(app, clie
     assert 'name="lat" value="35.8"' in second and 'name="lat" value="35.7"' in first  # "I'm going" from here
     details = re.compile(r'<section class="card" aria-labelledby="chart-heading">.*', re.S)
     assert details.search(second)[0] == details.search(first)[0]
+
+
+def test_the_home_page_content_is_rendered_once_for_every_address(app, client, cached, make_office) -> None:
+    make_office()
+    db.session.commit()
+    first = client.get("/").get_data(as_text=True)
+    assert "_home_content.html" in cached and "province-card" in first
+    cached.clear()
+    other = client.get("/?from=sms").get_data(as_text=True)
+    assert "home.html" in cached and "_home_content.html" not in cached
+    grid = re.compile(r'<ul class="province-grid">.*?</ul>', re.S)
+    assert grid.search(other)[0] == grid.search(first)[0]
+    client.get("/language/en")
+    assert "Offices by province" in client.get("/?from=sms").get_data(as_text=True)  # its own language
