@@ -18,8 +18,9 @@ from the copy this process rendered, not rendered again. What is kept and how it
 The answer then goes through the same headers as a rendered page (security, ``ETag``, ``max-age``).
 
 A part of a page that is the same for every visitor who sees it (the find page's best times at the office
-recommended, whoever it is recommended to) is kept the same way by :func:`fragment`, so that a page rendered
-for one visitor's own address (their position) still reuses it.
+recommended, whoever it is recommended to; an office page below its live load; the home page's content) is
+kept the same way by :func:`fragment`, keyed by what it shows and the language, so that a page rendered for
+one visitor's own address (their position) still reuses it. A form posted to the process drops these too.
 """
 from __future__ import annotations
 

@@ -143,7 +143,7 @@ def test_an_office_page_for_another_position_renders_only_its_own_part(app, clie
     second = client.get(f"/offices/{office.code}?lat=35.8&lon=51.5").get_data(as_text=True)
     assert "citizen/office.html" in cached and "citizen/_office_details.html" not in cached
     assert 'name="lat" value="35.8"' in second and 'name="lat" value="35.7"' in first  # "I'm going" from here
-    details = re.compile(r'<section class="card" aria-labelledby="chart-heading">.*', re.S)
+    details = re.compile(r'<section class="card" aria-labelledby="chart-heading">.*', re.DOTALL)
     assert details.search(second)[0] == details.search(first)[0]
 
 
@@ -155,7 +155,7 @@ def test_the_home_page_content_is_rendered_once_for_every_address(app, client, c
     cached.clear()
     other = client.get("/?from=sms").get_data(as_text=True)
     assert "home.html" in cached and "_home_content.html" not in cached
-    grid = re.compile(r'<ul class="province-grid">.*?</ul>', re.S)
+    grid = re.compile(r'<ul class="province-grid">.*?</ul>', re.DOTALL)
     assert grid.search(other)[0] == grid.search(first)[0]
     client.get("/language/en")
     g.pop("_flask_babel", None)  # the tests' requests share one application context; a served one has its own
