@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_jobs(app)
     register_commands(app)
+    register_page_cache(app)
     return app
 
 
@@ -114,6 +115,12 @@ def register_jobs(app: Flask) -> None:
     from offices import jobs
 
     jobs.init_app(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    from booking import page_cache
+
+    page_cache.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
+from booking import page_cache
 from booking.redirects import safe_next
 from offices import directory
 
@@ -13,7 +14,10 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("home.html", summaries=directory.province_summaries())
+    # The same for every visitor in a language: rendered once for them all within seconds.
+    content = page_cache.fragment(("home",), lambda: render_template("_home_content.html",
+                                                                     summaries=directory.province_summaries()))
+    return render_template("home.html", content=content)
 
 
 @bp.get("/provinces/<code>")

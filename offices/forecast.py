@@ -24,7 +24,9 @@ number for the same office and moment.
 
 The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
 ``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs one query for the bookings (none when only the
-wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices.
+wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices. The engine's
+answer for a run is kept ``FORECAST_SOLVED_TTL`` seconds (default 60) by everything it depends on
+(:data:`SOLVED_TTL`), so the same question within the minute is not solved again.
 
 Units: minutes, arrivals per hour, moments in UTC.
 """
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -60,6 +63,14 @@ _CACHE_KEY = "safnama.forecast_profiles"
 #: Seconds an office's profile is kept in the process (config ``FORECAST_PROFILE_TTL``): what it holds changes
 #: nightly (the fit), hourly (the hourly table) or rarely (hours, closures), and the minute job reads every office.
 PROFILE_TTL = 600.0
+_SOLVED_KEY = "safnama.forecast_solved"
+#: Seconds the engine's answer for one run (an office's day from one state) is kept in the process, keyed by
+#: everything it depends on: the office's profile, the day, the starting minute and state (the live line,
+#: the counters open) and the bookings ahead. The same question within that time gets the same figures
+#: without solving again; the state or the bookings changed, it is a new question.
+SOLVED_TTL = 60.0
+SOLVED_MAX = 4096
+_SOLVED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -316,7 +327,9 @@ class _Run:
         return rows
 
     def counters_at(self, minute: float) -> int:
-        table = self.timetable()
+        table = self.__dict__.get("_timetable")
+        if table is None:  # asked for every moment of the run: made once
+            table = self.__dict__["_timetable"] = self.timetable()
         count = table[0][2]
         for lo, _hi, n in table:
             if lo <= minute:
@@ -407,8 +420,20 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
             run = runs[(target[0].office_id, target[3])]
             run.furthest = max(run.furthest, target[4] - run.start)
     results = _solve(list(runs.values()))
+    # Each run's figures at all the moments asked of it, interpolated together.
+    asked_of: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
+    for i, target in enumerate(targets):
+        if target is not None and target[4] >= 0:
+            asked_of[(target[0].office_id, target[3])].append(i)
+    figures: dict[int, tuple[float, float, float]] = {}
+    for key, indices in asked_of.items():
+        grid, wait = results[key]
+        start = runs[key].start
+        h = np.clip(np.array([targets[i][4] for i in indices]) - start, 0.0, float(grid[-1]))
+        mean, p50, p90 = (np.interp(h, grid, series).tolist() for series in wait)
+        figures.update(zip(indices, zip(mean, p50, p90)))
     answers: list[Forecast | None] = []
-    for (office_id, moment), target in zip(requests, targets):
+    for i, ((office_id, moment), target) in enumerate(zip(requests, targets)):
         if target is None:
             answers.append(None)
             continue
@@ -418,9 +443,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
                                     "closed"))
             continue
         run = runs[(office_id, day)]
-        grid, wait = results[(office_id, day)]
-        h = min(max(minute - run.start, 0.0), float(grid[-1]))
-        mean, p50, p90 = (float(np.interp(h, grid, series)) for series in wait)
+        mean, p50, p90 = figures[i]
         counters = run.counters_at(max(minute, run.start))
         counters_open = int(getattr(loads.get(office_id), "counters_open", 0) or 0) if day == today else None
         source = "+".join(("live" if run.live else "opening", profile.demand_source, profile.counters_source))
@@ -468,22 +491,32 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
     A run asked only about its start (the wait now) is solved at horizons 0 and GRID alone: the law at 0 is the
     starting state whatever the grid, so the figure is the same as on the full grid.
     """
-    groups: dict[tuple[float, float, bool], list[_Run]] = defaultdict(list)
-    for run in runs:
-        groups[(run.start, run.end, run.furthest <= 0.0)].append(run)
     bookings = _bookings([r for r in runs if r.furthest > 0.0])  # bookings ahead do not change the wait now
     out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
-    for (start, end, now_only), members in groups.items():
-        span = max(end - start, 0.0)
-        grid = np.array([0.0, GRID]) if now_only else np.arange(0.0, span + GRID, GRID)
+    solved, ttl = _solved_cache()
+    clock = time.monotonic()
+    groups: dict[tuple[float, float, bool], list[tuple[_Run, np.ndarray, tuple]]] = defaultdict(list)
+    for run in runs:
+        now_only = run.furthest <= 0.0
+        grid = _grid(run.start, run.end, now_only)
         length = int(math.ceil(grid[-1])) + 1
-        booked = np.zeros((len(members), length))
-        for k, run in enumerate(members):
-            by_minute = bookings.get((run.profile.office_id, run.day))
-            if by_minute is not None:  # minute m of the day is minute m - start ahead
-                first = int(math.ceil(run.start))
-                part = by_minute[first:first + length]
-                booked[k, :part.size] = part
+        row = np.zeros(length)
+        by_minute = bookings.get((run.profile.office_id, run.day))
+        if by_minute is not None:  # minute m of the day is minute m - start ahead
+            first = int(math.ceil(run.start))
+            part = by_minute[first:first + length]
+            row[:part.size] = part
+        key = (run.profile.office_id, run.day, run.start, run.end, now_only, run.waiting, run.busy,
+               run.live_counters, row.tobytes() if row.any() else b"")
+        kept = solved.get(key) if solved is not None else None
+        if kept is not None and kept[0] is run.profile and clock - kept[1] < ttl:
+            out[(run.profile.office_id, run.day)] = kept[2]
+            continue
+        groups[(run.start, run.end, now_only)].append((run, row, key))
+    for (start, end, now_only), entries in groups.items():
+        members = [run for run, _row, _key in entries]
+        grid = _grid(start, end, now_only)
+        booked = np.array([row for _run, row, _key in entries])
         booked = booked if booked.any() else None
         model = OfficeModel(
             counters=[r.timetable() for r in members],
@@ -496,9 +529,29 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
                              now=start, booked=booked)
         mean, p50, p90 = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
                           for a in (wait.mean, wait.p50, wait.p90))
-        for k, run in enumerate(members):
-            out[(run.profile.office_id, run.day)] = (grid, (mean[k], p50[k], p90[k]))
+        for k, (run, _row, key) in enumerate(entries):
+            result = (grid, (mean[k], p50[k], p90[k]))
+            out[(run.profile.office_id, run.day)] = result
+            if solved is not None:
+                solved[key] = (run.profile, clock, result)
+    if solved is not None and len(solved) > SOLVED_MAX:
+        with _SOLVED_LOCK:  # drop the oldest half (a web process's threads share the cache)
+            kept_at = sorted((entry[1], key) for key, entry in list(solved.items()))
+            for _at, key in kept_at[:len(kept_at) // 2]:
+                solved.pop(key, None)
     return out
+
+
+def _grid(start: float, end: float, now_only: bool) -> np.ndarray:
+    return np.array([0.0, GRID]) if now_only else np.arange(0.0, max(end - start, 0.0) + GRID, GRID)
+
+
+def _solved_cache() -> tuple[dict | None, float]:
+    """The engine's answers kept in the process by everything they depend on, and for how long
+    (``FORECAST_SOLVED_TTL`` seconds; 0 turns it off: None)."""
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("FORECAST_SOLVED_TTL", SOLVED_TTL))
+    return (app.extensions.setdefault(_SOLVED_KEY, {}) if ttl > 0 else None), ttl
 
 
 __all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "office_profiles", "use_live_loads"]

@@ -9,7 +9,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from booking import appointments, en_route, fair_access, finder, identity_check, maps, otp, slots
+from booking import appointments, en_route, fair_access, finder, identity_check, maps, otp, page_cache, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
 from booking.citizen import owner as owner_proof
@@ -54,9 +54,11 @@ def find_office():
                                           district=None if here else district_code, limit=20)
     loads = finder.live_loads([o.id for o in offices])
     recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
-    best = finder.office_by_code(recommendation.suggestions[0].office.code) \
-        if recommendation and recommendation.suggestions else None
-    best_days = slots.best_times(best, days=2) if best is not None else []
+    best_section = None
+    if recommendation and recommendation.suggestions:  # the same for everyone the office is best for
+        code = recommendation.suggestions[0].office.code
+        best_section = page_cache.fragment(("find.best", code, service, utcnow().replace(second=0, microsecond=0)),
+                                           lambda: _best_times(code, service))
     points = [MapPoint(o.lat, o.lon, o.name(_locale()), url_for("citizen.office_page", code=o.code),
                        loads[o.id].level if o.id in loads else "unknown") for o in offices]
     page = render_template(
@@ -64,7 +66,7 @@ def find_office():
         provinces=choices.provinces, services=choices.services, districts=choices.districts_of(province),
         chosen={"province": province, "district": district_code, "service": service},
         recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
-        best_days=best_days, best=best, now=utcnow(),
+        best_section=best_section, now=utcnow(),
         office_map=_street_map(points, _("Map of offices"), here, picks_place=True))
     db.session.commit()  # the slots made for the best office's days (after rendering: nothing is reloaded)
     return page
@@ -77,6 +79,13 @@ def _street_map(points: list[MapPoint], title: str, here: tuple[float, float] | 
                            attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""), title=title,
                            offline=_("The street map could not be loaded; this simple map shows the same places."),
                            here=here, picks_place=picks_place)
+
+
+def _best_times(code: str, service: str | None) -> str:
+    """The recommended office's best times on its next two open days (the find page's chips), rendered."""
+    best = finder.office_by_code(code)
+    best_days = slots.best_times(best, days=2) if best is not None else []
+    return render_template("citizen/_best_times.html", best=best, best_days=best_days, service=service)
 
 
 def _locale() -> str:
@@ -96,22 +105,32 @@ def office_page(code: str):
     on_the_way = en_route.en_route_count(office.id)
     now = utcnow()
     wait_now = forecast_wait(office.id, now, now=now, loads={office.id: load} if load else None)
+    # What follows the live load depends on the office, the minute and the line now only: kept seconds.
+    state = (load.waiting, load.in_service, load.counters_open) if load else None
+    details = page_cache.fragment(("office.details", office.code, now.replace(second=0, microsecond=0), state),
+                                  lambda: _office_details(office, now, wait_now))
+    page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, details=details,
+                           now=now, here=_position(), on_the_way=on_the_way)
+    db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
+    return page
+
+
+def _office_details(office, now: dt.datetime, wait_now) -> str:
+    """An office's page below its live load: the chart of today's waits, the next free times, hours, services
+    and map, rendered."""
     outlook = slots.office_outlook(office, now, limit=6)
-    views = outlook.today
     unit = _("min")
     # The rest of today: the wait now, then the forecast at each slot still ahead.
     bars = [Bar(clock(now, _locale()), wait_now.mean, True)] if wait_now is not None and wait_now.is_open else []
-    bars += [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes, False) for v in views
+    bars += [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes, False) for v in outlook.today
              if v.wait_minutes is not None]
     chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit) if bars else None
-    page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, chart=chart,
-                           today_views=views, free=outlook.free, now=now, here=_position(), on_the_way=on_the_way,
+    return render_template("citizen/_office_details.html", office=office, wait_now=wait_now, chart=chart,
+                           free=outlook.free,
                            office_map=_street_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
                                                   _("Where the office is")),
                            directions=maps.directions(office.lat, office.lon, office.name(_locale())),
                            documents={s.code: documents_for(s.code, _locale()) for s in office.services})
-    db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
-    return page
 
 
 @bp.post("/offices/<code>/going")

@@ -204,3 +204,23 @@ def test_recommendation_on_a_closed_day(clock, client, make_office, make_service
     assert "نفر در صف" not in page and "/offices/F001/going" not in page
     found = client.get("/find?lat=35.757&lon=51.41&service=SANA").get_data(as_text=True)
     assert "next-opening-note" in found and "/going" not in found and "نفر در صف" not in found
+
+
+def test_the_same_question_is_answered_from_the_kept_solution(clock, app, make_office):
+    """The engine's answer for an office's day is kept by everything it depends on: asked again, the same
+    figures without solving; another live state (or other bookings, above) is another question."""
+    from types import SimpleNamespace
+
+    now = clock(tehran_moment(TUESDAY, 9, 0))
+    office = make_office(counters=3)
+    fitted(office)
+    calm = {office.id: SimpleNamespace(waiting=0, in_service=0, counters_open=3)}
+    first = forecast_wait(office.id, at(now, 12), now=now, loads=calm)
+    kept = app.extensions["safnama.forecast_solved"]
+    assert len(kept) == 1
+    (stamp, *_rest), = [entry[1:] for entry in kept.values()]
+    assert forecast_wait(office.id, at(now, 12), now=now, loads=calm) == first
+    assert [entry[1] for entry in kept.values()] == [stamp]  # not solved again
+    crowded = {office.id: SimpleNamespace(waiting=30, in_service=3, counters_open=3)}
+    busier = forecast_wait(office.id, at(now, 12), now=now, loads=crowded)
+    assert busier.mean > first.mean + 5.0 and len(kept) == 2
