@@ -109,8 +109,19 @@ class BehindTls(http.cookiejar.DefaultCookiePolicy):
         return True
 
 
+class BenchSession(requests.Session):
+    """A session whose cookie header comes from its own jar and policy (``requests`` merges the cookies into a
+    fresh jar with the default policy, which would drop the ``Secure`` ones over plain HTTP)."""
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        prepared = super().prepare_request(request)
+        prepared.headers.pop("Cookie", None)
+        prepared.prepare_cookies(self.cookies)
+        return prepared
+
+
 def session_from(address: str) -> requests.Session:
-    session = requests.Session()
+    session = BenchSession()
     session.cookies.set_policy(BehindTls())
     session.mount("http://", SourceAdapter(address))
     session.headers["Accept-Language"] = "fa"
@@ -228,8 +239,10 @@ def citizen_books(site: Site, rec: Recorder) -> None:
         return  # 409: the slot filled up meanwhile, as it would for a real citizen
     tracking = booked.json()["tracking_code"]
     rec.call(s, "book", "GET", f"{site.base}/api/appointments/{tracking}")
-    if random.random() < 1 / 3:
-        rec.call(s, "book", "DELETE", f"{site.base}/api/appointments/{tracking}")
+    if random.random() < 1 / 3:  # cancelling needs the owner: a code texted to the booking's mobile
+        rec.call(s, "book", "POST", f"{site.base}/api/otp", (202,), json={"mobile": mobile, "purpose": "cancel"})
+        rec.call(s, "book", "DELETE", f"{site.base}/api/appointments/{tracking}",
+                 headers={"X-OTP": site.otp_code(mobile)})
 
 
 class StaffSessions:
