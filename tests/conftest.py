@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from booking import create_app
 from booking.extensions import db
@@ -170,8 +170,12 @@ def make_service(app) -> Callable[..., Any]:
 
     def make(**overrides: Any) -> ServiceType:
         n = next(_counter)
-        values = dict(code=f"SVC{n}", letter=chr(ord("A") + n % 26) + str(n // 26 % 10 or ""), name_fa=f"خدمت {n}",
-                      name_en=f"Service {n}", typical_minutes=10.0)
+        letter = chr(ord("A") + n % 26) + str(n // 26 % 10 or "")
+        while "letter" not in overrides and db.session.scalar(select(ServiceType.id).where(ServiceType.letter == letter)):
+            n = next(_counter)  # a letter a test chose itself (e.g. "S") is not drawn again
+            letter = chr(ord("A") + n % 26) + str(n // 26 % 10 or "")
+        values = dict(code=f"SVC{n}", letter=letter, name_fa=f"خدمت {n}", name_en=f"Service {n}",
+                      typical_minutes=10.0)
         values.update(overrides)
         service = ServiceType(**values)
         db.session.add(service)
