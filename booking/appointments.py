@@ -29,7 +29,7 @@ from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.models import Appointment, AppointmentChange, TimeSlot
 from booking.service_errors import InvalidInput, NotFound, RuleBroken, ServiceError
-from booking.slots import opening_on, slot_starts
+from booking.slots import give_place_back, opening_on, slot_starts, take_place
 from offices.models import Office, ServiceType
 
 MAX_ACTIVE = fair_access.DEFAULTS.per_person_active  # a province may set another figure
@@ -46,19 +46,6 @@ def new_tracking_code() -> str:
 
 def normalise_tracking_code(raw: object) -> str:
     return "".join(ch for ch in str(raw or "").upper() if ch.isalnum())[:32]
-
-
-def _take_place(slot_id: int) -> bool:
-    """Take one place in the slot if one is left; False when it is full. Atomic in the database."""
-    result = db.session.execute(
-        update(TimeSlot).where(TimeSlot.id == slot_id, TimeSlot.booked < TimeSlot.capacity)
-        .values(booked=TimeSlot.booked + 1).execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
-def _give_place_back(slot_id: int) -> None:
-    db.session.execute(update(TimeSlot).where(TimeSlot.id == slot_id, TimeSlot.booked > 0)
-                       .values(booked=TimeSlot.booked - 1).execution_options(synchronize_session=False))
 
 
 def _tehran_day_bounds(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -148,7 +135,7 @@ def book(office: Office, service: ServiceType, slot: TimeSlot, national_id: str,
     _check_slot_bookable(slot, office, now)
     identity_check.require_match(national_id, mobile)
     _check_person_rules(national_id, service.id, slot, now, mobile=mobile, office=office)
-    if not _take_place(slot.id):
+    if not take_place(slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
     appointment = _insert_with_fresh_code(national_id=national_id, mobile=mobile, office_id=office.id,
                                           service_type_id=service.id, slot_id=slot.id, created_at=now)
@@ -209,7 +196,7 @@ def cancel(appointment: Appointment, now: dt.datetime | None = None, note: str =
         raise RuleBroken("not_cancellable", _l("Only a booked appointment that has not started can be cancelled."))
     if appointment.slot.starts_at <= now:
         raise RuleBroken("cancel_too_late", _l("The time of this appointment has passed; it cannot be cancelled."))
-    _give_place_back(appointment.slot_id)
+    give_place_back(appointment.slot_id)
     _record(appointment, "booked", "cancelled", note)
     db.session.flush()
     waitlist.offer_free_places(appointment.slot_id, now)  # the first in line gets the place
@@ -228,9 +215,9 @@ def reschedule(appointment: Appointment, new_slot: TimeSlot, now: dt.datetime | 
     _check_slot_bookable(new_slot, office, now)
     _check_person_rules(appointment.national_id, appointment.service_type_id, new_slot, now,
                         ignore_id=appointment.id, mobile=appointment.mobile, office=office)
-    if not _take_place(new_slot.id):
+    if not take_place(new_slot.id):
         raise RuleBroken("slot_full", _l("This time slot is full; please choose another."), field="slot")
-    _give_place_back(appointment.slot_id)
+    give_place_back(appointment.slot_id)
     old_slot_id = appointment.slot_id
     old_start = appointment.slot.starts_at
     appointment.slot_id = new_slot.id

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
@@ -238,3 +238,18 @@ def _best(views: list[SlotView], limit: int) -> list[SlotView]:
     bookable = [v for v in views if v.bookable]
     bookable.sort(key=lambda v: (v.wait_minutes if v.wait_minutes is not None else 0.0, v.slot.starts_at))
     return bookable[:limit]
+
+
+def take_place(slot_id: int) -> bool:
+    """Take one place in the slot if one is left; False when it is full. Atomic in the database (one conditional
+    ``UPDATE``, backed by the table's CHECK booked <= capacity)."""
+    result = db.session.execute(
+        update(TimeSlot).where(TimeSlot.id == slot_id, TimeSlot.booked < TimeSlot.capacity)
+        .values(booked=TimeSlot.booked + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def give_place_back(slot_id: int) -> None:
+    """Give one place of the slot back (never below zero)."""
+    db.session.execute(update(TimeSlot).where(TimeSlot.id == slot_id, TimeSlot.booked > 0)
+                       .values(booked=TimeSlot.booked - 1).execution_options(synchronize_session=False))

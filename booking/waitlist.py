@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from booking import fair_access, identity
+from booking.slots import give_place_back, take_place
 from booking.dates import clock, jalali_date, persian_digits, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from booking.public_urls import public_url
@@ -35,19 +36,6 @@ from booking.service_errors import InvalidInput, NotFound, RuleBroken
 from offices.models import Office, ServiceType
 
 OPEN_STATUSES = ("waiting", "offered")
-
-
-def take_place(slot_id: int) -> bool:
-    """Take one place in the slot if one is left; False when it is full. Atomic in the database."""
-    result = db.session.execute(
-        update(TimeSlot).where(TimeSlot.id == slot_id, TimeSlot.booked < TimeSlot.capacity)
-        .values(booked=TimeSlot.booked + 1).execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
-def give_place_back(slot_id: int) -> None:
-    db.session.execute(update(TimeSlot).where(TimeSlot.id == slot_id, TimeSlot.booked > 0)
-                       .values(booked=TimeSlot.booked - 1).execution_options(synchronize_session=False))
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
