@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.dates import UTCDateTime, utcnow
 from booking.extensions import db
-from offices.models import Office, ServiceType
+from offices.models import Office, QueueTicket, ServiceType
 
 
 class TimeSlot(db.Model):
@@ -184,4 +184,39 @@ class WaitlistEntry(db.Model):
         CheckConstraint("status <> 'offered' OR (offered_slot_id IS NOT NULL AND offer_expires_at IS NOT NULL)",
                         name="offer_complete"),
         Index("ix_waitlist_office_day_status", "office_id", "day", "status"),
+    )
+
+
+class RemoteTicket(db.Model):
+    """A place in today's line of an office taken from home (:mod:`booking.remote_queue`).
+
+    Its queue ticket (kind ``remote``) is in the line from the moment it was taken, ordered by
+    ``queue_tickets.arrived_at`` (the join time, later when the holder asked for more time); it is called only
+    once its holder is at the office (``here_at``, checked in by the operator)."""
+
+    __tablename__ = "remote_tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("queue_tickets.id"), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # the ticket page's address
+    national_id: Mapped[str] = mapped_column(String(10), index=True)
+    mobile: Mapped[str] = mapped_column(String(13), index=True)
+    language: Mapped[Optional[str]] = mapped_column(String(2))
+    channel: Mapped[str] = mapped_column(String(8), default="web")  # web, api, sms, qr
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    travel_minutes: Mapped[float] = mapped_column(Float)
+    leave_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # the latest forecast's leave-at
+    leaving_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # the holder said they set out
+    here_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # checked in at the office
+    passed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # first passed over, not yet here
+    more_time_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # asked for more time (once)
+    texted_leave: Mapped[bool] = mapped_column(Boolean, default=False)
+    texted_ahead: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    ticket: Mapped[QueueTicket] = relationship()
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('web', 'api', 'sms', 'qr')", name="channel_known"),
+        Index("ix_remote_tickets_office_joined", "office_id", "joined_at"),
     )

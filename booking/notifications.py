@@ -65,6 +65,12 @@ def notify_called(appointment: Appointment, ticket_id: int, number: str, counter
     return queue_sms(appointment.mobile, body, "called", dedupe_key=f"called:{ticket_id}:{counter}")
 
 
+def notify_remote_called(remote, number: str, counter: int) -> SmsMessage:
+    """A place taken from home called to a counter is always texted (its holder may be outside the hall)."""
+    body = called_text(number, counter, "en" if remote.language == "en" else "fa")
+    return queue_sms(remote.mobile, body, "called", dedupe_key=f"called:{remote.ticket_id}:{counter}")
+
+
 def turn_near_text(number: str, ahead: int, minutes: int | None, language: str) -> str:
     """"Your turn (A-012) is near; 2 people are ahead of you (about 9 min)…" in ``language``."""
     with force_locale(language):

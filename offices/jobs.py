@@ -172,7 +172,8 @@ def keep_schedule_alive(force: bool = False) -> bool:
 
 def minute_tick(schedule_next: bool = True) -> dict:
     """Every minute: rebuild every office's live load, mark no-shows, send reminders, move the waitlist's
-    offers on, drive the demo; and
+    offers on, text the citizens waiting at home (leave now, turn near) and lapse their missed places, drive
+    the demo; and
     enqueue the 15-minute forecast, the hourly aggregation and the nightly refit under their period's id."""
     with job_context() as app:
         from booking.redis_conn import get_redis
@@ -189,6 +190,9 @@ def minute_tick(schedule_next: bool = True) -> dict:
         from booking.waitlist import tick as waitlist_tick
 
         waitlist = waitlist_tick()  # offers past their hold pass to the next in line; free places offered
+        from booking.remote_queue import tick as remote_tick
+
+        remote = remote_tick()
         db.session.commit()
         from booking.sms import deliver_queued
 
@@ -211,7 +215,7 @@ def minute_tick(schedule_next: bool = True) -> dict:
             except NoSuchJobError:
                 queue.enqueue_at(next_at, minute_tick, job_id=job_id, retry=retry_policy(), result_ttl=600)
         return {"offices": offices, "no_shows": no_shows, "reminders": reminders, "sms_caught_up": delivered,
-                "waitlist": waitlist}
+                "waitlist": waitlist, "remote": remote}
 
 
 def mark_no_shows(now: dt.datetime | None = None) -> int:

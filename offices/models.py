@@ -144,6 +144,7 @@ class Closure(db.Model):
 class TicketKind(str, enum.Enum):
     WALK_IN = "walk_in"
     BOOKED = "booked"
+    REMOTE = "remote"  # joined today's line from home (booking.remote_queue): arrived_at is its place in line
 
 
 class TicketOutcome(str, enum.Enum):
@@ -177,7 +178,7 @@ class QueueTicket(db.Model):
 
     __table_args__ = (
         Index("ix_queue_tickets_office_arrived", "office_id", "arrived_at"),
-        CheckConstraint("kind IN ('walk_in', 'booked')", name="kind_known"),
+        CheckConstraint("kind IN ('walk_in', 'booked', 'remote')", name="kind_known"),
         CheckConstraint("outcome IN ('waiting', 'called', 'serving', 'served', 'no_show', 'left')",
                         name="outcome_known"),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from booking import fair_access
 from booking.dates import ascii_digits, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import local_number
-from booking.models import Appointment, AppointmentChange, TimeSlot
+from booking.models import Appointment, AppointmentChange, RemoteTicket, TimeSlot
 from offices.live import today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketKind, TicketOutcome, \
     TicketSeries, User
@@ -71,6 +72,7 @@ class Candidate:
     kind: str
     arrived_at: dt.datetime
     slot_start: dt.datetime | None = None
+    present: bool = True  # False: a remote ticket whose holder is not at the office yet (not callable)
 
 
 def in_grace_window(slot_start: dt.datetime | None, now: dt.datetime) -> bool:
@@ -83,7 +85,11 @@ def call_order(candidates: Sequence[Candidate], now: dt.datetime) -> list[Candid
 
     1. Booked citizens inside their slot's grace window (from :data:`EARLY_GRACE` before the slot starts to
        :data:`LATE_GRACE` after), earliest slot first, then earliest arrival.
-    2. Everyone else (walk-ins, and booked citizens who came too early or too late), by arrival.
+    2. Everyone else (walk-ins, remote tickets, and booked citizens who came too early or too late), by
+       arrival: a remote ticket (:mod:`booking.remote_queue`) by the time it joined the line from home.
+
+    A remote ticket keeps its place while its holder is on the way, but is called only once they are at the
+    office (:attr:`Candidate.present`): :func:`call_next` passes over it until then.
 
     Ties are broken by ticket id, so the order is total and stable.
     """
@@ -97,14 +103,18 @@ def call_order(candidates: Sequence[Candidate], now: dt.datetime) -> list[Candid
 
 def _candidates(office_id: int, service_type_ids: Sequence[int] | None = None,
                 now: dt.datetime | None = None) -> list[Candidate]:
-    query = (select(QueueTicket.id, QueueTicket.kind, QueueTicket.arrived_at, TimeSlot.starts_at)
+    query = (select(QueueTicket.id, QueueTicket.kind, QueueTicket.arrived_at, TimeSlot.starts_at,
+                    RemoteTicket.here_at)
              .outerjoin(Appointment, Appointment.id == QueueTicket.appointment_id)
              .outerjoin(TimeSlot, TimeSlot.id == Appointment.slot_id)
+             .outerjoin(RemoteTicket, RemoteTicket.ticket_id == QueueTicket.id)
              .where(QueueTicket.office_id == office_id, QueueTicket.outcome == TicketOutcome.WAITING.value,
                     QueueTicket.arrived_at >= today_start_utc(now)))
     if service_type_ids:
         query = query.where(QueueTicket.service_type_id.in_(service_type_ids))
-    return [Candidate(*row) for row in db.session.execute(query)]
+    return [Candidate(ticket_id, kind, arrived_at, slot_start,
+                      kind != TicketKind.REMOTE.value or here_at is not None)
+            for ticket_id, kind, arrived_at, slot_start, here_at in db.session.execute(query)]
 
 
 def position_in_line(ticket: QueueTicket) -> int | None:
@@ -141,7 +151,7 @@ def _snapshot(ticket: QueueTicket) -> dict[str, Any]:
     return out
 
 
-def _record(office_id: int, kind: str, actor: User | None, ticket: QueueTicket | None = None,
+def record_event(office_id: int, kind: str, actor: User | None, ticket: QueueTicket | None = None,
             before: dict[str, Any] | None = None, **data: Any) -> QueueEvent:
     if before is not None:
         data["before"] = before
@@ -268,9 +278,17 @@ def find_todays_appointment(office: Office, query: str, now: dt.datetime | None 
 
 
 def check_in(office: Office, query: str, actor: User | None, now: dt.datetime | None = None) -> QueueTicket:
-    """Check in a citizen booked today by tracking code or national ID: a booked ticket joins the line."""
+    """Check in a citizen booked today by tracking code or national ID: a booked ticket joins the line. A
+    citizen who joined the line from home (ticket number, the code of their ticket page's QR, or national ID)
+    is marked present and may now be called in their place."""
     now = now or utcnow()
-    appointment = find_todays_appointment(office, query, now)
+    try:
+        appointment = find_todays_appointment(office, query, now)
+    except NotFound:
+        remote = find_remote_ticket(office, query, now)
+        if remote is None:
+            raise
+        return check_in_remote(office, remote, actor, now)
     service = db.session.get(ServiceType, appointment.service_type_id)
     ticket = QueueTicket(office_id=office.id, service_type_id=service.id, appointment_id=appointment.id,
                          number=next_ticket_number(office.id, service, now), kind=TicketKind.BOOKED.value,
@@ -278,8 +296,39 @@ def check_in(office: Office, query: str, actor: User | None, now: dt.datetime | 
     db.session.add(ticket)
     db.session.flush()
     _set_appointment_status(appointment.id, "checked_in", "arrived at the office")
-    _record(office.id, "check_in", actor, ticket, appointment_id=appointment.id, number=ticket.number)
+    record_event(office.id, "check_in", actor, ticket, appointment_id=appointment.id, number=ticket.number)
     return ticket
+
+
+def find_remote_ticket(office: Office, query: str, now: dt.datetime | None = None) -> RemoteTicket | None:
+    """Today's waiting remote ticket at this office matching a ticket number (``A-043``), the ticket page's code
+    (from its QR) or a national ID; None when nothing matches."""
+    now = now or utcnow()
+    raw = ascii_digits(str(query or "")).strip()
+    if not raw:
+        return None
+    token = raw.rsplit("/", 1)[-1]  # a scanned QR gives the ticket page's address
+    number = raw.upper().replace(" ", "")
+    if re.fullmatch(r"[A-Z]\d{1,4}", number):
+        number = f"{number[0]}-{number[1:]}"
+    return db.session.scalar(
+        select(RemoteTicket).join(QueueTicket, QueueTicket.id == RemoteTicket.ticket_id)
+        .where(RemoteTicket.office_id == office.id, RemoteTicket.joined_at >= today_start_utc(now),
+               QueueTicket.outcome == TicketOutcome.WAITING.value,
+               or_(RemoteTicket.token == token, QueueTicket.number == number,
+                   RemoteTicket.national_id == raw.replace("-", "").replace(" ", "")))
+        .order_by(RemoteTicket.id).limit(1))
+
+
+def check_in_remote(office: Office, remote: RemoteTicket, actor: User | None, now: dt.datetime | None = None) -> QueueTicket:
+    """The holder is at the office: their ticket may now be called, in its place by join time."""
+    now = now or utcnow()
+    if remote.here_at is not None:
+        raise QueueError(_("Ticket %(number)s is already checked in.", number=remote.ticket.number))
+    remote.here_at = now
+    record_event(office.id, "remote_here", actor, remote.ticket, number=remote.ticket.number)
+    db.session.flush()
+    return remote.ticket
 
 
 def add_walk_in(office: Office, service_code: str | int, actor: User | None,
@@ -291,7 +340,7 @@ def add_walk_in(office: Office, service_code: str | int, actor: User | None,
                          kind=TicketKind.WALK_IN.value, arrived_at=now, outcome=TicketOutcome.WAITING.value)
     db.session.add(ticket)
     db.session.flush()
-    _record(office.id, "walk_in", actor, ticket, number=ticket.number)
+    record_event(office.id, "walk_in", actor, ticket, number=ticket.number)
     return ticket
 
 
@@ -319,6 +368,9 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
     if service_codes:
         service_ids = [_office_service(office, code).id for code in service_codes]
     for candidate in call_order(_candidates(office.id, service_ids, now), now):
+        if not candidate.present:  # a remote ticket's holder not here yet: keeps the place, passed over
+            _pass_over(candidate.ticket_id, now)
+            continue
         taken = db.session.execute(
             update(QueueTicket)
             .where(QueueTicket.id == candidate.ticket_id, QueueTicket.outcome == TicketOutcome.WAITING.value)
@@ -330,15 +382,30 @@ def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datet
             before = {"outcome": TicketOutcome.WAITING.value, "counter_no": None, "called_at": None,
                       "started_at": None, "ended_at": None, "service_type_id": ticket.service_type_id,
                       "number": ticket.number}
-            _record(office.id, "call", actor, ticket, before, counter_no=counter_no)
+            record_event(office.id, "call", actor, ticket, before, counter_no=counter_no)
             _text_called(office, ticket)
             return ticket
     return None
 
 
+def _pass_over(ticket_id: int, now: dt.datetime) -> None:
+    """Note the first time a remote ticket's turn came while its holder was not at the office."""
+    db.session.execute(update(RemoteTicket).where(RemoteTicket.ticket_id == ticket_id,
+                                                  RemoteTicket.passed_at.is_(None))
+                       .values(passed_at=now).execution_options(synchronize_session=False))
+
+
 def _text_called(office: Office, ticket: QueueTicket) -> None:
     """A booked citizen called to a counter is texted which one, if the office chose so (``sms_on_call``); the
-    message is written with the call and sent once the call is committed."""
+    message is written with the call and sent once the call is committed. A remote ticket's holder is always
+    texted: they may be outside the hall."""
+    if ticket.kind == TicketKind.REMOTE.value:
+        from booking.notifications import notify_remote_called
+
+        remote = db.session.scalar(select(RemoteTicket).where(RemoteTicket.ticket_id == ticket.id))
+        if remote is not None:
+            notify_remote_called(remote, ticket.number, ticket.counter_no)
+        return
     if not office.sms_on_call or ticket.appointment_id is None:
         return
     appointment = db.session.get(Appointment, ticket.appointment_id)
@@ -355,7 +422,7 @@ def start_service(office: Office, ticket_id: int, actor: User | None, now: dt.da
     before = _snapshot(ticket)
     _transition(ticket, (TicketOutcome.CALLED.value,), ticket.counter_no, outcome=TicketOutcome.SERVING.value,
                 started_at=now or utcnow())
-    _record(office.id, "start", actor, ticket, before, counter_no=ticket.counter_no)
+    record_event(office.id, "start", actor, ticket, before, counter_no=ticket.counter_no)
     return ticket
 
 
@@ -367,7 +434,7 @@ def finish_service(office: Office, ticket_id: int, actor: User | None, now: dt.d
     _transition(ticket, ACTIVE, ticket.counter_no, outcome=TicketOutcome.SERVED.value,
                 started_at=ticket.started_at or ticket.called_at or now, ended_at=now)
     _set_appointment_status(ticket.appointment_id, "served", "served at the counter")
-    _record(office.id, "finish", actor, ticket, before, counter_no=ticket.counter_no)
+    record_event(office.id, "finish", actor, ticket, before, counter_no=ticket.counter_no)
     return ticket
 
 
@@ -378,7 +445,7 @@ def mark_no_show(office: Office, ticket_id: int, actor: User | None, now: dt.dat
     _transition(ticket, (TicketOutcome.CALLED.value,), ticket.counter_no, outcome=TicketOutcome.NO_SHOW.value,
                 ended_at=now or utcnow())
     _set_appointment_status(ticket.appointment_id, "no_show", "called and did not come")
-    _record(office.id, "no_show", actor, ticket, before, counter_no=ticket.counter_no)
+    record_event(office.id, "no_show", actor, ticket, before, counter_no=ticket.counter_no)
     fair_access.after_no_show(ticket.appointment_id, now)  # the no-show ban, when it is the N-th
     return ticket
 
@@ -389,7 +456,7 @@ def send_back(office: Office, ticket_id: int, actor: User | None) -> QueueTicket
     before = _snapshot(ticket)
     _transition(ticket, ACTIVE, ticket.counter_no, outcome=TicketOutcome.WAITING.value, counter_no=None,
                 called_at=None, started_at=None)
-    _record(office.id, "back_to_line", actor, ticket, before)
+    record_event(office.id, "back_to_line", actor, ticket, before)
     return ticket
 
 
@@ -404,7 +471,7 @@ def transfer(office: Office, ticket_id: int, service_code: str | int, actor: Use
     _transition(ticket, (TicketOutcome.WAITING.value, *ACTIVE), None, outcome=TicketOutcome.WAITING.value,
                 counter_no=None, called_at=None, started_at=None, service_type_id=service.id,
                 number=next_ticket_number(office.id, service, now))
-    _record(office.id, "transfer", actor, ticket, before, to_service=service.code)
+    record_event(office.id, "transfer", actor, ticket, before, to_service=service.code)
     return ticket
 
 
@@ -414,7 +481,7 @@ def mark_left(office: Office, ticket_id: int, actor: User | None, now: dt.dateti
     before = _snapshot(ticket)
     _transition(ticket, (TicketOutcome.WAITING.value,), None, outcome=TicketOutcome.LEFT.value,
                 ended_at=now or utcnow())
-    _record(office.id, "left", actor, ticket, before)
+    record_event(office.id, "left", actor, ticket, before)
     return ticket
 
 
@@ -427,7 +494,7 @@ def open_counter(office: Office, counter_no: int, actor: User | None, now: dt.da
     shift = CounterShift(office_id=office.id, counter_no=counter_no, opened_at=now or utcnow())
     db.session.add(shift)
     db.session.flush()
-    _record(office.id, "counter_open", actor, None, counter_no=counter_no, shift_id=shift.id)
+    record_event(office.id, "counter_open", actor, None, counter_no=counter_no, shift_id=shift.id)
     return shift
 
 
@@ -444,7 +511,7 @@ def close_counter(office: Office, counter_no: int, actor: User | None, now: dt.d
     if closed.rowcount != 1:
         raise QueueConflict(_("Counter %(n)s was closed at another desk.", n=local_number(counter_no)))
     db.session.refresh(shift)
-    _record(office.id, "counter_close", actor, None, counter_no=counter_no, shift_id=shift.id)
+    record_event(office.id, "counter_close", actor, None, counter_no=counter_no, shift_id=shift.id)
     return shift
 
 
@@ -519,7 +586,7 @@ def undo_last(office: Office, actor: User | None, now: dt.datetime | None = None
             if event.kind == "no_show":
                 fair_access.withdraw_for_appointment(ticket.appointment_id, now)
     db.session.flush()
-    return _record(office.id, "undo", actor, db.session.get(QueueTicket, event.ticket_id) if event.ticket_id else None,
+    return record_event(office.id, "undo", actor, db.session.get(QueueTicket, event.ticket_id) if event.ticket_id else None,
                    undone_event=event.id, undone_kind=event.kind)
 
 

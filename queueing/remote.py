@@ -22,9 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from scipy import special
+
 from .phases import gamma_quantile, positive_wait_moments
 
-__all__ = ["CallForecast", "MISS_RISK", "call_forecast"]
+__all__ = ["CallForecast", "MISS_RISK", "call_forecast", "leave_time_from_forecast"]
 
 FloatArray = NDArray[np.float64]
 #: The default chance of reaching the office after the call that a leave-at time accepts.
@@ -87,3 +89,39 @@ def call_forecast(ahead: ArrayLike, busy: ArrayLike, counters: ArrayLike, servic
         mean[waits] = m
         low[waits], p50[waits], p90[waits] = (gamma_quantile(m, v, q) for q in (miss_risk, 0.5, 0.9))
     return CallForecast(mean=mean, early=low, p50=p50, p90=p90, leave_in=np.maximum(low - trav, 0.0))
+
+
+def leave_time_from_forecast(mean: ArrayLike, p90: ArrayLike, travel: ArrayLike,
+                             miss_risk: float = MISS_RISK) -> tuple[FloatArray, FloatArray]:
+    """The call time's ``miss_risk`` quantile, and the minutes until the latest departure, from a forecast's
+    mean and 90th percentile of the call time (the site's one forecast gives those, not the whole law).
+
+    The call time is taken as the gamma law with that mean whose 90th percentile is ``p90``: its shape ``k``
+    solves ``P^{-1}(k, 0.9) / k = p90 / mean`` (bisection on ``log k``; the ratio falls as ``k`` grows, to 1).
+    A ratio at or below 1 (no spread) gives the mean itself; a mean of 0 (a counter free now) gives 0.
+
+    Returns:
+        ``(early, leave_in)``: the quantile (minutes from now) and ``max(early - travel, 0)``.
+    """
+    if not 0.0 < miss_risk <= 0.5:
+        raise ValueError(f"miss_risk must be in (0, 0.5], got {miss_risk!r}")
+    m, q9, trav = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, p90, travel)))
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(q9)) and np.all(np.isfinite(trav))) \
+            or np.any(m < 0) or np.any(trav < 0):
+        raise ValueError("mean, p90 and travel must be finite, mean and travel non-negative")
+    early = np.zeros(m.shape)
+    spread = (m > 0) & (q9 > m * (1.0 + 1e-9))
+    early[(m > 0) & ~spread] = m[(m > 0) & ~spread]
+    if np.any(spread):
+        ratio = q9[spread] / m[spread]
+        lo = np.full(ratio.shape, np.log(1e-3))
+        hi = np.full(ratio.shape, np.log(1e5))
+        for _ in range(60):
+            mid = (lo + hi) / 2.0
+            k = np.exp(mid)
+            above = special.gammaincinv(k, 0.9) / k > ratio  # too much spread: a larger shape
+            lo = np.where(above, mid, lo)
+            hi = np.where(above, hi, mid)
+        k = np.exp((lo + hi) / 2.0)
+        early[spread] = special.gammaincinv(k, miss_risk) / k * m[spread]
+    return early, np.maximum(early - trav, 0.0)

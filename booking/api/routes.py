@@ -14,8 +14,9 @@ from marshmallow import ValidationError
 
 from booking import appointments, en_route, fair_access, finder, otp, slots
 from booking.api.blueprint import bp
-from booking.api.schemas import BookingRequestSchema, GoingRequestSchema, OtpRequestSchema, WaitlistRequestSchema
-from booking.api.serialize import appointment_json, office_json, reason_text, slot_json, ticket_json
+from booking.api.schemas import (BookingRequestSchema, GoingRequestSchema, OtpRequestSchema, RemoteJoinRequestSchema,
+                                 SmsInboundSchema, WaitlistRequestSchema)
+from booking.api.serialize import appointment_json, office_json, reason_text, remote_json, slot_json, ticket_json
 from booking.api.spec import build_spec, documented, json_response, path_param, problem_response, query
 from booking.dates import ascii_digits, utcnow
 from booking.errors import problem
@@ -434,6 +435,148 @@ def accept_offer(token: str):
     db.session.commit()
     en_route.sync_appointment(appointment)
     return jsonify(appointment_json(appointment)), 201
+
+
+# ---------------------------------------------------------------------------------------------- waiting at home
+
+@bp.post("/offices/<code>/queue")
+@documented(summary="Join today's line of an office from home", tags=["remote queue"],
+            description=("A place in the office's line now, held while the citizen waits at home: the answer gives "
+                         "the people ahead, the predicted call time (median and 90th percentile) and **leave_at**, "
+                         "the latest departure that reaches the office before the call (95% sure by the forecast), "
+                         "from `lat`/`lon` or, without them, from the office's catchment. The mobile is proved "
+                         "with a code (`POST /api/otp`, purpose `booking`). Keep the `token`: it is the ticket's "
+                         "address. Refused when the office is closed, when the call would come after closing, or "
+                         "by the fair-access rules (one place in a line at a time)."),
+            parameters=[path_param("code", "office code")],
+            requestBody={"required": True, "content": {"application/json": {"schema": "RemoteJoinRequest"}}},
+            responses={"201": json_response("In line", "RemoteTicket"), "404": problem_response("No such office"),
+                       "409": problem_response("Closed, the line is full for today, or a rule refuses it"),
+                       "422": problem_response("Bad input or code"), "429": problem_response("Too many tries")})
+def join_remote_queue(code: str):
+    from booking import remote_queue
+
+    office = _office_or_404(code)
+    data = RemoteJoinRequestSchema().load(_json_body())
+    service = next((s for s in office.services if s.code == data["service"]), None)
+    if service is None:
+        raise InvalidInput("service_not_offered", _l("This office does not offer the chosen service."),
+                           field="service")
+    origin = (data["lat"], data["lon"]) if "lat" in data and "lon" in data else None
+    mobile = otp.verify_code(data["mobile"], data["otp"], "booking")
+    remote = remote_queue.join(office, service, data["national_id"], mobile, origin=origin, channel="api",
+                               language=_request_language())
+    shown = remote_queue.status(remote)
+    db.session.commit()
+    _publish(remote.office_id)
+    return jsonify(remote_json(shown)), 201
+
+
+def _request_language() -> str:
+    from booking.i18n import current_locale
+
+    return current_locale()
+
+
+def _publish(office_id: int) -> None:
+    from offices.queue_ops import publish
+
+    publish(office_id)
+
+
+@bp.get("/queue/<token>")
+@documented(summary="A place in a line taken from home, live", tags=["remote queue"],
+            parameters=[path_param("token", "the ticket's code (in its page's address and SMS)")],
+            responses={"200": json_response("State, people ahead, call time, leave-at (ask again after "
+                                            "poll_seconds)", "RemoteTicket"),
+                       "404": problem_response("No such ticket")})
+def get_remote_ticket(token: str):
+    from booking import remote_queue
+
+    shown = remote_queue.status(remote_queue.by_token(token))
+    db.session.commit()  # the leave-at kept for the console
+    return jsonify(remote_json(shown))
+
+
+@bp.post("/queue/<token>/more-time")
+@documented(summary="Ask for more time: move back a few places (once)", tags=["remote queue"],
+            parameters=[path_param("token", "the ticket's code")],
+            responses={"200": json_response("Moved back", "RemoteTicket"), "404": problem_response("No such ticket"),
+                       "409": problem_response("Already asked once, or no longer waiting")})
+def remote_more_time(token: str):
+    from booking import remote_queue
+
+    remote = remote_queue.more_time(remote_queue.by_token(token))
+    shown = remote_queue.status(remote)
+    db.session.commit()
+    _publish(remote.office_id)
+    return jsonify(remote_json(shown))
+
+
+@bp.post("/queue/<token>/on-my-way")
+@documented(summary="Say the holder is on the way to the office", tags=["remote queue"],
+            parameters=[path_param("token", "the ticket's code")],
+            responses={"200": json_response("Noted", "RemoteTicket"), "404": problem_response("No such ticket"),
+                       "409": problem_response("No longer waiting")})
+def remote_on_my_way(token: str):
+    from booking import remote_queue
+
+    remote = remote_queue.set_out(remote_queue.by_token(token))
+    shown = remote_queue.status(remote)
+    db.session.commit()
+    return jsonify(remote_json(shown))
+
+
+@bp.delete("/queue/<token>")
+@documented(summary="Leave the line (give the place up)", tags=["remote queue"],
+            parameters=[path_param("token", "the ticket's code")],
+            responses={"200": json_response("Left", "RemoteTicket"), "404": problem_response("No such ticket"),
+                       "409": problem_response("No longer waiting")})
+def leave_remote_queue(token: str):
+    from booking import remote_queue
+
+    remote = remote_queue.leave(remote_queue.by_token(token))
+    shown = remote_queue.status(remote)
+    db.session.commit()
+    _publish(remote.office_id)
+    return jsonify(remote_json(shown))
+
+
+@bp.post("/sms/inbound")
+@documented(summary="An SMS sent to Safnama's number (the SMS gateway calls this)", tags=["remote queue"],
+            description=("`Q <office code> <national ID>` joins the office's line from home; `MORE` asks for more "
+                         "time, `EXIT` leaves the line, `STATUS` tells the place (Persian words too: صف، وقت، "
+                         "خروج، وضعیت). The gateway proves itself with the `X-Sms-Token` header (`SMS_INBOUND_TOKEN`); "
+                         "the reply is sent by SMS and returned."),
+            parameters=[{"in": "header", "name": "X-Sms-Token", "required": True, "schema": {"type": "string"}}],
+            requestBody={"required": True, "content": {"application/json": {"schema": "SmsInbound"}}},
+            responses={"200": json_response("The reply texted to the sender", "SmsReply"),
+                       "401": problem_response("Not the gateway"),
+                       "503": problem_response("Inbound SMS is not configured")})
+def sms_inbound():
+    import hmac
+
+    from booking import remote_queue
+    from booking.sms import queue_sms
+
+    expected = current_app.config.get("SMS_INBOUND_TOKEN") or ""
+    if not expected:
+        return problem(503, _title(503), _("Inbound SMS is not configured."), code="sms_inbound_off")
+    if not hmac.compare_digest(request.headers.get("X-Sms-Token", "").encode(), expected.encode()):
+        return problem(401, _title(401), _("This request does not come from the SMS gateway."),
+                       code="sms_gateway_unknown")
+    data = SmsInboundSchema().load(_json_body())
+    try:
+        reply, changed = remote_queue.handle_sms(data["sender"], data["text"])
+        db.session.commit()
+    except ServiceError as refused:
+        db.session.rollback()
+        reply, changed = str(refused), None
+    queue_sms(data["sender"], reply, "sms_reply")
+    db.session.commit()
+    if changed is not None:
+        _publish(changed)
+    return jsonify({"reply": reply})
 
 
 @bp.get("/openapi.json")

@@ -236,3 +236,54 @@ class TicketSchema(Schema):
     finished = fields.Boolean(required=True)
     poll_seconds = fields.Integer(allow_none=True, metadata={"description": "ask again after; null: finished"})
     text = fields.Nested(TicketTextsSchema, required=True)
+
+
+class RemoteJoinRequestSchema(Schema):
+    service = fields.String(required=True, metadata={"description": "service code"})
+    national_id = fields.String(required=True, metadata={"example": "0499370899"})
+    mobile = fields.String(required=True, metadata={"example": "09123456789"})
+    otp = fields.String(required=True, metadata={"description": "the 6-digit code sent by SMS (purpose booking)"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "where the citizen is now"})
+    lon = fields.Float(validate=validate.Range(-180, 180))
+
+
+class RemoteTextsSchema(Schema):
+    state = fields.String(required=True)
+    called = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    wait = fields.String(allow_none=True, metadata={"description": "minutes until called, mean and 90th percentile"})
+    call_at = fields.String(allow_none=True, metadata={"description": "the call's time of day, median and 90th percentile"})
+    leave_at = fields.String(allow_none=True, metadata={"description": "when to leave, or \"now\""})
+
+
+class RemoteTicketSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "the code of the ticket's page (keep it private)"})
+    office = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["at_home", "on_the_way", "here", "called", "serving", "served", "no_show", "left"]))
+    ticket = fields.String(required=True, metadata={"description": "the queue number, e.g. A-043"})
+    ticket_text = fields.String(required=True)
+    counter = fields.Integer(allow_none=True, metadata={"description": "the counter to go to, once called"})
+    position = fields.Integer(allow_none=True, metadata={"description": "people ahead while waiting"})
+    call_p50 = fields.Float(allow_none=True, metadata={"description": "predicted minutes until the call (median)"})
+    call_p90 = fields.Float(allow_none=True, metadata={"description": "90th percentile, minutes"})
+    call_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    call_at_p90 = fields.String(allow_none=True, metadata={"format": "date-time"})
+    leave_in = fields.Float(allow_none=True, metadata={"description": "minutes until the latest departure (0: now)"})
+    leave_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    travel_minutes = fields.Float(required=True)
+    more_time_available = fields.Boolean(required=True)
+    passed_over = fields.Boolean(required=True, metadata={"description": "the turn came before the holder did"})
+    waiting = fields.Boolean(required=True)
+    finished = fields.Boolean(required=True)
+    poll_seconds = fields.Integer(allow_none=True)
+    text = fields.Nested(RemoteTextsSchema, required=True)
+
+
+class SmsInboundSchema(Schema):
+    sender = fields.String(required=True, data_key="from", metadata={"example": "09123456789"})
+    text = fields.String(required=True, validate=validate.Length(max=300), metadata={"example": "Q 230013 0499370899"})
+
+
+class SmsReplySchema(Schema):
+    reply = fields.String(required=True, metadata={"description": "the answer texted back, in the sender's language"})

@@ -131,3 +131,45 @@ def ticket_state_label(state: str) -> str:
     if state == "cancelled":
         return _("Cancelled")
     return state
+
+
+def remote_state_label(state: str) -> str:
+    """The name of a remote ticket's state, as its page shows it."""
+    labels = {"at_home": _("In line, waiting at home"), "on_the_way": _("In line, on the way"),
+              "here": _("In line, at the office")}
+    return labels.get(state) or ticket_state_label(state)
+
+
+def remote_json(shown) -> dict[str, Any]:
+    """A place in a line taken from home (:class:`booking.remote_queue.RemoteStatus`) as
+    ``GET /api/queue/<token>`` answers it: the figures and the lines its page shows, in the request's language."""
+    from booking.dates import clock
+    from booking.i18n import current_locale
+    from booking.tickets import POLL_SECONDS
+
+    locale = current_locale()
+    texts: dict[str, str | None] = {"state": remote_state_label(shown.state), "called": None, "position": None,
+                                    "wait": None, "call_at": None, "leave_at": None}
+    if shown.counter is not None:
+        texts["called"] = _("Your turn: go to counter %(n)s.", n=local_number(shown.counter))
+    if shown.position is not None:
+        texts["position"] = local_number(shown.position)
+    if shown.call_p50 is not None:
+        texts["wait"] = wait_text(shown.call_mean, shown.call_p90)
+        texts["call_at"] = _("about %(p50)s, surely by %(p90)s", p50=clock(shown.call_at, locale),
+                             p90=clock(shown.call_at_p90, locale))
+    if shown.leave_in is not None:
+        texts["leave_at"] = (_("now") if shown.leave_in < 1 else
+                             _("%(at)s (in %(n)s min)", at=clock(shown.leave_at, locale),
+                               n=local_number(round(shown.leave_in))))
+    moment = lambda value: value.isoformat() if value is not None else None  # noqa: E731
+    return {"token": shown.token, "office": shown.office_code, "state": shown.state, "ticket": shown.number,
+            "ticket_text": local_digits(shown.number), "counter": shown.counter, "position": shown.position,
+            "call_p50": round(shown.call_p50, 1) if shown.call_p50 is not None else None,
+            "call_p90": round(shown.call_p90, 1) if shown.call_p90 is not None else None,
+            "call_at": moment(shown.call_at), "call_at_p90": moment(shown.call_at_p90),
+            "leave_in": round(shown.leave_in, 1) if shown.leave_in is not None else None,
+            "leave_at": moment(shown.leave_at), "travel_minutes": round(shown.travel_minutes, 1),
+            "more_time_available": shown.more_time_available and shown.waiting, "passed_over": shown.passed,
+            "waiting": shown.waiting, "finished": shown.finished,
+            "poll_seconds": None if shown.finished else POLL_SECONDS, "text": texts}

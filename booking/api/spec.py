@@ -50,7 +50,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                                         "details in the request's language (Accept-Language or ?lang=fa|en)."})
     for name in ("Problem", "Service", "Hours", "Load", "Office", "OfficeList", "Slot", "SlotList", "Suggestion",
                  "Recommendation", "GoingRequest", "Going", "OtpRequest", "OtpSent", "BookingRequest", "Appointment",
-                 "Rules", "WaitlistRequest", "WaitlistEntry", "Offer", "Ticket"):
+                 "Rules", "WaitlistRequest", "WaitlistEntry", "Offer", "Ticket", "RemoteJoinRequest", "RemoteTicket",
+                 "SmsInbound", "SmsReply"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     for name in ("District", "DistrictList"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))

@@ -516,3 +516,108 @@ def waitlist_offer(token: str):
             error = str(refused)
             entry = waitlist.offer_by_token(token)
     return render_template("citizen/offer.html", entry=entry, error=error, now=utcnow()), 409 if error else 200
+
+
+# ---------------------------------------------------------------------------------------------- waiting at home
+
+@bp.route("/offices/<code>/queue", methods=["GET", "POST"])
+def join_remote_queue(code: str):
+    """Join today's line of an office from home (from its page, the recommendation or the QR poster at its door),
+    with the mobile confirmed by a one-time code as for booking."""
+    from booking import remote_queue
+
+    office = finder.office_by_code(code)
+    if office is None:
+        abort(404)
+    form = request.form if request.method == "POST" else request.args
+    service_code = form.get("service") or (office.services[0].code if office.services else "")
+    errors: dict[str, str] = {}
+    step = "identify"
+    if request.method == "POST":
+        try:
+            service = next((s for s in office.services if s.code == service_code), None)
+            if service is None:
+                raise InvalidInput("service_not_offered", _("This office does not offer the chosen service."),
+                                   field="service")
+            if form.get("action") == "confirm":
+                mobile = otp.verify_code(form.get("mobile"), form.get("otp"), "booking")
+                remote = remote_queue.join(office, service, form.get("national_id"), mobile, origin=_position(form),
+                                           channel="qr" if form.get("via") == "qr" else "web",
+                                           language=_locale())
+                db.session.commit()
+                from offices.queue_ops import publish
+
+                publish(office.id)
+                return redirect(url_for("citizen.remote_ticket", token=remote.token, new=1))
+            normalise_national_id(form.get("national_id"))
+            normalise_mobile(form.get("mobile"))
+            otp.send_code(form.get("mobile"), "booking")
+            db.session.commit()
+            step = "verify"
+        except ServiceError as error:
+            db.session.rollback()
+            errors[error.field or "form"] = str(error)
+            step = "verify" if form.get("action") == "confirm" and error.field == "otp" else "identify"
+    from offices.forecast import forecast_wait
+
+    load = finder.live_loads([office.id]).get(office.id)
+    wait_now = forecast_wait(office.id, loads={office.id: load} if load else None)
+    return render_template("citizen/queue_join.html", office=office, form=form, service_code=service_code,
+                           errors=errors, step=step, load=load, wait_now=wait_now,
+                           here=_position(form)), 422 if errors else 200
+
+
+@bp.get("/queue/<token>")
+def remote_ticket(token: str):
+    """A place in a line taken from home: people ahead, the call time and when to leave, live."""
+    from booking import remote_queue
+    from booking.api.serialize import remote_json
+
+    try:
+        remote = remote_queue.by_token(token)
+    except ServiceError:
+        abort(404)
+    shown = remote_queue.status(remote)
+    db.session.commit()
+    return render_template("citizen/queue_ticket.html", remote=remote, shown=remote_json(shown),
+                           qr=_qr_svg(url_for("citizen.remote_ticket", token=remote.token, _external=True)),
+                           new=request.args.get("new") == "1")
+
+
+@bp.post("/queue/<token>/<action>")
+def remote_ticket_action(token: str, action: str):
+    """The holder's buttons: more time (once), on my way, leave the line."""
+    from booking import remote_queue
+
+    try:
+        remote = remote_queue.by_token(token)
+    except ServiceError:
+        abort(404)
+    acts = {"more-time": remote_queue.more_time, "on-my-way": remote_queue.set_out, "leave": remote_queue.leave}
+    if action not in acts:
+        abort(404)
+    try:
+        acts[action](remote)
+        db.session.commit()
+        from offices.queue_ops import publish
+
+        publish(remote.office_id)
+        flash({"more-time": _("Done: you moved back a few places. The new times are below."),
+               "on-my-way": _("Noted: the office sees that you are on your way."),
+               "leave": _("You have left the line. Your place is given up.")}[action], "ok")
+    except ServiceError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    return redirect(url_for("citizen.remote_ticket", token=remote.token))
+
+
+@bp.get("/offices/<code>/poster")
+def queue_poster(code: str):
+    """A printable poster for the office's door: its QR code opens the page that joins today's line."""
+    office = finder.office_by_code(code)
+    if office is None:
+        abort(404)
+    from booking.public_urls import public_url
+
+    target = public_url("citizen.join_remote_queue", code=office.code, via="qr")
+    return render_template("citizen/queue_poster.html", office=office, qr=_qr_svg(target), target=target)

@@ -12,6 +12,7 @@ from booking.extensions import db
 from booking.models import Appointment, TimeSlot
 from offices.live import LiveLoad, read_live_loads, today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketOutcome, User
+from booking.remote_queue import line_states
 from offices.queue_ops import ACTIVE, LATE_GRACE, ordered_waiting
 
 
@@ -40,6 +41,7 @@ class Board:
     waiting_by_service: list[tuple[ServiceType, list[QueueTicket]]]
     counters: list[Counter]
     recent: list[QueueTicket] = field(default_factory=list)
+    remote: dict[int, str] = field(default_factory=dict)  # remote ticket id -> at_home / on_the_way / here
 
 
 def booking_state(status: str, slot_start: dt.datetime, ticket: QueueTicket | None, now: dt.datetime) -> str:
@@ -89,7 +91,7 @@ def office_board(office: Office, now: dt.datetime | None = None) -> Board:
     return Board(office=office, load=read_live_loads([office.id])[office.id],
                  bookings_by_slot=sorted(slots.items()), waiting=waiting,
                  waiting_by_service=[(s, by_service.get(s.id, [])) for s in office.services], counters=counters,
-                 recent=recent)
+                 recent=recent, remote=line_states(office.id, now))
 
 
 def _operators_at_counters(office_id: int, since: dt.datetime) -> dict[int, str]:
@@ -109,7 +111,8 @@ LOBBY_CALLS = 6  # the last calls the lobby screen lists
 
 def lobby_state(office: Office, now: dt.datetime | None = None) -> dict:
     """What the lobby screen shows, as JSON-ready data: the last tickets called (ticket → counter, newest
-    first), now serving, next tickets, the wait.
+    first), now serving, next tickets (those here: a place taken from home is called once its holder is here),
+    how many wait at home or are on the way, the wait.
 
     Each call has a ``key`` that changes with every call, a ticket called again (after "back to line")
     included: the screen chimes when the newest key is one it has not seen.
@@ -126,13 +129,17 @@ def lobby_state(office: Office, now: dt.datetime | None = None) -> dict:
         .where(QueueTicket.office_id == office.id, QueueTicket.outcome.in_(ACTIVE), QueueTicket.arrived_at >= start)
         .order_by(QueueTicket.called_at.desc())))
     load = read_live_loads([office.id])[office.id]
+    remote = line_states(office.id, now)
+    away = [state for state in remote.values() if state != "here"]
     return {
         "office": office.code,
         "calls": [{"ticket": number, "counter": counter, "key": f"{ticket_id}@{called_at.isoformat()}"}
                   for ticket_id, number, counter, called_at in calls],
         "serving": [{"ticket": number, "counter": counter, "called": outcome == TicketOutcome.CALLED.value}
                     for number, counter, outcome in serving],
-        "next": [t.number for t in ordered_waiting(office.id, now)[:8]],
+        "next": [t.number for t in ordered_waiting(office.id, now) if remote.get(t.id, "here") == "here"][:8],
+        "remote_at_home": away.count("at_home"),
+        "remote_on_the_way": away.count("on_the_way"),
         "waiting": load.waiting,
         "counters_open": load.counters_open,
         "wait_p50": round(load.wait_p50),

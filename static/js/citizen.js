@@ -119,6 +119,10 @@
       fill("ticket-number", data.ticket_text);
       fill("ticket-position", data.text.position);
       fill("ticket-wait", data.text.wait);
+      fill("ticket-call_at", data.text.call_at);  // a place taken from home: the call's time and when to leave
+      fill("ticket-leave_at", data.text.leave_at);
+      var actions = document.getElementById("remote-actions");
+      if (actions && data.waiting === false) { actions.hidden = true; }
       showCall(data.text.called);
     };
     var schedule = function (ms) {
@@ -167,6 +171,13 @@
     };
     tick();
   }
+
+  // Forms that give something up ask first (e.g. leaving the line).
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
 
   var printButton = document.getElementById("print-ticket");
   if (printButton) {

@@ -25,7 +25,7 @@ def sms(purpose: str) -> list[SmsMessage]:
     return list(db.session.scalars(select(SmsMessage).where(SmsMessage.purpose == purpose)))
 
 
-def test_event_jobs_recompute_and_send_survey_and_turn_near_once(app, make_office, make_service):
+def test_event_jobs_recompute_and_send_survey_and_turn_near_once(working_day, make_office, make_service):
     service = make_service()
     office = make_office(services=[service], counters=1)
     near = make_appointment(office, service, utcnow() + dt.timedelta(minutes=2), national_id="0012345679",
