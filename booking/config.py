@@ -10,6 +10,7 @@
 | SAFNAMA_INSTANCE | the instance folder (SQLite file, embedded Redis, secret key)  |
 | IDENTITY_CHECK | ``none``; ``demo`` or ``http`` check that the mobile is the national ID's (:mod:`booking.identity_check`) |
 | IDENTITY_CHECK_URL, IDENTITY_CHECK_TOKEN, IDENTITY_CHECK_TIMEOUT | the ``http`` check's endpoint, bearer token, seconds (3) |
+| SMS_INBOUND_TOKEN, REMOTE_MISS_RISK, REMOTE_AHEAD_ALERT | waiting at home: the SMS gateway's token, the leave-at risk, the "N ahead" SMS |
 """
 from __future__ import annotations
 
@@ -135,7 +136,24 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", DEFAULT_ATTRIBUTION),
         # Whether the mobile belongs to the national ID (booking.identity_check): none, demo or http.
         **identity_check(env),
+        **remote_queue_settings(env),
     }
+
+
+def remote_queue_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Waiting at home (booking.remote_queue): the inbound SMS gateway's token, the accepted chance of arriving
+    after the call (``REMOTE_MISS_RISK``, 0.05) and how many ahead the "turn near" SMS is sent at (3)."""
+    try:
+        risk = float(env.get("REMOTE_MISS_RISK") or 0.05)
+        ahead = int(env.get("REMOTE_AHEAD_ALERT") or 3)
+    except ValueError:
+        raise ConfigError("REMOTE_MISS_RISK / REMOTE_AHEAD_ALERT: expected a number") from None
+    if not 0.0 < risk <= 0.5:
+        raise ConfigError("REMOTE_MISS_RISK: expected a chance above 0 and at most 0.5 (e.g. 0.05)")
+    if not 1 <= ahead <= 20:
+        raise ConfigError("REMOTE_AHEAD_ALERT: expected 1 to 20 people")
+    return {"SMS_INBOUND_TOKEN": env.get("SMS_INBOUND_TOKEN", ""), "REMOTE_MISS_RISK": risk,
+            "REMOTE_AHEAD_ALERT": ahead}
 
 
 def map_tiles(raw: str | None) -> str:

@@ -41,6 +41,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from booking import fair_access, identity, identity_check
 from booking.dates import ascii_digits, clock, to_tehran, utcnow
@@ -210,8 +211,11 @@ def join(office: Office, service: ServiceType, national_id: str, mobile: str, *,
 # ---------------------------------------------------------------------------------------------- reading
 
 def by_token(token: str) -> RemoteTicket:
-    remote = db.session.scalar(select(RemoteTicket).where(RemoteTicket.token == str(token or "")[:32])) \
-        if token else None
+    """The remote ticket whose page has this code, with its office, queue ticket and service (one query)."""
+    remote = db.session.scalar(
+        select(RemoteTicket).options(joinedload(RemoteTicket.office),
+                                     joinedload(RemoteTicket.ticket).joinedload(QueueTicket.service_type))
+        .where(RemoteTicket.token == str(token or "")[:32])) if token else None
     if remote is None:
         raise NotFound("remote_ticket_not_found", _l("No place in a line has this code."))
     return remote

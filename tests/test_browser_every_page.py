@@ -16,7 +16,7 @@ FAILING = ("serious", "critical")
 
 
 def _seed() -> dict[str, str]:
-    from booking import appointments, slots
+    from booking import appointments, remote_queue, slots
     from offices.dashboard.complaints import file_complaint
     from offices.demo.seed import seed_demo
     from offices.models import District, Office, Province
@@ -28,9 +28,10 @@ def _seed() -> dict[str, str]:
     slot = next(v.slot for v in slots.day_slots(office, day) if v.bookable)
     appointment = appointments.book(office, office.services[0], slot, "0499370899", "09121234567")
     complaint = file_complaint(office, "The line did not move for an hour.")
+    remote = remote_queue.join(office, office.services[0], "0084575948", "09121234568")
     db.session.commit()
     return {"office": office.code, "district": office.district.code, "city": office.district.city_en,
-            "ticket": appointment.tracking_code, "complaint": complaint.public_code}
+            "ticket": appointment.tracking_code, "complaint": complaint.public_code, "remote": remote.token}
 
 
 def _pages(k: dict[str, str]) -> list[tuple[str | None, str]]:
@@ -42,6 +43,7 @@ def _pages(k: dict[str, str]) -> list[tuple[str | None, str]]:
         (None, f"/offices/{k['office']}/record"), (None, "/records"), (None, f"/records/23/{k['city']}"),
         (None, "/my"), (None, "/complaints/new"), (None, "/complaints/status"),
         (None, f"/complaints/{k['complaint']}"), (None, f"/ticket/{k['ticket']}"), (None, "/login"),
+        (None, f"/offices/{k['office']}/queue"), (None, f"/queue/{k['remote']}"), (None, f"/offices/{k['office']}/poster"),
         (op, f"/console/{k['office']}"), (op, f"/lobby/{k['office']}"),
         (sup, "/dashboard/"), (sup, "/dashboard/province/23"), (sup, f"/dashboard/district/{k['district']}"),
         (sup, f"/dashboard/office/{k['office']}"), (sup, "/dashboard/province/23/heatmap"),

@@ -81,3 +81,14 @@ def test_command_line_check_passes_on_defaults(tmp_path: Path) -> None:
     result = _safnama(["check"], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "reachable" in result.stdout
+
+
+def test_remote_queue_settings_are_checked(tmp_path: Path) -> None:
+    from booking.config import ConfigError, load_config
+
+    config = load_config(tmp_path, {"SMS_INBOUND_TOKEN": "t0k", "REMOTE_MISS_RISK": "0.1"})
+    assert config["SMS_INBOUND_TOKEN"] == "t0k" and config["REMOTE_MISS_RISK"] == 0.1
+    assert config["REMOTE_AHEAD_ALERT"] == 3
+    for bad in ({"REMOTE_MISS_RISK": "0.9"}, {"REMOTE_MISS_RISK": "often"}, {"REMOTE_AHEAD_ALERT": "0"}):
+        with pytest.raises(ConfigError, match="REMOTE_"):
+            load_config(tmp_path, bad)

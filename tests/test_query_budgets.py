@@ -81,7 +81,7 @@ def counting(app) -> Iterator[list[str]]:
 
 def _pages() -> list[Page]:
     """Every page worth a budget, with the demo data's codes."""
-    from booking.models import Appointment
+    from booking.models import Appointment, RemoteTicket
     from offices.models import Complaint, District, Office, Province
 
     office = db.session.scalar(select(Office).join(District).join(Province).where(Province.code == "23")
@@ -89,6 +89,7 @@ def _pages() -> list[Page]:
     district = db.session.scalar(select(District).where(District.code.like("23-%")).order_by(District.code))
     appointment = db.session.scalar(select(Appointment).where(Appointment.office_id == office.id))
     complaint = db.session.scalar(select(Complaint))
+    remote = db.session.scalar(select(RemoteTicket))
     operator, supervisor = f"op-{office.code}", "sup-iran"
     city = office.district.city_en
     pages = [
@@ -102,6 +103,8 @@ def _pages() -> list[Page]:
         Page("public", "/login"), Page("public", "/api/docs"),
         Page("private", f"/ticket/{appointment.tracking_code}"),
         Page("private", f"/ticket/{appointment.tracking_code}.ics"),
+        Page("public", f"/offices/{office.code}/queue"), Page("public", f"/offices/{office.code}/poster"),
+        Page("private", f"/queue/{remote.token}"),
         Page("operator", f"/console/{office.code}", operator),
         Page("operator", f"/lobby/{office.code}", operator),
         Page("supervisor", "/dashboard/", supervisor), Page("supervisor", "/dashboard/province/23", supervisor),
@@ -118,7 +121,7 @@ def _pages() -> list[Page]:
 
 
 def _seed_demo_with_a_booking_and_a_complaint() -> None:
-    from booking import appointments, slots
+    from booking import appointments, remote_queue, slots
     from offices.dashboard.complaints import file_complaint
     from offices.demo.seed import seed_demo
     from offices.models import District, Office, Province
@@ -130,6 +133,7 @@ def _seed_demo_with_a_booking_and_a_complaint() -> None:
     slot = next(v.slot for v in slots.day_slots(office, day) if v.bookable)
     appointments.book(office, office.services[0], slot, "0499370899", "09121234567")
     file_complaint(office, "The line did not move for an hour.")
+    remote_queue.join(office, office.services[0], "0084575948", "09121234568")  # a place taken from home
     db.session.commit()
 
 

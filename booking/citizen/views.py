@@ -253,12 +253,12 @@ def ticket(tracking_code: str):
                            new=request.args.get("new") == "1", now=utcnow())
 
 
-def _qr_svg(data: str):
+def _qr_svg(data: str, scale: int = 4):
     import segno
     from markupsafe import Markup
 
     buffer = io.BytesIO()
-    segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True,
+    segno.make(data, error="m").save(buffer, kind="svg", scale=scale, xmldecl=False, svgns=True,
                                      title="QR", svgclass="qr", lineclass=None, border=2)
     return Markup(buffer.getvalue().decode())
 
@@ -620,4 +620,4 @@ def queue_poster(code: str):
     from booking.public_urls import public_url
 
     target = public_url("citizen.join_remote_queue", code=office.code, via="qr")
-    return render_template("citizen/queue_poster.html", office=office, qr=_qr_svg(target), target=target)
+    return render_template("citizen/queue_poster.html", office=office, qr=_qr_svg(target, scale=8), target=target)
