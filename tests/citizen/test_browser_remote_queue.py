@@ -26,10 +26,11 @@ def _last_sms(mobile: str, purpose: str) -> str:
                              .order_by(SmsMessage.id.desc()))
 
 
-def test_wait_at_home_join_follow_more_time_then_called(working_day, live_server, phone_page, make_office,
-                                                        make_service) -> None:
+def test_wait_at_home_join_follow_more_time_then_called(working_day, live_server, phone_page, desktop_page,
+                                                        make_office, make_service, make_staff) -> None:
     service = make_service()
     office = make_office(code="RQ01", services=[service], counters=2)
+    make_staff("op-rq01", role="operator", office_id=office.id)
     queue_ops.open_counter(office, 1, None)
     for _ in range(4):
         queue_ops.add_walk_in(office, service.code, None)
@@ -68,7 +69,17 @@ def test_wait_at_home_join_follow_more_time_then_called(working_day, live_server
     queue_ops.commit_and_publish(office.id)
     assert walk_in.id != remote.ticket_id
     expect(page.locator("#ticket-position")).to_have_text("۰", timeout=15_000)  # live, without a reload
-    queue_ops.check_in(office, remote.ticket.number, None)  # at the desk: shows the ticket
+    desk = desktop_page  # at the desk: the operator checks the citizen in by the ticket's number
+    desk.goto(f"{live_server}/login")
+    desk.fill("#username", "op-rq01")
+    desk.fill("#password", "secret-pass")
+    desk.locator("form button[type=submit]").click()
+    desk.goto(f"{live_server}/console/RQ01")
+    expect(desk.locator(".tag.remote-on_the_way, .tag.remote-at_home")).to_have_count(1)
+    desk.fill("#check-in-query", remote.ticket.number)
+    desk.locator("form.check-in button[type=submit]").click()
+    expect(desk.locator(".tag.remote-here")).to_have_count(1)
+    db.session.expire_all()
     called = queue_ops.call_next(office, 1, None)
     queue_ops.commit_and_publish(office.id)
     assert called.id == remote.ticket_id
