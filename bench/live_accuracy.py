@@ -74,6 +74,17 @@ def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, f
             float(np.mean(a[:, 0] <= a[:, 3] + 1e-9)))
 
 
+def _references(table: dict, surface: str) -> tuple[float, float]:
+    """RASE of the oracle and of the historical mean on the same arrivals as ``surface`` (today's tables keep
+    each surface's arrivals under ``_keys <surface>``; the day-ahead table has no oracle)."""
+    if "_keys oracle" not in table:
+        return float("nan"), _score(table.get("historical mean", []))[1]
+    where = {k: i for i, k in enumerate(table["_keys oracle"])}
+    mine = [where[k] for k in table.get("_keys " + surface, table["_keys oracle"]) if k in where]
+    pick = lambda name: [table[name][i] for i in mine]  # noqa: E731
+    return _score(pick("oracle"))[1], _score(pick("historical mean"))[1]
+
+
 def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date, seed: int,
              history_waits: dict) -> tuple[dict, dict]:
     """Play the generated day ``variant`` at ``offices``; returns the (actual, mean, p50, p90) rows per
@@ -170,6 +181,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     visit_of_ticket: dict[int, int] = {}
     shown: dict[str, dict[int, tuple[float, float, float]]] = defaultdict(dict)
     state_at: dict[int, tuple[str, float, float, float, float]] = {}
+    in_line_at: dict[int, tuple[float, bool]] = {}  # people ahead by the call policy once in line; called first
     arrivals_seen = 0
     day_service = np.array(durations)
     true_mean, true_cv = float(day_service.mean()), float(day_service.std(ddof=1) / day_service.mean())
@@ -214,9 +226,10 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             k = data
             v = visits[k]
             load = read_live_loads([office.id])[office.id]
-            page = forecast_wait(office.id, now)
-            shown["office page"][k] = (page.mean, page.p50, page.p90)
-            if arrivals_seen % 3 == 0:
+            page = forecast_wait(office.id, now)  # the page gives both lines: each citizen reads their own
+            shown["office page"][k] = ((page.booked_mean, page.booked_p50, page.booked_p90) if v[2]
+                                       else (page.mean, page.p50, page.p90))
+            if not v[2] and arrivals_seen % 3 == 0:  # someone choosing where to walk in
                 rec = finder.recommend_offices(office.lat, office.lon, v[1], k=20, spread=False)
                 mine = next((s for s in rec.suggestions if s.office.code == code), None)
                 if mine is not None and mine.opens_at is None:
@@ -235,7 +248,11 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             ahead = position_in_line(ticket)
             if ahead is not None:
                 eta = forecast_wait(office.id, now, ahead={office.id: ahead})
-                shown["ticket ETA"][k] = (eta.mean, eta.p50, eta.p90)
+                priority = v[2] and queue_ops.in_grace_window(
+                    db.session.get(TimeSlot, slot_of[k]).starts_at, now) if k in slot_of else False
+                shown["ticket ETA"][k] = ((eta.booked_mean, eta.booked_p50, eta.booked_p90) if priority
+                                          else (eta.mean, eta.p50, eta.p90))
+                in_line_at[k] = (float(ahead), priority)
         dispatch(code, now)
         db.session.commit()
         refresh_live_load(office.id)
@@ -248,26 +265,55 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         if ticket.started_at is not None:
             actual[k] = (ticket.started_at - ticket.arrived_at).total_seconds() / 60.0
     today_rows: dict[str, list] = defaultdict(list)
+    oracle_keys: list[int] = []
     for surface in ("recommendation", "office page", "ticket ETA"):
         for k, (mean, p50, p90) in shown[surface].items():
             if k in actual:
                 today_rows[surface].append((actual[k], mean, p50, p90))
-    # The oracle: the conditional wait given the true state, counters open and the day's service law.
-    keys = [k for k in state_at if k in actual]
+                today_rows["_keys " + surface].append(k)
+    # The oracle: the engine's conditional wait given the true state (the people ahead by the call policy once
+    # in line, the counters busy and open) and the day's own service law; for a walk-in (or someone late), the
+    # booked citizens due before their turn go first: the bookings of the slots in between, at the day's true
+    # show rate (the same split as the site's, queueing.priority.walk_in_wait, with the true parameters).
+    keys = [k for k in state_at if k in actual and k in in_line_at]
     if keys:
-        st = np.array([state_at[k][1:4] for k in keys])
+        from queueing.priority import walk_in_wait
+
+        st = np.array([(in_line_at[k][0],) + state_at[k][2:4] for k in keys])
         model = OfficeModel(counters=st[:, 2], service_mean=true_mean, service_cv=true_cv)
         wait = model.wait_now(st[:, 0], st[:, 1])
+        booked_visits = [k for k, v in enumerate(visits) if v[2] and k in slot_of]
+        show = float(np.mean([not visits[k][3] for k in booked_visits])) if booked_visits else 1.0
+        due = defaultdict(list)  # slot starts (minutes of the day) of the booked citizens not yet checked in
+        slot_minute = {}
+        for k in booked_visits:
+            slot_minute[k] = (db.session.get(TimeSlot, slot_of[k]).starts_at - start_of_day).total_seconds() / 60.0
+            due[visits[k][0]].append(k)
         for j, k in enumerate(keys):
-            today_rows["oracle"].append((actual[k], float(wait.mean[j]), float(wait.p50[j]), float(wait.p90[j])))
-    for k in keys:
+            figures = np.array([[float(wait.mean[j])], [float(wait.p50[j])], [float(wait.p90[j])]])
+            if not in_line_at[k][1]:
+                t = (visits[k][4] - start_of_day.timestamp()) / 60.0
+                cum = np.zeros(1441)
+                for b in due[state_at[k][0]]:
+                    if visits[b][4] > visits[k][4] and slot_minute[b] > t:  # still to come
+                        cum[min(int(slot_minute[b] - t) + 1, 1440):] += 1.0
+                # The counters truly open halfway through each figure's wait (the day's real shifts).
+                code_k, start_k = state_at[k][0], visits[k][4]
+                halfway = [sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 30.0 * float(f) < e)
+                           for f in figures[:, 0]]
+                figures = walk_in_wait(figures, np.zeros(1), np.repeat(cum[None, :], 3, 0), np.full(3, show),
+                                       np.full(3, true_mean), np.maximum(np.array(halfway, float), st[j, 2])[:, None])
+            today_rows["oracle"].append((actual[k], *(float(f) for f in figures[:, 0])))
+            oracle_keys.append(k)
+    for k in oracle_keys:
         code, *_rest, hour = state_at[k]
         mean, p50, p90 = history_waits.get((code, int(hour)), (0.0, 0.0, 0.0))
         today_rows["historical mean"].append((actual[k], mean, p50, p90))
+    today_rows["_keys oracle"] = oracle_keys
     for k, slot_id in slot_of.items():
         if k in actual and slot_id in slot_forecast:
-            f = slot_forecast[slot_id]
-            ahead_rows["slot (day before)"].append((actual[k], f.mean, f.p50, f.p90))
+            f = slot_forecast[slot_id]  # the slot list shows the booked line's wait
+            ahead_rows["slot (day before)"].append((actual[k], f.booked_mean, f.booked_p50, f.booked_p90))
             slot = db.session.get(TimeSlot, slot_id)
             hour = to_tehran(slot.starts_at).hour
             mean, p50, p90 = history_waits.get((visits[k][0], hour), (0.0, 0.0, 0.0))
@@ -355,11 +401,11 @@ def main() -> int:
                                    ("day-ahead slot predictions", 1, SURFACES_AHEAD)):
         print(f"\n{title}\n{header}\n{'-' * len(header)}")
         for variant, rows in results.items():
-            scores = {s: _score(rows[index].get(s, [])) for s in surfaces}
-            oracle = scores.get("oracle", (0, float("nan")))[1]
-            hist = scores["historical mean"][1]
+            table = rows[index]
+            scores = {s: _score(table.get(s, [])) for s in surfaces}
             for surface in surfaces:
                 n, rase, c50, c90 = scores[surface]
+                oracle, hist = _references(table, surface)
                 print(f"{variant:<10} {surface:<20} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
                       f"{c50:>6.2f} {c90:>6.2f}")
     print("\nmean actual wait (minutes): " + "; ".join(

@@ -155,7 +155,8 @@ class SlotView:
     slot: TimeSlot
     remaining: int
     state: str  # "open", "full" or "past"
-    wait_minutes: float | None = None  # predicted mean wait on arrival, minutes
+    wait_minutes: float | None = None  # predicted mean wait on arrival, minutes (booked in it; the office
+    # page's chart of the day: walking in at its start)
 
     @property
     def bookable(self) -> bool:
@@ -216,7 +217,7 @@ def office_outlook(office: Office, now: dt.datetime | None = None, limit: int = 
     if by_day[today]:
         from booking import forecast
 
-        waits = forecast.slot_waits(office, by_day[today], now)
+        waits = forecast.slot_waits(office, by_day[today], now, line="walk_in")  # the chart: walking in then
     views = {day: slot_views(day_slots_, now, waits if day == today else None) for day, day_slots_ in by_day.items()}
     free = [v for day in ahead for v in views[day] if v.bookable]
     return Outlook(views[today], free[:limit])

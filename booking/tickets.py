@@ -38,7 +38,7 @@ def ticket_status(appointment: Appointment) -> TicketStatus:
     if ahead is None:
         return TicketStatus(ticket, None, None)
     answer = forecast_wait(appointment.office_id, ahead={appointment.office_id: ahead})
-    return TicketStatus(ticket, ahead, answer.mean if answer is not None else None)
+    return TicketStatus(ticket, ahead, answer.booked_mean if answer is not None else None)
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,14 @@ def live_ticket(tracking_code: str, now: dt.datetime | None = None) -> LiveTicke
               .correlate(Appointment).scalar_subquery())
     row = db.session.execute(
         select(Appointment.tracking_code, Appointment.status, Appointment.office_id, Office.code, QueueTicket.id,
-               QueueTicket.number, QueueTicket.outcome, QueueTicket.counter_no, QueueTicket.called_at)
+               QueueTicket.number, QueueTicket.outcome, QueueTicket.counter_no, QueueTicket.called_at,
+               QueueTicket.kind)
         .join(Office, Office.id == Appointment.office_id)
         .outerjoin(QueueTicket, QueueTicket.id == latest)
         .where(Appointment.tracking_code == code)).first()
     if row is None:
         return None
-    code, status, office_id, office_code, ticket_id, number, outcome, counter, called_at = row
+    code, status, office_id, office_code, ticket_id, number, outcome, counter, called_at, kind = row
     base = LiveTicket(code, office_code, status, status)
     if status in ("booked", "cancelled") or ticket_id is None:
         return base
@@ -107,6 +108,7 @@ def live_ticket(tracking_code: str, now: dt.datetime | None = None) -> LiveTicke
     if ahead is None:
         return live
     answer = forecast_wait(office_id, now=now, ahead={office_id: ahead})
+    booked = kind == "booked"  # checked in on time: nobody who comes later is called before them
     return LiveTicket(code, office_code, status, state, number=number, position=ahead,
-                      wait_mean=answer.mean if answer is not None else None,
-                      wait_p90=answer.p90 if answer is not None else None)
+                      wait_mean=(answer.booked_mean if booked else answer.mean) if answer is not None else None,
+                      wait_p90=(answer.booked_p90 if booked else answer.p90) if answer is not None else None)

@@ -11,8 +11,11 @@
 * the hourly walk-in arrival profile: the fitted one (:class:`~offices.models.OfficeEstimate`, less the
   share of booked arrivals seen in those hours), else the walk-ins of the last four weeks' hourly figures,
   else the walk-in reserve of the counters filled to 80 % (the office's typical service times);
-* the appointments booked in the slots between the start and the moment (each comes with probability
-  ``1 - no_show``);
+* the appointments booked in the slots between the start and the moment and not yet checked in (each comes
+  with probability ``1 - no_show``);
+* the call policy: booked citizens who come in their slot's window are called before walk-ins, so the
+  engine's one first-come-first-served line is split in two (:mod:`queueing.priority`): ``mean``, ``p50``
+  and ``p90`` are a walk-in's wait, ``booked_mean`` … a booked citizen's;
 * when the moment is today and the office has opened: the live load (people waiting, in service, counters
   open); otherwise an empty office at the day's opening.
 
@@ -23,8 +26,9 @@ not depend on which other offices or moments were asked with it: every page and 
 number for the same office and moment.
 
 The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
-``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs one query for the bookings (none when only the
-wait now is asked) and one Redis ``MGET`` for the live loads, whatever the number of offices. The engine's
+``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs one query for the appointments still to come
+(the wait now needs them too: a booked citizen who comes before a walk-in's turn is called first) and one
+Redis ``MGET`` for the live loads, whatever the number of offices. The engine's
 answer for a run is kept ``FORECAST_SOLVED_TTL`` seconds (default 60) by everything it depends on
 (:data:`SOLVED_TTL`), so the same question within the minute is not solved again.
 
@@ -141,6 +145,11 @@ class Forecast:
         source: where the figures come from: ``live`` or ``opening`` (the state started from), the demand
             (``estimate``, ``history``, ``typical``) and the counters (``shifts``, ``installed``), joined by
             ``+``.
+        booked_mean, booked_p50, booked_p90: the wait in the booked line: of a booked citizen coming at their
+            slot at ``at`` (:func:`queueing.priority.booked_wait`), or, for a ticket already in line (``ahead``
+            given), with the people ahead of it and nobody coming after it called first. ``mean``, ``p50`` and
+            ``p90`` are a walk-in's: the booked citizens who come before their turn are called first
+            (:func:`queueing.priority.walk_in_wait`).
     """
 
     office_id: int
@@ -155,6 +164,9 @@ class Forecast:
     counters_open: int | None
     no_counter_open: bool
     source: str
+    booked_mean: float = 0.0
+    booked_p50: float = 0.0
+    booked_p90: float = 0.0
 
 
 def _minutes(value: dt.time) -> int:
@@ -306,6 +318,7 @@ class _Run:
     live_counters: int | None  # counters open now (today), None otherwise
     live: bool
     furthest: float = 0.0  # minutes ahead of ``start`` asked about
+    in_line: bool = False  # ``waiting`` is the people ahead of a citizen already in line (a ticket's ETA)
 
     def timetable(self) -> list[tuple[float, float, int]]:
         """Counters from the opening to the closing (the last count carries on after it)."""
@@ -411,7 +424,8 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
             waiting = (ahead or {}).get(profile.office_id, getattr(load, "waiting", 0) or 0)
             runs[key] = _Run(profile, day, start, float(closes), float(waiting),
                              float(min(getattr(load, "in_service", 0) or 0, counters_open)) if counters_open else 0.0,
-                             counters_open or None, now_minute >= opens)
+                             counters_open or None, now_minute >= opens,
+                             in_line=bool(ahead and profile.office_id in ahead))
         else:
             runs[key] = _Run(profile, day, float(opens), float(closes), 0.0, 0.0, None, False)
 
@@ -425,13 +439,13 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
     for i, target in enumerate(targets):
         if target is not None and target[4] >= 0:
             asked_of[(target[0].office_id, target[3])].append(i)
-    figures: dict[int, tuple[float, float, float]] = {}
+    figures: dict[int, tuple[float, ...]] = {}
     for key, indices in asked_of.items():
         grid, wait = results[key]
         start = runs[key].start
         h = np.clip(np.array([targets[i][4] for i in indices]) - start, 0.0, float(grid[-1]))
-        mean, p50, p90 = (np.interp(h, grid, series).tolist() for series in wait)
-        figures.update(zip(indices, zip(mean, p50, p90)))
+        series = [np.interp(h, grid, one).tolist() for one in wait]
+        figures.update(zip(indices, zip(*series)))
     answers: list[Forecast | None] = []
     for i, ((office_id, moment), target) in enumerate(zip(requests, targets)):
         if target is None:
@@ -440,10 +454,10 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         profile, asked, is_open, day, minute = target
         if minute < 0:
             answers.append(Forecast(office_id, asked, asked, 0.0, 0.0, 0.0, False, None, 0, None, False,
-                                    "closed"))
+                                    "closed", 0.0, 0.0, 0.0))
             continue
         run = runs[(office_id, day)]
-        mean, p50, p90 = figures[i]
+        mean, p50, p90, booked_mean, booked_p50, booked_p90 = figures[i]
         counters = run.counters_at(max(minute, run.start))
         counters_open = int(getattr(loads.get(office_id), "counters_open", 0) or 0) if day == today else None
         source = "+".join(("live" if run.live else "opening", profile.demand_source, profile.counters_source))
@@ -452,7 +466,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
             mean=mean, p50=p50, p90=p90, is_open=is_open,
             opens_at=None if is_open else _day_moment(day, minute), counters=counters,
             counters_open=counters_open, no_counter_open=run.live and not counters_open,
-            source=source))
+            source=source, booked_mean=booked_mean, booked_p50=booked_p50, booked_p90=booked_p90))
     return answers
 
 
@@ -465,19 +479,22 @@ def forecast_wait(office_id: int, moment: dt.datetime | None = None, *, now: dt.
 
 
 def _bookings(runs: list[_Run]) -> dict[tuple[int, dt.date], np.ndarray]:
-    """Appointments booked by minute of the day (0-1439) for each run's office and day: one query for all."""
+    """Appointments still to come (booked, not yet checked in) by minute of the day (0-1439) for each run's
+    office and day: one query for all. Those checked in are in the line already."""
     if not runs:
         return {}
-    from booking.models import TimeSlot
+    from booking.models import Appointment, TimeSlot
 
     first = min(_day_moment(r.day, r.start) for r in runs)
     last = max(_day_moment(r.day, 1440.0) for r in runs)
     wanted = {(r.profile.office_id, r.day) for r in runs}
     out: dict[tuple[int, dt.date], np.ndarray] = {}
     for office_id, starts_at, booked in db.session.execute(
-            select(TimeSlot.office_id, TimeSlot.starts_at, TimeSlot.booked).where(
-                TimeSlot.office_id.in_(sorted({r.profile.office_id for r in runs})),
-                TimeSlot.starts_at >= first, TimeSlot.starts_at < last, TimeSlot.booked > 0)):
+            select(TimeSlot.office_id, TimeSlot.starts_at, func.count(Appointment.id))
+            .join(Appointment, Appointment.slot_id == TimeSlot.id)
+            .where(TimeSlot.office_id.in_(sorted({r.profile.office_id for r in runs})),
+                   TimeSlot.starts_at >= first, TimeSlot.starts_at < last, Appointment.status == "booked")
+            .group_by(TimeSlot.office_id, TimeSlot.starts_at)):
         local = to_tehran(starts_at)
         key = (office_id, local.date())
         if key in wanted:
@@ -491,7 +508,7 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
     A run asked only about its start (the wait now) is solved at horizons 0 and GRID alone: the law at 0 is the
     starting state whatever the grid, so the figure is the same as on the full grid.
     """
-    bookings = _bookings([r for r in runs if r.furthest > 0.0])  # bookings ahead do not change the wait now
+    bookings = _bookings(runs)  # the engine's arrivals ahead, and the booked citizens called before a walk-in
     out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
     solved, ttl = _solved_cache()
     clock = time.monotonic()
@@ -501,22 +518,24 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
         grid = _grid(run.start, run.end, now_only)
         length = int(math.ceil(grid[-1])) + 1
         row = np.zeros(length)
+        rest = np.zeros(1)
         by_minute = bookings.get((run.profile.office_id, run.day))
         if by_minute is not None:  # minute m of the day is minute m - start ahead
             first = int(math.ceil(run.start))
-            part = by_minute[first:first + length]
+            rest = by_minute[first:] if first < 1440 else rest
+            part = rest[:length]
             row[:part.size] = part
         key = (run.profile.office_id, run.day, run.start, run.end, now_only, run.waiting, run.busy,
-               run.live_counters, row.tobytes() if row.any() else b"")
+               run.live_counters, run.in_line, rest.tobytes() if rest.any() else b"")
         kept = solved.get(key) if solved is not None else None
         if kept is not None and kept[0] is run.profile and clock - kept[1] < ttl:
             out[(run.profile.office_id, run.day)] = kept[2]
             continue
-        groups[(run.start, run.end, now_only)].append((run, row, key))
+        groups[(run.start, run.end, now_only)].append((run, row, key, rest))
     for (start, end, now_only), entries in groups.items():
-        members = [run for run, _row, _key in entries]
+        members = [run for run, _row, _key, _rest in entries]
         grid = _grid(start, end, now_only)
-        booked = np.array([row for _run, row, _key in entries])
+        booked = np.array([row for _run, row, _key, _rest in entries])
         booked = booked if booked.any() else None
         model = OfficeModel(
             counters=[r.timetable() for r in members],
@@ -527,10 +546,11 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
             open_minutes=1440.0, no_show=np.array([r.profile.no_show for r in members]))
         wait = model.wait_at(grid, np.array([r.waiting for r in members]), np.array([r.busy for r in members]),
                              now=start, booked=booked)
-        mean, p50, p90 = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
-                          for a in (wait.mean, wait.p50, wait.p90))
-        for k, (run, _row, key) in enumerate(entries):
-            result = (grid, (mean[k], p50[k], p90[k]))
+        mean, p50, p90, p_wait = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
+                                  for a in (wait.mean, wait.p50, wait.p90, wait.p_wait))
+        lines = _two_lines(members, [rest for _run, _row, _key, rest in entries], grid, mean, p50, p90, p_wait)
+        for k, (run, _row, key, _rest) in enumerate(entries):
+            result = (grid, tuple(series[k] for series in lines))
             out[(run.profile.office_id, run.day)] = result
             if solved is not None:
                 solved[key] = (run.profile, clock, result)
@@ -540,6 +560,35 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
             for _at, key in kept_at[:len(kept_at) // 2]:
                 solved.pop(key, None)
     return out
+
+
+def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, mean: np.ndarray, p50: np.ndarray,
+               p90: np.ndarray, p_wait: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The engine's one first-come-first-served line split by the call policy: a walk-in's mean, P50 and P90
+    (the booked citizens who come before their turn go first), then the booked line's (a booked citizen at
+    their slot; for a ticket already in line, its first-come-first-served figures)."""
+    from queueing.priority import booked_wait, walk_in_wait
+
+    span = max(int(math.ceil(grid[-1])) + 1, max(r.size for r in rests) + 1)
+    cum = np.zeros((len(members), span))
+    same_slot = np.zeros((len(members), grid.size))
+    for k, rest in enumerate(rests):
+        if rest.any():
+            total = np.cumsum(rest)
+            cum[k, 1:total.size + 1] = total  # cum[:, m]: booked in minutes [0, m) ahead
+            cum[k, total.size + 1:] = total[-1]
+            # The appointments of the 15-minute slot a booked citizen coming at each horizon belongs to.
+            same_slot[k] = np.interp(grid + 7.5, np.arange(span), cum[k]) - np.interp(grid - 7.5, np.arange(span),
+                                                                                        cum[k])
+    show = np.array([1.0 - r.profile.no_show for r in members])
+    service = np.array([r.profile.service_mean for r in members])
+    cv = np.array([r.profile.service_cv for r in members])
+    counters = np.array([[r.counters_at(r.start + h) for h in grid] for r in members], dtype=float)
+    walk = [walk_in_wait(figure, grid, cum, show, service, counters) for figure in (mean, p50, p90)]
+    booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters)
+    in_line = np.array([r.in_line for r in members])[:, None]
+    booked = tuple(np.where(in_line, fcfs, figure) for fcfs, figure in zip((mean, p50, p90), booked))
+    return (*walk, *booked)
 
 
 def _grid(start: float, end: float, now_only: bool) -> np.ndarray:

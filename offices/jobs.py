@@ -120,7 +120,7 @@ def notify_turn_near(office_id: int) -> int:
         appointment = db.session.get(Appointment, ticket.appointment_id)
         eta = forecast_wait(office_id, ahead={office_id: ahead})
         text_turn_near(appointment, ticket.id, ticket.number, ahead,
-                       round(eta.mean) if eta is not None else None)
+                       round(eta.booked_mean) if eta is not None else None)
         sent += 1
     return sent
 

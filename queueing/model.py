@@ -80,11 +80,14 @@ class Wait:
         mean: expected wait.
         p50: median wait.
         p90: 90th percentile of the wait.
+        p_wait: the chance of waiting at all (every counter busy on arrival), when the method gives it
+            (:meth:`OfficeModel.wait_at`); else None.
     """
 
     mean: FloatArray
     p50: FloatArray
     p90: FloatArray
+    p_wait: FloatArray | None = None
 
 
 def _as_float(name: str, value: ArrayLike, *, positive: bool = False, allow_zero: bool = True) -> FloatArray:
@@ -722,8 +725,8 @@ class OfficeModel:
         p50 = np.where(p0o >= 0.5, 0.0, x50)
         p90 = np.where(p0o >= 0.9, 0.0, x90)
         if scalar_h:
-            mean, p50, p90 = mean[..., 0], p50[..., 0], p90[..., 0]
-        return Wait(mean=mean, p50=p50, p90=p90)
+            mean, p50, p90, pposo = mean[..., 0], p50[..., 0], p90[..., 0], pposo[..., 0]
+        return Wait(mean=mean, p50=p50, p90=p90, p_wait=pposo)
 
 
 _GROUP_RATIO = 0.8
