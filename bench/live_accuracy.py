@@ -16,19 +16,24 @@ counter shifts. That day is played through the site's own service functions with
   (:func:`offices.queue_ops.add_walk_in`), booked citizens check in, and each free counter calls the next
   citizen by the site's call policy (:func:`offices.queue_ops.call_next`), serves them for their generated
   service time and finishes;
-* at each arrival the figures the citizen would see are recorded: the recommendation from the office's
-  door (:func:`booking.finder.recommend_offices`, every third arrival), the office page's wait now
-  (:func:`offices.forecast.forecast_wait`) and, once in line, the ticket's ETA (the forecast with the people
-  ahead).
+* at each arrival the figures the citizen would see are recorded, each from the line the citizen is in
+  (booked citizens in their slot's window are called before walk-ins: :mod:`queueing.priority`): the
+  recommendation from the office's door (:func:`booking.finder.recommend_offices`, every third walk-in: the
+  citizens choosing where to go), the office page's wait now (:func:`offices.forecast.forecast_wait`: a
+  walk-in's, or the booked line's for a booked citizen) and, once in line, the ticket's ETA (the forecast
+  with the people ahead, in the ticket's line).
 
 Each is compared with the wait that then happened (called minus arrived), beside two references on the
 same arrivals: the **oracle** (the engine's conditional wait :meth:`queueing.OfficeModel.wait_now` given
-the true state, the counters open and the service law measured on that very day) and the **historical
-hourly mean** (the office's mean wait in that hour over the history; its P50/P90 the empirical quantiles).
+the true state: the people ahead by the call policy, the counters busy and open; the service law measured
+on that very day; for a walk-in, the bookings due before their turn at the day's true show rate, on the
+counters truly open then) and the **historical hourly mean** (the office's mean wait in that hour over the
+history; its P50/P90 the empirical quantiles). Ratios are taken on each surface's own arrivals.
 
 Variants of the day: ``ordinary``; ``fewer`` (one counter fewer than usual all day: the highest counter
 never opens); ``bookings`` (twice the usual bookings). Printed per variant and surface: arrivals, RASE of
-the mean shown (minutes), P50 and P90 coverage (share of waits at most the figure).
+the mean shown (minutes), P50 and P90 coverage (share of waits at most the figure). The slot list shows the
+booked line's wait (what a citizen booked in that slot waits).
 """
 from __future__ import annotations
 
@@ -65,13 +70,14 @@ def _next_working_day(start: dt.date) -> dt.date:
     return day
 
 
-def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, float, float]:
-    """(n, RASE of the mean, P50 coverage, P90 coverage) of (actual, mean, p50, p90) rows."""
+def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, float, float, float]:
+    """(n, RASE of the mean, P50 coverage, P90 coverage, bias: mean shown minus actual) of (actual, mean, p50,
+    p90) rows."""
     if not rows:
-        return 0, float("nan"), float("nan"), float("nan")
+        return 0, float("nan"), float("nan"), float("nan"), float("nan")
     a = np.array(rows, dtype=float)
     return (len(a), float(np.sqrt(np.mean((a[:, 1] - a[:, 0]) ** 2))), float(np.mean(a[:, 0] <= a[:, 2] + 1e-9)),
-            float(np.mean(a[:, 0] <= a[:, 3] + 1e-9)))
+            float(np.mean(a[:, 0] <= a[:, 3] + 1e-9)), float(np.mean(a[:, 1] - a[:, 0])))
 
 
 def _references(table: dict, surface: str) -> tuple[float, float]:
@@ -297,12 +303,13 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                 for b in due[state_at[k][0]]:
                     if visits[b][4] > visits[k][4] and slot_minute[b] > t:  # still to come
                         cum[min(int(slot_minute[b] - t) + 1, 1440):] += 1.0
-                # The counters truly open halfway through each figure's wait (the day's real shifts).
+                # The counters truly open at each minute of the wait (the day's real shifts).
                 code_k, start_k = state_at[k][0], visits[k][4]
-                halfway = [sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 30.0 * float(f) < e)
-                           for f in figures[:, 0]]
+                opened = np.array([sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 60.0 * m < e)
+                                   for m in range(0, 1441, 5)], dtype=float)
+                by_minute = np.interp(np.arange(1441), np.arange(0, 1441, 5), np.maximum(opened, 1.0))
                 figures = walk_in_wait(figures, np.zeros(1), np.repeat(cum[None, :], 3, 0), np.full(3, show),
-                                       np.full(3, true_mean), np.maximum(np.array(halfway, float), st[j, 2])[:, None])
+                                       np.full(3, true_mean), np.repeat(by_minute[None, :], 3, 0))
             today_rows["oracle"].append((actual[k], *(float(f) for f in figures[:, 0])))
             oracle_keys.append(k)
     for k in oracle_keys:
@@ -396,7 +403,8 @@ def main() -> int:
             db.session.commit()
 
     print("\nRASE of the mean shown (minutes); P50 / P90 coverage: share of actual waits at most the figure")
-    header = f"{'day':<10} {'surface':<20} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
+    header = (f"{'day':<10} {'surface':<20} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
+              f" {'bias':>7}")
     for title, index, surfaces in (("waits shown today", 0, SURFACES_TODAY),
                                    ("day-ahead slot predictions", 1, SURFACES_AHEAD)):
         print(f"\n{title}\n{header}\n{'-' * len(header)}")
@@ -404,10 +412,10 @@ def main() -> int:
             table = rows[index]
             scores = {s: _score(table.get(s, [])) for s in surfaces}
             for surface in surfaces:
-                n, rase, c50, c90 = scores[surface]
+                n, rase, c50, c90, bias = scores[surface]
                 oracle, hist = _references(table, surface)
                 print(f"{variant:<10} {surface:<20} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
-                      f"{c50:>6.2f} {c90:>6.2f}")
+                      f"{c50:>6.2f} {c90:>6.2f} {bias:>7.2f}")
     print("\nmean actual wait (minutes): " + "; ".join(
         f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}"
         for variant, rows in results.items()))

@@ -58,6 +58,8 @@ from queueing import OfficeModel
 GRID = 5.0
 #: Weeks of hourly figures the counter timetable and the walk-in history are learned from.
 HISTORY_DAYS = 28
+#: Minutes after opening from which today's shortfall of counters (against the timetable) is taken to last.
+SETTLED_MINUTES = 60
 #: Days searched ahead for the next opening.
 SCAN_DAYS = 60
 DEFAULT_SERVICE_MINUTES = 12.0
@@ -321,14 +323,22 @@ class _Run:
     in_line: bool = False  # ``waiting`` is the people ahead of a citizen already in line (a ticket's ETA)
 
     def timetable(self) -> list[tuple[float, float, int]]:
-        """Counters from the opening to the closing (the last count carries on after it)."""
+        """Counters from the opening to the closing (the last count carries on after it).
+
+        Today, once the office has been open :data:`SETTLED_MINUTES`, a shortfall of the counters open now
+        against the timetable's count for this hour (a counter unstaffed today) is taken to last the day."""
         opens, closes = self.profile.opening(self.day) or (int(self.start), int(self.end))
+        short = 0
+        if self.live_counters and self.start >= opens + SETTLED_MINUTES:
+            short = max(0, self.profile.expected_counters(self.day, int(self.start) // 60) - self.live_counters)
         rows: list[tuple[float, float, int]] = []
         for hour in range(opens // 60, (closes + 59) // 60):
             lo, hi = max(opens, 60 * hour), min(closes, 60 * hour + 60)
             if hi <= lo:
                 continue
             count = self.profile.expected_counters(self.day, hour)
+            if hi > self.start:
+                count = max(1, count - short)
             if self.live_counters and lo <= self.start < hi:  # today: the counters open now, to the hour's end
                 if self.start > lo:
                     rows.append((lo, self.start, count))
@@ -584,7 +594,10 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     service = np.array([r.profile.service_mean for r in members])
     cv = np.array([r.profile.service_cv for r in members])
     counters = np.array([[r.counters_at(r.start + h) for h in grid] for r in members], dtype=float)
-    walk = [walk_in_wait(figure, grid, cum, show, service, counters) for figure in (mean, p50, p90)]
+    ahead = np.arange(0.0, span, GRID)  # the counters over the rest of the day, every GRID minutes
+    counters_ahead = np.array([[r.counters_at(r.start + m) for m in ahead] for r in members], dtype=float)
+    by_minute = np.stack([np.interp(np.arange(span), ahead, row) for row in counters_ahead])
+    walk = [walk_in_wait(figure, grid, cum, show, service, by_minute) for figure in (mean, p50, p90)]
     booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters)
     in_line = np.array([r.in_line for r in members])[:, None]
     booked = tuple(np.where(in_line, fcfs, figure) for fcfs, figure in zip((mean, p50, p90), booked))

@@ -42,7 +42,8 @@ def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, sh
             minute ``m`` (``(offices, minutes)``; interpolated, held after its end).
         show: the share of booked citizens who come, per office.
         service_mean: mean time at the counter (minutes), per office.
-        counters: counters expected at each horizon, shape ``(offices, horizons)`` (> 0).
+        counters: counters expected open at each minute ahead, ``(offices, minutes)`` (held after its end);
+            the booked citizens are served on the counters open halfway through the wait.
 
     Returns:
         The walk-in's figure, shape ``(offices, horizons)``: never below ``fcfs``; equal to it where the walk-in
@@ -51,15 +52,17 @@ def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, sh
     w0 = np.asarray(fcfs, dtype=float)
     h = np.asarray(horizons, dtype=float)
     cum = np.asarray(booked_cum, dtype=float)
-    per_person = (np.asarray(show, dtype=float) * np.asarray(service_mean, dtype=float))[:, None] \
-        / np.maximum(np.asarray(counters, dtype=float), 1.0)
+    open_by_minute = np.maximum(np.asarray(counters, dtype=float), 1.0)
+    work = np.asarray(show, dtype=float) * np.asarray(service_mean, dtype=float)
     minutes = np.arange(cum.shape[1], dtype=float)
+    counter_minutes = np.arange(open_by_minute.shape[1], dtype=float)
     before = np.stack([np.interp(h, minutes, row) for row in cum])
     w = w0.copy()
     for _ in range(rounds):
         reach = h[None, :] + w
         after = np.stack([np.interp(reach[k], minutes, row) for k, row in enumerate(cum)])
-        w = w0 + np.where(w0 > 0, (after - before) * per_person, 0.0)
+        halfway = np.stack([np.interp(h + w[k] / 2.0, counter_minutes, row) for k, row in enumerate(open_by_minute)])
+        w = w0 + np.where(w0 > 0, (after - before) * work[:, None] / halfway, 0.0)
     return w
 
 

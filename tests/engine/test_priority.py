@@ -17,15 +17,23 @@ def test_a_walk_in_waits_for_bookings_due_before_their_turn():
     bookings[[10, 20, 30]] = 1.0  # three appointments in the next half hour
     cum = cumulative(bookings)[None, :]
     fcfs = np.array([[0.0, 25.0, 25.0]])
-    out = walk_in_wait(fcfs, np.array([0.0, 0.0, 40.0]), cum, np.array([1.0]), np.array([10.0]),
-                       np.array([[2.0, 2.0, 2.0]]))
+    two = np.full((1, 121), 2.0)  # two counters all along
+    out = walk_in_wait(fcfs, np.array([0.0, 0.0, 40.0]), cum, np.array([1.0]), np.array([10.0]), two)
     assert out[0, 0] == 0.0  # served at once: nobody jumps ahead
     # 25 min of line now; the three booked due at 10, 20 and 30 min come first, 5 min each on two counters.
     assert out[0, 1] == pytest.approx(25.0 + 3 * 5.0)
     assert out[0, 2] == pytest.approx(25.0)  # at 40 min, no appointment falls in the wait
-    half = walk_in_wait(fcfs, np.array([0.0, 0.0, 40.0]), cum, np.array([0.5]), np.array([10.0]),
-                        np.array([[2.0, 2.0, 2.0]]))
+    half = walk_in_wait(fcfs, np.array([0.0, 0.0, 40.0]), cum, np.array([0.5]), np.array([10.0]), two)
     assert half[0, 1] == pytest.approx(25.0 + 2 * 0.5 * 5.0)  # half come; the one due at 30 min is then too late
+
+
+def test_the_bookings_are_served_on_the_counters_open_halfway_through_the_wait():
+    bookings = np.zeros(120)
+    bookings[[10, 20, 30]] = 1.0
+    cum = cumulative(bookings)[None, :]
+    one_then_four = np.where(np.arange(121) < 15, 1.0, 4.0)[None, :]  # three more counters open at 15 min
+    out = walk_in_wait(np.array([[40.0]]), np.array([0.0]), cum, np.array([1.0]), np.array([10.0]), one_then_four)
+    assert out[0, 0] == pytest.approx(40.0 + 3 * 10.0 / 4.0)
 
 
 def test_booked_wait_is_zero_when_a_counter_is_free_and_grows_with_the_slot():
