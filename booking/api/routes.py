@@ -552,7 +552,7 @@ def leave_remote_queue(token: str):
             requestBody={"required": True, "content": {"application/json": {"schema": "SmsInbound"}}},
             responses={"200": json_response("The reply texted to the sender", "SmsReply"),
                        "401": problem_response("Not the gateway"),
-                       "503": problem_response("Inbound SMS is not configured")})
+                       "404": problem_response("Inbound SMS is not configured here")})
 def sms_inbound():
     import hmac
 
@@ -561,7 +561,7 @@ def sms_inbound():
 
     expected = current_app.config.get("SMS_INBOUND_TOKEN") or ""
     if not expected:
-        return problem(503, _title(503), _("Inbound SMS is not configured."), code="sms_inbound_off")
+        return problem(404, _title(404), _("Inbound SMS is not configured."), code="sms_inbound_off")
     if not hmac.compare_digest(request.headers.get("X-Sms-Token", "").encode(), expected.encode()):
         return problem(401, _title(401), _("This request does not come from the SMS gateway."),
                        code="sms_gateway_unknown")

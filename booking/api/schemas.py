@@ -89,7 +89,8 @@ class SlotSchema(Schema):
     capacity = fields.Integer(required=True)
     remaining = fields.Integer(required=True)
     state = fields.String(required=True, validate=validate.OneOf(["open", "full", "past"]))
-    predicted_wait = fields.Float(allow_none=True, metadata={"description": "minutes"})
+    predicted_wait = fields.Float(allow_none=True, metadata={
+        "description": "minutes a citizen booked in this slot is predicted to wait (booked citizens are called first)"})
 
 
 class SlotListSchema(Schema):

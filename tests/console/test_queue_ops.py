@@ -74,7 +74,7 @@ def test_check_in_call_finish_and_events(make_office, make_service):
     assert kinds == ["walk_in", "check_in", "counter_open", "call", "start", "finish", "call"]
 
 
-def test_check_in_by_tracking_code_and_unknown_code(make_office, make_service):
+def test_check_in_by_tracking_code_and_unknown_code(working_day, make_office, make_service):
     service = make_service()
     office = make_office(services=[service])
     make_appointment(office, service, utcnow() + dt.timedelta(minutes=30), code="ABCD2345")
