@@ -37,6 +37,8 @@ def test_wait_at_home_join_follow_more_time_then_called(working_day, live_server
     queue_ops.commit_and_publish(office.id)
     page = phone_page
     page.goto(f"{live_server}/offices/RQ01")
+    expect(page.locator("#booked-wait")).to_contain_text("با نوبت قبلی")  # both lines: walk-in and booked
+    keep_screenshot(page, "office-open-fa-390")
     page.locator("#wait-at-home").click()
     page.wait_for_selector("#queue-form")
     keep_screenshot(page, "remote-join")
