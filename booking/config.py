@@ -11,6 +11,7 @@
 | IDENTITY_CHECK | ``none``; ``demo`` or ``http`` check that the mobile is the national ID's (:mod:`booking.identity_check`) |
 | IDENTITY_CHECK_URL, IDENTITY_CHECK_TOKEN, IDENTITY_CHECK_TIMEOUT | the ``http`` check's endpoint, bearer token, seconds (3) |
 | SMS_INBOUND_TOKEN, REMOTE_MISS_RISK, REMOTE_AHEAD_ALERT | waiting at home: the SMS gateway's token, the leave-at risk, the "N ahead" SMS |
+| QUEUE_EARLY_GRACE_MINUTES, QUEUE_LATE_GRACE_MINUTES | how long before / after their slot a booked citizen is called first (15, 15) |
 """
 from __future__ import annotations
 
@@ -152,8 +153,15 @@ def remote_queue_settings(env: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError("REMOTE_MISS_RISK: expected a chance above 0 and at most 0.5 (e.g. 0.05)")
     if not 1 <= ahead <= 20:
         raise ConfigError("REMOTE_AHEAD_ALERT: expected 1 to 20 people")
+    try:
+        early = float(env.get("QUEUE_EARLY_GRACE_MINUTES") or 15)
+        late = float(env.get("QUEUE_LATE_GRACE_MINUTES") or 15)
+    except ValueError:
+        raise ConfigError("QUEUE_EARLY_GRACE_MINUTES / QUEUE_LATE_GRACE_MINUTES: expected minutes") from None
+    if not (0 <= early <= 120 and 0 <= late <= 120):
+        raise ConfigError("QUEUE_EARLY_GRACE_MINUTES / QUEUE_LATE_GRACE_MINUTES: expected 0 to 120 minutes")
     return {"SMS_INBOUND_TOKEN": env.get("SMS_INBOUND_TOKEN", ""), "REMOTE_MISS_RISK": risk,
-            "REMOTE_AHEAD_ALERT": ahead}
+            "REMOTE_AHEAD_ALERT": ahead, "QUEUE_EARLY_GRACE_MINUTES": early, "QUEUE_LATE_GRACE_MINUTES": late}
 
 
 def map_tiles(raw: str | None) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blinker import Namespace
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +37,8 @@ from offices.models import CounterShift, Office, QueueEvent, QueueTicket, Servic
 
 log = logging.getLogger(__name__)
 
-# A booked citizen is called first from this long before their slot starts until this long after.
+# A booked citizen is called first from this long before their slot starts until this long after (the
+# defaults of QUEUE_EARLY_GRACE_MINUTES and QUEUE_LATE_GRACE_MINUTES: see grace_windows).
 EARLY_GRACE = dt.timedelta(minutes=15)
 LATE_GRACE = dt.timedelta(minutes=15)
 UNDO_WINDOW = dt.timedelta(seconds=60)
@@ -75,9 +77,20 @@ class Candidate:
     present: bool = True  # False: a remote ticket whose holder is not at the office yet (not callable)
 
 
+def grace_windows() -> tuple[dt.timedelta, dt.timedelta]:
+    """How long before and after their slot's start a booked citizen is called first: the application's
+    ``QUEUE_EARLY_GRACE_MINUTES`` and ``QUEUE_LATE_GRACE_MINUTES`` (15 each by default)."""
+    if not has_app_context():
+        return EARLY_GRACE, LATE_GRACE
+    config = current_app.config
+    return (dt.timedelta(minutes=float(config.get("QUEUE_EARLY_GRACE_MINUTES", 15))),
+            dt.timedelta(minutes=float(config.get("QUEUE_LATE_GRACE_MINUTES", 15))))
+
+
 def in_grace_window(slot_start: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether a booked citizen's slot starts within [now - LATE_GRACE, now + EARLY_GRACE]."""
-    return slot_start is not None and slot_start - EARLY_GRACE <= now <= slot_start + LATE_GRACE
+    """Whether a booked citizen's slot starts within [now - late window, now + early window]."""
+    early, late = grace_windows()
+    return slot_start is not None and slot_start - early <= now <= slot_start + late
 
 
 def call_order(candidates: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:

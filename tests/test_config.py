@@ -92,3 +92,10 @@ def test_remote_queue_settings_are_checked(tmp_path: Path) -> None:
     for bad in ({"REMOTE_MISS_RISK": "0.9"}, {"REMOTE_MISS_RISK": "often"}, {"REMOTE_AHEAD_ALERT": "0"}):
         with pytest.raises(ConfigError, match="REMOTE_"):
             load_config(tmp_path, bad)
+
+
+def test_call_windows_are_configured_and_checked(tmp_path: Path) -> None:
+    config = load_config(tmp_path, {"QUEUE_EARLY_GRACE_MINUTES": "10", "QUEUE_LATE_GRACE_MINUTES": "20"})
+    assert (config["QUEUE_EARLY_GRACE_MINUTES"], config["QUEUE_LATE_GRACE_MINUTES"]) == (10.0, 20.0)
+    with pytest.raises(ConfigError, match="QUEUE_"):
+        load_config(tmp_path, {"QUEUE_LATE_GRACE_MINUTES": "-5"})

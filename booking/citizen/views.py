@@ -428,6 +428,15 @@ def level_label(level: str) -> str:
 
 
 @bp.app_template_global()
+def line_grace() -> tuple[int, int]:
+    """Minutes before and after their slot's start a booked citizen is called first (for the line's rule)."""
+    from offices.queue_ops import grace_windows
+
+    early, late = grace_windows()
+    return int(early.total_seconds() // 60), int(late.total_seconds() // 60)
+
+
+@bp.app_template_global()
 def seconds_ago(moment: dt.datetime) -> int:
     return max(0, int((utcnow() - moment).total_seconds()))
 

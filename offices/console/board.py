@@ -13,7 +13,7 @@ from booking.models import Appointment, TimeSlot
 from offices.live import LiveLoad, read_live_loads, today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketOutcome, User
 from booking.remote_queue import line_states
-from offices.queue_ops import ACTIVE, LATE_GRACE, ordered_waiting
+from offices.queue_ops import ACTIVE, grace_windows, ordered_waiting
 
 
 @dataclass
@@ -50,9 +50,10 @@ def booking_state(status: str, slot_start: dt.datetime, ticket: QueueTicket | No
         return "cancelled"
     if status == "served":
         return "served"
+    late = grace_windows()[1]
     if ticket is not None:
-        return "on_time" if ticket.arrived_at <= slot_start + LATE_GRACE else "late"
-    if status == "no_show" or now > slot_start + LATE_GRACE:
+        return "on_time" if ticket.arrived_at <= slot_start + late else "late"
+    if status == "no_show" or now > slot_start + late:
         return "missed"
     return "not_arrived"
 

@@ -191,3 +191,14 @@ def test_ticket_page_says_which_counter_once_called(app, client, make_office, ma
     refresh()  # the test's application context outlives the requests: forget the locale chosen above
     persian = client.get("/ticket/CALL2345?lang=fa").get_data(as_text=True)
     assert "به باجه ۳ بروید" in persian
+
+
+def test_the_call_windows_follow_the_configuration(app):
+    now = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.timezone.utc)
+    slot = now + dt.timedelta(minutes=12)
+    assert queue_ops.in_grace_window(slot, now)  # 15 minutes early by default
+    app.config["QUEUE_EARLY_GRACE_MINUTES"] = 10
+    assert not queue_ops.in_grace_window(slot, now)
+    order = queue_ops.call_order([Candidate(1, "walk_in", now - dt.timedelta(minutes=5)),
+                                  Candidate(2, "booked", now - dt.timedelta(minutes=1), slot_start=slot)], now)
+    assert [c.ticket_id for c in order] == [1, 2]  # too early now: joins by arrival
