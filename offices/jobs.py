@@ -415,7 +415,7 @@ def demo_activity(now: dt.datetime | None = None, seed: int | None = None) -> in
     """
     from offices import queue_ops
     from offices.estimates import office_models
-    from offices.models import Office, OpeningHours, QueueTicket, TicketOutcome, User
+    from offices.models import Office, OpeningHours, QueueTicket, User
 
     now = now or utcnow()
     rng = random.Random(seed if seed is not None else int(now.timestamp() // 60))

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from booking.dates import to_tehran, utcnow
 from booking.extensions import db
