@@ -1,6 +1,6 @@
 """How true are the waits the site shows? A day played through the real service layer, measured.
 
-``python -m bench.live_accuracy [--offices 2] [--days 28] [--variants ordinary,fewer,bookings]``
+``python -m bench.live_accuracy [--offices 2] [--days 28] [--variants ordinary,fewer,bookings] [--day 2026-12-05]``
 
 The demo network is seeded (SQLite and an embedded Redis in a temporary folder) with ``--days`` days of
 history ending the day before a working day, and the engine is fitted on that history for the busiest
@@ -356,6 +356,8 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=28, help="days of history the engine is fitted on")
     parser.add_argument("--variants", default="ordinary,fewer,bookings")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2026, 12, 5),
+                        help="the day played (Tehran; moved on to a full working day), so that runs compare")
     args = parser.parse_args()
     started = time.perf_counter()
 
@@ -366,7 +368,7 @@ def main() -> int:
 
     from booking import create_app
     from booking.config import database_uri
-    from booking.dates import set_clock, tehran_to_utc, to_tehran, utcnow
+    from booking.dates import set_clock, tehran_to_utc
     from booking.extensions import db
     from offices.demo.network import build_network
     from offices.demo.seed import seed_demo
@@ -376,7 +378,7 @@ def main() -> int:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri(None, Path(instance)), "SERVER_NAME": None,
                       "REDIS_URL": None, "REDIS_EMBEDDED_PATH": os.path.join(instance, "redis.db"),
                       "SAFNAMA_SCHEDULE_JOBS": False, "FORECAST_PROFILE_TTL": 0.0})
-    test_day = _next_working_day(to_tehran(utcnow()).date() + dt.timedelta(days=1))
+    test_day = _next_working_day(args.day)
     results = {}
     with app.app_context():
         from flask_migrate import upgrade
