@@ -116,3 +116,43 @@ def options(kind: str, places: Sequence[Any], chosen: str | None, group: Any = N
         else:
             parts.append(f'<option value="{escape(p.code)}"{selected}>{name}</option>')
     return _keep(_OPTIONS, key, Markup("".join(parts)))
+
+
+def slot_info(view: Any, office_code: str, service_code: str, rescheduling: Any = None) -> Markup:
+    """What the booking page says of a slot after its time: "past", "full" (with the waitlist link unless
+    rescheduling) or the places left and the predicted wait, as ``citizen/book.html`` wrote it."""
+    tr = translations()
+    if view.state == "past":
+        return Markup(tr.ugettext("past"))
+    if view.state == "full":
+        html = Markup(tr.ugettext("full"))
+        if not rescheduling:
+            link = url_for("citizen.join_waitlist", code=office_code, slot=view.slot.id, service=service_code)
+            html += Markup(f' · <a class="waitlist-link" href="{escape(link)}">'
+                           f'{tr.ugettext("join the waitlist")}</a>')
+        return html
+    wait = view.wait_minutes
+    left = Markup(tr.ugettext("%(n)s left")) % {"n": local_digits(view.remaining)}
+    minutes = Markup(tr.ugettext("~%(n)s min wait")) % {"n": "—" if wait is None else local_digits(int(round(wait)))}
+    return Markup(f"{left} · {minutes}")
+
+
+_ENTRIES: dict[tuple, tuple[Any, str, str]] = {}
+
+
+def office_entry(card: Any, travel: float | None) -> Markup:
+    """An office in the find page's list: its link and address (kept per office card and language), with the
+    travel minutes when the search has a position."""
+    locale = current_locale()
+    key = (locale, card.id)
+    kept = _ENTRIES.get(key)
+    if kept is None or kept[0] is not card:
+        name, address = (card.name_en, card.address_en) if locale == "en" else (card.name_fa, card.address_fa)
+        kept = _keep(_ENTRIES, key, (card, f'<a class="office-link" href="{escape(office_path(card.code))}">'
+                                           f'{escape(name)}</a>\n      <div class="muted">{escape(address)}',
+                                     '</div>'))
+    _card, head, tail = kept
+    if travel is None:
+        return Markup(head + tail)
+    away = Markup(translations().ugettext("%(n)s min away")) % {"n": local_digits(int(round(travel)))}
+    return Markup(f"{head} · {away}{tail}")
