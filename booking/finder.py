@@ -481,6 +481,7 @@ class RecommendationResult:
     nearest: Suggestion | None
     at: dt.datetime
     next_opening: bool = False  # no office offering the service is open then: the suggestions are for openings
+    loads: dict[int, LiveLoad] = field(default_factory=dict)  # the live loads read of the offices weighed
 
 
 #: Reads each office's live load, the records of the citizens on their way and those sent in the last hour in
@@ -616,7 +617,7 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     else:
         keep = np.zeros(0, dtype=np.int64)
     if keep.size == 0:
-        return RecommendationResult([], None, at, next_opening)
+        return RecommendationResult([], None, at, next_opening, loads)
     ids = [ids[i] for i in keep]
     near = near[keep]
     answers = [answers[i] for i in keep]
@@ -644,7 +645,8 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
                           counters=a.counters)
 
     nearest = suggestion(nearest_k) if ids[nearest_k] in cards else None
-    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at, next_opening)
+    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at, next_opening,
+                                loads)
 
 
 def local_day(moment: dt.datetime) -> dt.date:

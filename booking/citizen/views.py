@@ -53,8 +53,8 @@ def find_office():
     near = finder.Near(*here) if here else None
     offices, travel = finder.search_cards(province=province, service=service, near=near,
                                           district=None if here else district_code, limit=20)
-    loads = finder.live_loads([o.id for o in offices])
     recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
+    loads = _listed_loads([o.id for o in offices], recommendation)
     best_section = None
     if recommendation and recommendation.suggestions:  # the same for everyone the office is best for
         code = recommendation.suggestions[0].office.code
@@ -74,6 +74,17 @@ def find_office():
         office_map=_street_map(points, _("Map of offices"), here, picks_place=True))
     db.session.commit()  # the slots made for the best office's days (after rendering: nothing is reloaded)
     return page
+
+
+def _listed_loads(ids: list[int], recommendation: finder.RecommendationResult | None) -> dict:
+    """The live loads of the offices listed: those the recommendation read (the nearest offices), the others
+    read now."""
+    kept = recommendation.loads if recommendation is not None else {}
+    loads = {i: kept[i] for i in ids if i in kept}
+    missing = [i for i in ids if i not in loads]
+    if missing:
+        loads.update(finder.live_loads(missing))
+    return loads
 
 
 def _search_options(choices: finder.SearchChoices, province: str | None, district: str | None,
