@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, g, url_for
 from markupsafe import Markup, escape
 
-from booking.dates import utcnow
+from booking.dates import jalali_date, utcnow
 from booking.i18n import current_locale, local_digits, translations
 
 #: Entries a kept-pieces dict holds at most before it is emptied (they are cheap to make again).
@@ -156,3 +156,19 @@ def office_entry(card: Any, travel: float | None) -> Markup:
         return Markup(head + tail)
     away = Markup(translations().ugettext("%(n)s min away")) % {"n": local_digits(int(round(travel)))}
     return Markup(f"{head} · {away}{tail}")
+
+
+def day_links(days: Sequence[Any], chosen: Any, endpoint: str, office_code: str, tracking_code: str | None,
+              service_code: str) -> Markup:
+    """The booking page's days (``<li>`` links to each open day, the chosen one marked), the address built
+    once and each day's date put in it."""
+    placeholder = "0000-00-00"
+    address = str(escape(url_for(endpoint, code=office_code, tracking_code=tracking_code, date=placeholder,
+                                 service=service_code)))
+    locale = current_locale()
+    parts = []
+    for d in days:
+        mark = ' chosen" aria-current="date"' if d == chosen else '" '
+        parts.append(f'<li><a class="day{mark}\n      href="{address.replace(placeholder, d.isoformat(), 1)}">'
+                     f'{escape(jalali_date(d, locale, True))}</a></li>')
+    return Markup("".join(parts))

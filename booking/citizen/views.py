@@ -435,6 +435,7 @@ def minutes_filter(value: float | None) -> str:
 
 
 bp.add_app_template_global(fragments.slot_info, "slot_info")  # the booking page's slots (book and reschedule)
+bp.add_app_template_global(fragments.day_links, "day_links")  # and its days
 
 
 @bp.app_template_global()
