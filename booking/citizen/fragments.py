@@ -41,7 +41,7 @@ def _macros() -> Any:
 
 
 def badge_level(load: Any, fc: Any = None) -> str:
-    """The level a badge shows: the office's forecast (``fc``) speaks of the moment the citizen would arrive."""
+    """The level a badge shows (the forecast ``fc`` speaks of the moment the citizen would arrive)."""
     if fc and not fc.is_open:
         return "closed"
     if fc and fc.no_counter_open:
@@ -133,7 +133,8 @@ def slot_info(view: Any, office_code: str, service_code: str, rescheduling: Any 
         return html
     wait = view.wait_minutes
     left = Markup(tr.ugettext("%(n)s left")) % {"n": local_digits(view.remaining)}
-    minutes = Markup(tr.ugettext("~%(n)s min wait")) % {"n": "—" if wait is None else local_digits(int(round(wait)))}
+    wait_text = "—" if wait is None else local_digits(int(round(wait)))
+    minutes = Markup(tr.ugettext("~%(n)s min wait")) % {"n": wait_text}
     return Markup(f"{left} · {minutes}")
 
 
@@ -148,9 +149,9 @@ def office_entry(card: Any, travel: float | None) -> Markup:
     kept = _ENTRIES.get(key)
     if kept is None or kept[0] is not card:
         name, address = (card.name_en, card.address_en) if locale == "en" else (card.name_fa, card.address_fa)
-        kept = _keep(_ENTRIES, key, (card, f'<a class="office-link" href="{escape(office_path(card.code))}">'
-                                           f'{escape(name)}</a>\n      <div class="muted">{escape(address)}',
-                                     '</div>'))
+        head = (f'<a class="office-link" href="{escape(office_path(card.code))}">{escape(name)}</a>\n'
+                f'      <div class="muted">{escape(address)}')
+        kept = _keep(_ENTRIES, key, (card, head, "</div>"))
     _card, head, tail = kept
     if travel is None:
         return Markup(head + tail)
@@ -169,6 +170,7 @@ def day_links(days: Sequence[Any], chosen: Any, endpoint: str, office_code: str,
     parts = []
     for d in days:
         mark = ' chosen" aria-current="date"' if d == chosen else '" '
-        parts.append(f'<li><a class="day{mark}\n      href="{address.replace(placeholder, d.isoformat(), 1)}">'
+        href = address.replace(placeholder, d.isoformat(), 1)
+        parts.append(f'<li><a class="day{mark}\n      href="{href}">'
                      f'{escape(jalali_date(d, locale, True))}</a></li>')
     return Markup("".join(parts))
