@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from zoneinfo import ZoneInfo
 
@@ -85,12 +86,19 @@ def tehran_to_utc(local: dt.datetime) -> dt.datetime:
     return local.replace(tzinfo=TEHRAN).astimezone(dt.timezone.utc)
 
 
+@functools.lru_cache(maxsize=4096)
+def jalali_parts(day: dt.date) -> tuple[int, int, int]:
+    """A Gregorian day's Jalali year, month and day (kept: pages write the same few days again and again)."""
+    j = jdatetime.date.fromgregorian(date=day)
+    return j.year, j.month, j.day
+
+
 def jalali_date(value: dt.date | dt.datetime, locale: str = "fa", with_weekday: bool = False) -> str:
     """A date as Jalali ``1405/09/03`` (Persian digits in Persian), optionally with the weekday name."""
     if isinstance(value, dt.datetime):
         value = to_tehran(value).date()
-    j = jdatetime.date.fromgregorian(date=value)
-    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    year, month, day = jalali_parts(value)
+    text = f"{year:04d}/{month:02d}/{day:02d}"
     if with_weekday:
         names = WEEKDAY_NAMES_FA if locale == "fa" else WEEKDAY_NAMES_EN
         text = f"{names[iran_weekday(value)]} {text}"
@@ -101,12 +109,11 @@ def jalali_long(value: dt.date | dt.datetime, locale: str = "fa") -> str:
     """A date in words, e.g. ``سه‌شنبه ۴ آذر ۱۴۰۵`` or ``Tuesday 4 Azar 1405``."""
     if isinstance(value, dt.datetime):
         value = to_tehran(value).date()
-    j = jdatetime.date.fromgregorian(date=value)
+    year, month, day = jalali_parts(value)
     if locale == "fa":
-        month = jdatetime.date.j_months_fa[j.month - 1]
-        return persian_digits(f"{WEEKDAY_NAMES_FA[iran_weekday(value)]} {j.day} {month} {j.year}")
-    month = jdatetime.date.j_months_en[j.month - 1]
-    return f"{WEEKDAY_NAMES_EN[iran_weekday(value)]} {j.day} {month} {j.year}"
+        month_name = jdatetime.date.j_months_fa[month - 1]
+        return persian_digits(f"{WEEKDAY_NAMES_FA[iran_weekday(value)]} {day} {month_name} {year}")
+    return f"{WEEKDAY_NAMES_EN[iran_weekday(value)]} {day} {jdatetime.date.j_months_en[month - 1]} {year}"
 
 
 def clock(value: dt.datetime | dt.time, locale: str = "fa") -> str:

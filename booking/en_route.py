@@ -167,11 +167,29 @@ class EnRouteReading:
 
 def queue_reads(pipe: Pipeline, office_ids: Sequence[int], now: dt.datetime) -> None:
     """Add the reads of :func:`read_en_route` to a Redis pipeline (two commands per office, in order)."""
-    low = now.timestamp() - ALLOWANCE
-    since = f"({now.timestamp() - SENT_WINDOW}"
+    low, since = read_bounds(now)
     for office_id in office_ids:
         pipe.zrangebyscore(KEY.format(office_id), low, "+inf", withscores=True)
         pipe.zcount(SENT_KEY.format(office_id), since, "+inf")
+
+
+def read_bounds(now: dt.datetime) -> tuple[float, str]:
+    """The score bounds :func:`queue_reads` reads from: records still counting, records sent in the window."""
+    return now.timestamp() - ALLOWANCE, f"({now.timestamp() - SENT_WINDOW}"
+
+
+def record_keys(office_ids: Sequence[int]) -> list[str]:
+    """The offices' record keys, then their sent keys (the keys a script reading both is given)."""
+    return [KEY.format(i) for i in office_ids] + [SENT_KEY.format(i) for i in office_ids]
+
+
+def reading_from_rows(office_ids: Sequence[int], rows: Sequence[Sequence], counts: Sequence) -> EnRouteReading:
+    """The answer of :func:`read_en_route` from a script's replies: each office's ``ZRANGEBYSCORE … WITHSCORES``
+    (member, score, member, score…) and its ``ZCOUNT``."""
+    etas = {office_id: [float(score) for score in flat[1::2]]
+            for office_id, flat in zip(office_ids, rows) if flat}
+    sent = {office_id: int(count) for office_id, count in zip(office_ids, counts) if count}
+    return EnRouteReading(etas=etas, sent_last_hour=sent)
 
 
 def reading_from(office_ids: Sequence[int], replies: Sequence) -> EnRouteReading:

@@ -481,22 +481,48 @@ class RecommendationResult:
     nearest: Suggestion | None
     at: dt.datetime
     next_opening: bool = False  # no office offering the service is open then: the suggestions are for openings
+    loads: dict[int, LiveLoad] = field(default_factory=dict)  # the live loads read of the offices weighed
+
+
+#: Reads each office's live load, the records of the citizens on their way and those sent in the last hour in
+#: one command (``KEYS``: live keys, record keys, sent keys, office by office; ``ARGV``: the score bounds of
+#: :func:`booking.en_route.read_bounds`): a pipeline of two commands per office costs more to write and read.
+_LIVE_AND_EN_ROUTE_SCRIPT = """
+local n = #KEYS / 3
+local loads, rows, counts = {}, {}, {}
+for i = 1, n do
+  loads[i] = redis.call('GET', KEYS[i])
+  rows[i] = redis.call('ZRANGEBYSCORE', KEYS[n + i], ARGV[1], '+inf', 'WITHSCORES')
+  counts[i] = redis.call('ZCOUNT', KEYS[2 * n + i], ARGV[2], '+inf')
+end
+return {loads, rows, counts}
+"""
+_scripts: dict[int, Any] = {}
+
+
+def _live_and_en_route_script() -> Any:
+    """The script above, registered with the application's Redis client (``EVALSHA``, loaded when missing)."""
+    client = get_redis()
+    script = _scripts.get(id(client))
+    if script is None or script.registered_client is not client:
+        script = _scripts[id(client)] = client.register_script(_LIVE_AND_EN_ROUTE_SCRIPT)
+    return script
 
 
 def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], en_route.EnRouteReading]:
-    """The offices' live loads and the records of the citizens Safnama sent there, read in one Redis round
-    trip; loads missing from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
+    """The offices' live loads and the records of the citizens Safnama sent there, read in one Redis command;
+    loads missing from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
+    if not ids:
+        return {}, en_route.EnRouteReading({}, {})
     try:
-        pipe = get_redis().pipeline(transaction=False)
-        pipe.mget([LIVE_KEY.format(i) for i in ids])
-        en_route.queue_reads(pipe, ids, at)
-        raws, *replies = pipe.execute()
+        raws, rows, counts = _live_and_en_route_script()(
+            keys=[LIVE_KEY.format(i) for i in ids] + en_route.record_keys(ids), args=en_route.read_bounds(at))
     except REDIS_ERRORS:
         return read_live_loads(ids), en_route.EnRouteReading({}, {})
     loads = {office_id: LiveLoad.from_json(raw) for office_id, raw in zip(ids, raws) if raw is not None}
     if len(loads) < len(ids):
         loads.update(read_live_loads([i for i in ids if i not in loads]))
-    return loads, en_route.reading_from(ids, replies)
+    return loads, en_route.reading_from_rows(ids, rows, counts)
 
 
 def _office_state(ids: list[int], lat: np.ndarray, lon: np.ndarray, at: dt.datetime,
@@ -591,7 +617,7 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
     else:
         keep = np.zeros(0, dtype=np.int64)
     if keep.size == 0:
-        return RecommendationResult([], None, at, next_opening)
+        return RecommendationResult([], None, at, next_opening, loads)
     ids = [ids[i] for i in keep]
     near = near[keep]
     answers = [answers[i] for i in keep]
@@ -619,7 +645,8 @@ def recommend_offices(lat: float, lon: float, service: str | None = None, at: dt
                           counters=a.counters)
 
     nearest = suggestion(nearest_k) if ids[nearest_k] in cards else None
-    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at, next_opening)
+    return RecommendationResult([suggestion(i) for i in picks if ids[i] in cards], nearest, at, next_opening,
+                                loads)
 
 
 def local_day(moment: dt.datetime) -> dt.date:

@@ -77,6 +77,8 @@ _SOLVED_KEY = "safnama.forecast_solved"
 SOLVED_TTL = 60.0
 SOLVED_MAX = 4096
 _SOLVED_LOCK = threading.Lock()
+#: Runs' counter timetables by (office, day, start, counters open now), with the profile they were made from.
+_TIMETABLES: dict[tuple, tuple[Profile, list[tuple[float, float, int]]]] = {}
 
 
 @dataclass(frozen=True)
@@ -323,10 +325,23 @@ class _Run:
     in_line: bool = False  # ``waiting`` is the people ahead of a citizen already in line (a ticket's ETA)
 
     def timetable(self) -> list[tuple[float, float, int]]:
-        """Counters from the opening to the closing (the last count carries on after it).
+        """Counters from the opening to the closing (the last count carries on after it); kept in the process
+        by what it depends on (the profile, the day, the start and the counters open now), as every page
+        asking about an office in the same minute asks for the same table.
 
         Today, once the office has been open :data:`SETTLED_MINUTES`, a shortfall of the counters open now
         against the timetable's count for this hour (a counter unstaffed today) is taken to last the day."""
+        key = (self.profile.office_id, self.day, self.start, self.live_counters)
+        kept = _TIMETABLES.get(key)
+        if kept is not None and kept[0] is self.profile:
+            return kept[1]
+        rows = self._build_timetable()
+        if len(_TIMETABLES) >= SOLVED_MAX:
+            _TIMETABLES.clear()
+        _TIMETABLES[key] = (self.profile, rows)
+        return rows
+
+    def _build_timetable(self) -> list[tuple[float, float, int]]:
         opens, closes = self.profile.opening(self.day) or (int(self.start), int(self.end))
         short = 0
         if self.live_counters and self.start >= opens + SETTLED_MINUTES:

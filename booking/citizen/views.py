@@ -12,6 +12,7 @@ from markupsafe import Markup
 from booking import appointments, en_route, fair_access, finder, identity_check, maps, otp, page_cache, slots
 from booking.api.serialize import reason_text
 from booking.citizen.blueprint import bp
+from booking.citizen import fragments
 from booking.citizen import owner as owner_proof
 from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
 from booking.citizen.ics import appointment_ics
@@ -52,24 +53,47 @@ def find_office():
     near = finder.Near(*here) if here else None
     offices, travel = finder.search_cards(province=province, service=service, near=near,
                                           district=None if here else district_code, limit=20)
-    loads = finder.live_loads([o.id for o in offices])
     recommendation = finder.recommend_offices(here[0], here[1], service) if here else None
+    loads = _listed_loads([o.id for o in offices], recommendation)
     best_section = None
     if recommendation and recommendation.suggestions:  # the same for everyone the office is best for
         code = recommendation.suggestions[0].office.code
         best_section = page_cache.fragment(("find.best", code, service, utcnow().replace(second=0, microsecond=0)),
                                            lambda: _best_times(code, service))
-    points = [MapPoint(o.lat, o.lon, o.name(_locale()), url_for("citizen.office_page", code=o.code),
+    locale = _locale()
+    points = [MapPoint(o.lat, o.lon, o.name(locale), fragments.office_path(o.code),
                        loads[o.id].level if o.id in loads else "unknown") for o in offices]
     page = render_template(
         "citizen/find.html", offices=offices, travel=travel, loads=loads, here=here,
-        provinces=choices.provinces, services=choices.services, districts=choices.districts_of(province),
+        options=_search_options(choices, province, district_code, service),
         chosen={"province": province, "district": district_code, "service": service},
+        load_badge=fragments.load_badge, going_form=fragments.going_form, office_path=fragments.office_path,
+        office_entry=fragments.office_entry,
         recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
         best_section=best_section, now=utcnow(),
         office_map=_street_map(points, _("Map of offices"), here, picks_place=True))
     db.session.commit()  # the slots made for the best office's days (after rendering: nothing is reloaded)
     return page
+
+
+def _listed_loads(ids: list[int], recommendation: finder.RecommendationResult | None) -> dict:
+    """The live loads of the offices listed: those the recommendation read (the nearest offices), the others
+    read now."""
+    kept = recommendation.loads if recommendation is not None else {}
+    loads = {i: kept[i] for i in ids if i in kept}
+    missing = [i for i in ids if i not in loads]
+    if missing:
+        loads.update(finder.live_loads(missing))
+    return loads
+
+
+def _search_options(choices: finder.SearchChoices, province: str | None, district: str | None,
+                    service: str | None) -> dict[str, Markup]:
+    """The search form's options (services, provinces, the districts of the province or Tehran's), kept."""
+    return {"service": fragments.options("service", choices.services, service, group=choices.built_at),
+            "province": fragments.options("province", choices.provinces, province, group=choices.built_at),
+            "district": fragments.options("district", choices.districts_of(province), district,
+                                          group=(choices.built_at, province))}
 
 
 def _street_map(points: list[MapPoint], title: str, here: tuple[float, float] | None = None,
@@ -408,6 +432,10 @@ def minutes_filter(value: float | None) -> str:
     if value is None:
         return "—"
     return local_digits(int(round(value)))
+
+
+bp.add_app_template_global(fragments.slot_info, "slot_info")  # the booking page's slots (book and reschedule)
+bp.add_app_template_global(fragments.day_links, "day_links")  # and its days
 
 
 @bp.app_template_global()
