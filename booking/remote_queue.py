@@ -277,8 +277,8 @@ def presence(remote: RemoteTicket, now: dt.datetime) -> str:
 
 
 def status(remote: RemoteTicket, now: dt.datetime | None = None) -> RemoteStatus:
-    """The live status of a remote ticket; while it waits, the forecast of its call and its leave-at (which is
-    kept on the ticket for the console and the minute job)."""
+    """The live status of a remote ticket; while it waits, the forecast of its call and its leave-at (read
+    only: the minute job, :func:`tick`, keeps the leave-at on the ticket for the console)."""
     from offices.forecast import forecast_wait
     from offices.queue_ops import people_ahead
 
@@ -299,8 +299,6 @@ def status(remote: RemoteTicket, now: dt.datetime | None = None) -> RemoteStatus
         mean, p50, p90 = answer.mean, answer.p50, answer.p90
     _early, leave = leave_time_from_forecast(mean, p90, remote.travel_minutes, miss_risk())
     leave_in = float(leave)
-    if remote.here_at is None:
-        remote.leave_at = now + dt.timedelta(minutes=leave_in)
     return RemoteStatus(state=state, position=ahead, call_mean=mean, call_p50=p50, call_p90=p90,
                         leave_in=leave_in if remote.here_at is None else None,
                         more_time_available=remote.more_time_at is None, passed=remote.passed_at is not None,
@@ -457,6 +455,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         shown = status(remote, now)
         if shown.position is None or shown.leave_in is None:
             continue
+        remote.leave_at = shown.leave_at
         generation = "1" if remote.more_time_at is not None else "0"
         language = remote.language or "fa"
         if not remote.texted_leave and shown.leave_in <= LEAVE_NOTICE_MINUTES:

@@ -493,9 +493,7 @@ def _publish(office_id: int) -> None:
 def get_remote_ticket(token: str):
     from booking import remote_queue
 
-    shown = remote_queue.status(remote_queue.by_token(token))
-    db.session.commit()  # the leave-at kept for the console
-    return jsonify(remote_json(shown))
+    return jsonify(remote_json(remote_queue.status(remote_queue.by_token(token))))
 
 
 @bp.post("/queue/<token>/more-time")
@@ -506,11 +504,7 @@ def get_remote_ticket(token: str):
 def remote_more_time(token: str):
     from booking import remote_queue
 
-    remote = remote_queue.more_time(remote_queue.by_token(token))
-    shown = remote_queue.status(remote)
-    db.session.commit()
-    _publish(remote.office_id)
-    return jsonify(remote_json(shown))
+    return _remote_act(token, remote_queue.more_time, moves_the_line=True)
 
 
 @bp.post("/queue/<token>/on-my-way")
@@ -521,10 +515,7 @@ def remote_more_time(token: str):
 def remote_on_my_way(token: str):
     from booking import remote_queue
 
-    remote = remote_queue.set_out(remote_queue.by_token(token))
-    shown = remote_queue.status(remote)
-    db.session.commit()
-    return jsonify(remote_json(shown))
+    return _remote_act(token, remote_queue.set_out, moves_the_line=False)
 
 
 @bp.delete("/queue/<token>")
@@ -535,10 +526,19 @@ def remote_on_my_way(token: str):
 def leave_remote_queue(token: str):
     from booking import remote_queue
 
-    remote = remote_queue.leave(remote_queue.by_token(token))
+    return _remote_act(token, remote_queue.leave, moves_the_line=True)
+
+
+def _remote_act(token: str, act, *, moves_the_line: bool):
+    """One of the holder's acts on their place (``act(remote)``), committed; the office's live load refreshed
+    when the line changed; the place's status answered."""
+    from booking import remote_queue
+
+    remote = act(remote_queue.by_token(token))
     shown = remote_queue.status(remote)
     db.session.commit()
-    _publish(remote.office_id)
+    if moves_the_line:
+        _publish(remote.office_id)
     return jsonify(remote_json(shown))
 
 

@@ -615,7 +615,6 @@ def remote_ticket(token: str):
     except ServiceError:
         abort(404)
     shown = remote_queue.status(remote)
-    db.session.commit()
     return render_template("citizen/queue_ticket.html", remote=remote, shown=remote_json(shown),
                            qr=_qr_svg(url_for("citizen.remote_ticket", token=remote.token, _external=True)),
                            new=request.args.get("new") == "1")

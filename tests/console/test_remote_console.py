@@ -1,25 +1,15 @@
 """The console and the lobby with places taken from home: their state, checking them in, the next to call."""
 from __future__ import annotations
 
-import pytest
 from flask_babel import refresh
 
 from booking.extensions import db
 from offices import queue_ops
 from tests.citizen.helpers import national_id
+from tests.citizen.test_remote_queue_web import office  # noqa: F401  (the fixture: an open office, a walk-in)
 
 
-@pytest.fixture()
-def office(working_day, make_office, make_service):
-    service = make_service()
-    office = make_office(services=[service], counters=2)
-    queue_ops.open_counter(office, 1, None)
-    queue_ops.add_walk_in(office, service.code, None)
-    queue_ops.commit_and_publish(office.id)
-    return office
-
-
-def test_console_shows_remote_tickets_and_checks_them_in(client, office, make_user, login):
+def test_console_shows_remote_tickets_and_checks_them_in(client, office, make_user, login):  # noqa: F811
     from booking import remote_queue
 
     remote = remote_queue.join(office, office.services[0], national_id(), "09124440030")
