@@ -377,7 +377,8 @@ def main() -> int:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri(None, Path(instance)), "SERVER_NAME": None,
                       "REDIS_URL": None, "REDIS_EMBEDDED_PATH": os.path.join(instance, "redis.db"),
-                      "SAFNAMA_SCHEDULE_JOBS": False, "FORECAST_PROFILE_TTL": 0.0})
+                      "SAFNAMA_SCHEDULE_JOBS": False, "FORECAST_PROFILE_TTL": 0.0,
+                      "FORECAST_BOOKINGS_TTL": 0.0})
     test_day = _next_working_day(args.day)
     results = {}
     with app.app_context():

@@ -26,8 +26,9 @@ not depend on which other offices or moments were asked with it: every page and 
 number for the same office and moment.
 
 The offices' profiles (hours, closures, parameters, timetables) are kept in the process for
-``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs one query for the appointments still to come
-(the wait now needs them too: a booked citizen who comes before a walk-in's turn is called first) and one
+``FORECAST_PROFILE_TTL`` seconds (default 600); a call costs at most one query for the appointments still
+to come (the wait now needs them too: a booked citizen who comes before a walk-in's turn is called first),
+kept ``FORECAST_BOOKINGS_TTL`` seconds (default 5) unless this process changes an appointment, and one
 Redis ``MGET`` for the live loads, whatever the number of offices. The engine's
 answer for a run is kept ``FORECAST_SOLVED_TTL`` seconds (default 60) by everything it depends on
 (:data:`SOLVED_TTL`), so the same question within the minute is not solved again.
@@ -46,7 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
@@ -505,26 +507,90 @@ def forecast_wait(office_id: int, moment: dt.datetime | None = None, *, now: dt.
 
 def _bookings(runs: list[_Run]) -> dict[tuple[int, dt.date], np.ndarray]:
     """Appointments still to come (booked, not yet checked in) by minute of the day (0-1439) for each run's
-    office and day: one query for all. Those checked in are in the line already."""
+    office and day: kept in the process (:func:`_kept_bookings`), those missing read in one query. Those checked
+    in are in the line already."""
     if not runs:
         return {}
     from booking.models import Appointment, TimeSlot
 
-    first = min(_day_moment(r.day, r.start) for r in runs)
-    last = max(_day_moment(r.day, 1440.0) for r in runs)
-    wanted = {(r.profile.office_id, r.day) for r in runs}
+    kept, ttl = _kept_bookings()
+    clock = time.monotonic()
     out: dict[tuple[int, dt.date], np.ndarray] = {}
+    missing: dict[dt.date, set[int]] = defaultdict(set)
+    for run in runs:
+        key = (run.profile.office_id, run.day)
+        entry = kept.get(key) if kept is not None else None
+        if entry is not None and entry[1] == _bookings_generation and clock - entry[0] < ttl:
+            if entry[2] is not None:
+                out[key] = entry[2]
+        else:
+            missing[run.day].add(run.profile.office_id)
+    if not missing:
+        return out
+    generation = _bookings_generation
+    found: dict[tuple[int, dt.date], np.ndarray] = {}
     for office_id, starts_at, booked in db.session.execute(
             select(TimeSlot.office_id, TimeSlot.starts_at, func.count(Appointment.id))
             .join(Appointment, Appointment.slot_id == TimeSlot.id)
-            .where(TimeSlot.office_id.in_(sorted({r.profile.office_id for r in runs})),
-                   TimeSlot.starts_at >= first, TimeSlot.starts_at < last, Appointment.status == "booked")
+            .where(TimeSlot.office_id.in_(sorted(set().union(*missing.values()))),
+                   TimeSlot.starts_at >= _day_moment(min(missing), 0.0),
+                   TimeSlot.starts_at < _day_moment(max(missing), 1440.0), Appointment.status == "booked")
             .group_by(TimeSlot.office_id, TimeSlot.starts_at)):
         local = to_tehran(starts_at)
         key = (office_id, local.date())
-        if key in wanted:
-            out.setdefault(key, np.zeros(1440))[local.hour * 60 + local.minute] += booked
+        if local.date() in missing and office_id in missing[local.date()]:
+            found.setdefault(key, np.zeros(1440))[local.hour * 60 + local.minute] += booked
+    for day, office_ids in missing.items():
+        for office_id in office_ids:
+            by_minute = found.get((office_id, day))
+            if by_minute is not None:
+                out[(office_id, day)] = by_minute
+            if kept is not None:
+                if len(kept) >= BOOKINGS_MAX:
+                    with _SOLVED_LOCK:
+                        kept.clear()
+                kept[(office_id, day)] = (clock, generation, by_minute)
     return out
+
+
+#: Seconds the appointments still to come at an office on a day are kept in the process (config
+#: ``FORECAST_BOOKINGS_TTL``; 0 turns it off, as in tests unless set). A booking, cancellation or check-in made
+#: by this process drops them at once; one made by another process reaches this one's forecasts within that
+#: time, as its pages' kept copies do (``booking.page_cache``).
+BOOKINGS_TTL = 5.0
+BOOKINGS_MAX = 8192
+_BOOKINGS_KEY = "safnama.forecast_bookings"
+#: Bumped when this process commits a change to an appointment: every kept count is then read again.
+_bookings_generation = 0
+
+
+def _kept_bookings() -> tuple[dict | None, float]:
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("FORECAST_BOOKINGS_TTL", 0.0 if app.testing else BOOKINGS_TTL))
+    return (app.extensions.setdefault(_BOOKINGS_KEY, {}) if ttl > 0 else None), ttl
+
+
+def _note_appointment_changes(session, _flush_context) -> None:
+    """After a flush: remember whether it wrote an appointment (its status or slot may have changed)."""
+    if any(getattr(obj, "__tablename__", None) == "appointments"
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["safnama.appointments_changed"] = True
+
+
+def _forget_kept_bookings(session) -> None:
+    """After a commit that wrote an appointment: the counts kept in the process are read again."""
+    global _bookings_generation
+    if session.info.pop("safnama.appointments_changed", False):
+        _bookings_generation += 1
+
+
+def _discard_appointment_changes(session) -> None:
+    session.info.pop("safnama.appointments_changed", None)
+
+
+event.listen(Session, "after_flush", _note_appointment_changes)
+event.listen(Session, "after_commit", _forget_kept_bookings)
+event.listen(Session, "after_soft_rollback", lambda session, _previous: _discard_appointment_changes(session))
 
 
 def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]]:

@@ -120,7 +120,10 @@ def _locale() -> str:
 
 @bp.get("/offices/<code>")
 def office_page(code: str):
-    office = finder.office_by_code(code)
+    # The head of the page is the office's card (the API's, kept in the process); the rows behind it are
+    # loaded only when the part below the live load is rendered afresh.
+    office_id = finder.office_index().id_by_code.get(code)
+    office = finder.office_cards([office_id]).get(office_id) if office_id is not None else None
     if office is None:
         abort(404)
     from offices.forecast import forecast_wait
@@ -132,7 +135,7 @@ def office_page(code: str):
     # What follows the live load depends on the office, the minute and the line now only: kept seconds.
     state = (load.waiting, load.in_service, load.counters_open) if load else None
     details = page_cache.fragment(("office.details", office.code, now.replace(second=0, microsecond=0), state),
-                                  lambda: _office_details(office, now, wait_now))
+                                  lambda: _office_details(finder.office_by_code(code) or abort(404), now, wait_now))
     page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, details=details,
                            now=now, here=_position(), on_the_way=on_the_way)
     db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)

@@ -231,3 +231,41 @@ def test_the_same_question_is_answered_from_the_kept_solution(clock, app, make_o
     crowded = {office.id: SimpleNamespace(waiting=30, in_service=3, counters_open=3)}
     busier = forecast_wait(office.id, at(now, 12), now=now, loads=crowded)
     assert busier.mean > first.mean + 5.0 and len(kept) == 2
+
+
+def test_bookings_are_kept_seconds_and_dropped_when_this_process_changes_one(clock, app, make_office, monkeypatch):
+    """The appointments still to come are kept ``FORECAST_BOOKINGS_TTL`` seconds: a booking written by another
+    process (here a statement the session does not track) shows once they expire; an appointment this process
+    changes shows at once."""
+    import time
+
+    from sqlalchemy import insert
+
+    from booking.models import Appointment
+    from booking.slots import ensure_slots
+
+    app.config["FORECAST_BOOKINGS_TTL"] = 60.0
+    now = clock(tehran_moment(TUESDAY, 7, 0))
+    office = make_office(counters=2)
+    fitted(office, per_hour=8.0)
+    slots = [s for s in ensure_slots(office, to_tehran(now).date()) if s.starts_at < at(now, 10)]
+    db.session.commit()
+    target = at(now, 10)
+    before = forecast_wait(office.id, target)
+
+    rows = [dict(tracking_code=f"BK{slot.id:06d}{j}", national_id="0012345679", mobile="09120000001",
+                 office_id=office.id, service_type_id=office.services[0].id, slot_id=slot.id, status="booked",
+                 created_at=now) for slot in slots for j in range(2)]
+    db.session.execute(insert(Appointment), rows)
+    db.session.commit()
+    assert forecast_wait(office.id, target) == before  # kept: not read again yet
+
+    later = time.monotonic() + 61.0
+    monkeypatch.setattr("offices.forecast.time.monotonic", lambda: later)
+    booked = forecast_wait(office.id, target)
+    assert booked.mean > before.mean + 3.0
+
+    for appointment in db.session.scalars(db.select(Appointment)):
+        appointment.status = "cancelled"
+    db.session.commit()
+    assert forecast_wait(office.id, target) == before  # this process's change: read again at once
