@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from booking import en_route
 from booking.dates import to_tehran, utcnow
@@ -43,6 +43,7 @@ CANDIDATES = 40  # nearest offices offering the service that the recommendation 
 NEIGHBOURHOOD = 200  # nearest offices whose cards and engine parameters are loaded together on a cache miss
 _EXTENSION_KEY = "safnama.office_index"
 _CARDS_KEY = "safnama.office_cards"
+_ROWS_KEY = "safnama.office_rows"
 _PARAMS_KEY = "safnama.engine_params"
 _PUBLIC_LOAD_KEY = "safnama.public_load_cache"
 _CHOICES_KEY = "safnama.search_choices"
@@ -172,12 +173,26 @@ def load_offices(ids: list[int]) -> list[Office]:
     return [found[i] for i in ids if i in found]
 
 
-def office_by_code(code: str) -> Office | None:
+def office_by_code(code: str, session: Any = None) -> Office | None:
     """The active office with this code, its district, province, services and hours loaded in one query."""
-    return db.session.execute(
+    return (session or db.session).execute(
         select(Office).where(Office.code == str(code), Office.is_active)
         .options(joinedload(Office.district).joinedload(District.province), joinedload(Office.services),
                  joinedload(Office.hours))).unique().scalar_one_or_none()
+
+
+def office_for_page(code: str) -> Office | None:
+    """:func:`office_by_code` for a page that only reads the office: its rows are kept in the process as long
+    as the office's card (``OFFICE_INDEX_TTL`` seconds), loaded apart from the request's session, and the kept
+    copy is merged into the session without SQL. Forms that change something load the office afresh."""
+    cache, ttl = _app_cache(_ROWS_KEY)
+    now = time.monotonic()
+    entry = cache.get(code)
+    if entry is None or now - entry[0] > ttl:
+        with Session(db.engine) as session:  # closed without a commit: every attribute stays loaded
+            office = office_by_code(code, session)
+        entry = cache[code] = (now, office)
+    return db.session.merge(entry[1], load=False) if entry[1] is not None else None
 
 
 @dataclass(frozen=True)

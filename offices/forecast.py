@@ -471,8 +471,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
         grid, wait = results[key]
         start = runs[key].start
         h = np.clip(np.array([targets[i][4] for i in indices]) - start, 0.0, float(grid[-1]))
-        series = [np.interp(h, grid, one).tolist() for one in wait]
-        figures.update(zip(indices, zip(*series)))
+        figures.update(zip(indices, map(tuple, _interpolate(h, grid, wait).tolist())))
     answers: list[Forecast | None] = []
     for i, ((office_id, moment), target) in enumerate(zip(requests, targets)):
         if target is None:
@@ -593,8 +592,10 @@ event.listen(Session, "after_commit", _forget_kept_bookings)
 event.listen(Session, "after_soft_rollback", lambda session, _previous: _discard_appointment_changes(session))
 
 
-def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]]:
-    """The engine over the runs, grouped by (start, end) so that each run is solved on its own grid.
+def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.ndarray]]:
+    """The engine over the runs, grouped by (start, end) so that each run is solved on its own grid: for each
+    run its grid of horizons and its six series on it (rows: a walk-in's mean, P50 and P90, then a booked
+    citizen's).
 
     A run asked only about its start (the wait now) is solved at horizons 0 and GRID alone: the law at 0 is the
     starting state whatever the grid, so the figure is the same as on the full grid.
@@ -641,7 +642,7 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
                                   for a in (wait.mean, wait.p50, wait.p90, wait.p_wait))
         lines = _two_lines(members, [rest for _run, _row, _key, rest in entries], grid, mean, p50, p90, p_wait)
         for k, (run, _row, key, _rest) in enumerate(entries):
-            result = (grid, tuple(series[k] for series in lines))
+            result = (grid, np.stack([series[k] for series in lines]))
             out[(run.profile.office_id, run.day)] = result
             if solved is not None:
                 solved[key] = (run.profile, clock, result)
@@ -651,6 +652,17 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, tupl
             for _at, key in kept_at[:len(kept_at) // 2]:
                 solved.pop(key, None)
     return out
+
+
+def _interpolate(h: np.ndarray, grid: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """Every row of ``series`` (figures on ``grid``) at the horizons ``h`` (within the grid), as
+    :func:`numpy.interp` gives each, all at once: one row per horizon, one column per series."""
+    if grid.size == 1:
+        return np.repeat(series[:, :1].T, h.size, axis=0)
+    i = np.clip(np.searchsorted(grid, h, side="right") - 1, 0, grid.size - 2)
+    slope = (series[:, i + 1] - series[:, i]) / (grid[i + 1] - grid[i])
+    values = slope * (h - grid[i]) + series[:, i]
+    return np.where(h >= grid[-1], series[:, -1:], values).T
 
 
 def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, mean: np.ndarray, p50: np.ndarray,

@@ -135,7 +135,7 @@ def office_page(code: str):
     # What follows the live load depends on the office, the minute and the line now only: kept seconds.
     state = (load.waiting, load.in_service, load.counters_open) if load else None
     details = page_cache.fragment(("office.details", office.code, now.replace(second=0, microsecond=0), state),
-                                  lambda: _office_details(finder.office_by_code(code) or abort(404), now, wait_now))
+                                  lambda: _office_details(finder.office_for_page(code) or abort(404), now, wait_now))
     page = render_template("citizen/office.html", office=office, load=load, wait_now=wait_now, details=details,
                            now=now, here=_position(), on_the_way=on_the_way)
     db.session.commit()  # the slots made for the days shown (after rendering: nothing is reloaded)
@@ -188,7 +188,7 @@ RESEND_AFTER = 60  # seconds the code step counts down before "send the code aga
 
 @bp.route("/offices/<code>/book", methods=["GET", "POST"])
 def book(code: str):
-    office = finder.office_by_code(code)
+    office = finder.office_for_page(code) if request.method == "GET" else finder.office_by_code(code)
     if office is None:
         abort(404)
     form = request.form if request.method == "POST" else request.args
