@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -197,3 +198,28 @@ def test_hundred_simultaneous_bookings_for_the_last_three_places(app, make_offic
     db.session.expire_all()
     assert db.session.get(TimeSlot, slot_id).booked == db.session.get(TimeSlot, slot_id).capacity
     assert db.session.scalar(select(db.func.count(Appointment.id))) == 3
+
+
+def test_booking_page_reads_a_kept_copy_of_the_office_and_a_post_reads_it_afresh(app, client, working_day,
+                                                                                   make_office) -> None:
+    """A visitor's booking page merges the office kept by the process (as its card is kept) rather than
+    loading it again: the same page, no query of the offices; a form posted loads the office afresh."""
+    from tests.test_query_budgets import counting
+
+    office = make_office(counters=2)
+    db.session.commit()
+    page, name = f"/offices/{office.code}/book", office.name_fa
+    first = client.get(page)
+    assert first.status_code == 200
+    with counting(app) as statements:
+        again = client.get(page)
+    assert again.status_code == 200
+    assert not [s for s in statements if "FROM offices" in s]
+    # The same page but for the visitor's form token.
+    strip = re.compile(rb'name="csrf_token" value="[^"]*"')
+    assert strip.sub(b"", again.data) == strip.sub(b"", first.data)
+    assert name.encode() in again.data and b'class="slot state-' in again.data
+    with counting(app) as statements:
+        posted = client.post(page, data={"action": "edit"})
+    assert posted.status_code == 200
+    assert [s for s in statements if "FROM offices" in s]
