@@ -104,16 +104,21 @@ def throughput(port: int, path: str, requests: int, clients: int) -> tuple[float
 
 def server_cpu_seconds(process: subprocess.Popen) -> float:
     """CPU time (user + system, seconds) used so far by a gunicorn master's live workers."""
+    return sum(worker_cpu_seconds(process).values())
+
+
+def worker_cpu_seconds(process: subprocess.Popen) -> dict[str, float]:
+    """CPU time (user + system, seconds) used so far by each of a gunicorn master's live workers, by pid."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found: dict[str, float] = {}
     for task in Path(f"/proc/{process.pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             try:
                 fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
             except FileNotFoundError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+            found[child] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
 
 
 def measure(process: subprocess.Popen, port: int, path: str, requests: int,

@@ -8,6 +8,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request, session
+from flask.globals import _cv_request
 from flask_babel import get_locale, get_translations
 
 from booking import dates, numbers
@@ -72,10 +73,12 @@ def init_app(app: Flask) -> None:
 
 
 def _per_request(name: str, make: Callable[[], Any]) -> Any:
-    """``make()``, kept on the current request (computed each time outside one)."""
-    if not has_request_context():
+    """``make()``, kept on the current request (computed each time outside one). Read straight from Flask's
+    context variable: a page asks for its language and catalogue hundreds of times."""
+    context = _cv_request.get(None)
+    if context is None:
         return make()
-    kept = request._get_current_object().__dict__
+    kept = context.request.__dict__
     try:
         return kept[name]
     except KeyError:
@@ -100,8 +103,19 @@ def _locale_language() -> str:
 
 def local_number(value: int | float, decimals: int | None = None) -> str:
     """A number in the request's language (:func:`booking.numbers.format_number`): ``۱۲٬۳۴۵٫۶`` in Persian,
-    ``12,345.6`` in English."""
-    return numbers.format_number(value, current_locale(), decimals)
+    ``12,345.6`` in English. The same few numbers recur on every page (minutes, people, counters): the text
+    of each is kept in the process."""
+    key = (value.__class__, value, current_locale(), decimals)
+    try:
+        return _NUMBERS[key]
+    except KeyError:
+        if len(_NUMBERS) >= 4096:
+            _NUMBERS.clear()
+        text = _NUMBERS[key] = numbers.format_number(value, key[2], decimals)
+        return text
+
+
+_NUMBERS: dict[tuple, str] = {}
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
