@@ -191,8 +191,11 @@ def office_for_page(code: str) -> Office | None:
     if entry is None or now - entry[0] > ttl:
         with Session(db.engine) as session:  # closed without a commit: every attribute stays loaded
             office = office_by_code(code, session)
+        if office is None:  # not kept: only offices that exist are (any code may be asked)
+            cache.pop(code, None)
+            return None
         entry = cache[code] = (now, office)
-    return db.session.merge(entry[1], load=False) if entry[1] is not None else None
+    return db.session.merge(entry[1], load=False)
 
 
 @dataclass(frozen=True)

@@ -223,3 +223,6 @@ def test_booking_page_reads_a_kept_copy_of_the_office_and_a_post_reads_it_afresh
         posted = client.post(page, data={"action": "edit"})
     assert posted.status_code == 200
     assert [s for s in statements if "FROM offices" in s]
+    # Any code may be asked: only offices that exist are kept.
+    assert client.get("/offices/999999/book").status_code == 404
+    assert set(app.extensions["safnama.office_rows"]) == {page.split("/")[2]}
