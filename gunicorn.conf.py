@@ -11,6 +11,11 @@ Without ``REDIS_URL`` each process would start its own embedded Redis: one-time 
 worker would be "expired" in the other, per-mobile caps would double and the public load would disagree.
 So more than one worker without ``REDIS_URL`` is refused at start, in one line.
 
+Each worker listens on its own socket on the same port (``SO_REUSEPORT``), and the kernel spreads new
+connections over them. On one shared socket the worker that wakes first takes whatever is waiting: a burst of
+keep-alive connections (a proxy's, or a load tool's) often all went to one worker while the other idled, and
+stayed there for as long as they were kept open.
+
 Responses say ``Server: Safnama`` rather than naming the server software.
 """
 import os
@@ -20,6 +25,7 @@ import gunicorn.http.wsgi
 
 worker_class = "gthread"
 threads = 4
+reuse_port = True
 
 gunicorn.http.wsgi.SERVER = "Safnama"  # the Server header gunicorn writes on every response
 

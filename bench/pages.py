@@ -23,10 +23,10 @@ as it does for the many citizens who open the same page; ``--fresh`` also measur
 time, each request's address made unique with a ``fresh=N`` parameter the pages ignore (a citizen's own
 position, say): those rows are marked ``(fresh)``.
 
-``wrk``'s keep-alive connections are placed by the kernel on whichever worker accepts first, and now and then
-all of them land on one worker while the other idles; a measure where a worker did less than a quarter of the
-work is taken again (up to four times, the bare endpoint's as well as the pages'), and the number of measures
-taken again is printed.
+``wrk``'s keep-alive connections stay on the worker that accepted them. Each worker listens on its own socket
+(``reuse_port`` in ``gunicorn.conf.py``) and the kernel spreads the connections over them; should a worker still
+do less than a quarter of the work, the measure is taken again (up to four times, the bare endpoint's as well as
+the pages'), and the number of measures taken again is printed.
 
 Prints, per page: requests/s, p50 and p95 latency, errors (any non-2xx answer or socket error), the gunicorn
 workers' CPU time per request (what the page costs the server, whatever else runs on the machine), the ratio to
