@@ -4,7 +4,7 @@ search form's options), written in Python from pieces kept in the process.
 A find page shows some twenty-five load badges and seventy options; rendered by Jinja macros and loops they
 cost more than the rest of the page. Here the part of a badge that depends only on the language and the load
 figures is rendered once by the template's own macro (``citizen/_load.html``), kept, and reused with the
-"updated N seconds ago" line written afresh; the other parts are formatted strings. The HTML is the same as
+"updated ..." line written afresh; the other parts are formatted strings. The HTML is the same as
 the templates write, character for character.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, g, url_for
 from markupsafe import Markup, escape
 
-from booking.dates import jalali_date, utcnow
+from booking.dates import clock, jalali_date, jalali_long, to_tehran, utcnow
 from booking.i18n import current_locale, local_digits, translations
 
 #: Entries a kept-pieces dict holds at most before it is emptied (they are cheap to make again).
@@ -51,7 +51,7 @@ def badge_level(load: Any, fc: Any = None) -> str:
 
 def load_badge(load: Any, fc: Any = None) -> Markup:
     """The template macro ``load_badge(load, fc)``'s HTML: the badge but its last line rendered once per
-    language and figures shown, the "updated N seconds ago" line written for now."""
+    language and figures shown, the "updated ..." line written for now."""
     locale = current_locale()
     if load is None:
         key: tuple = (locale, None)
@@ -70,9 +70,25 @@ def load_badge(load: Any, fc: Any = None) -> Markup:
     head, tail = kept
     if load is None:
         return Markup(head)
-    seconds = max(0, int((utcnow() - load.updated_at).total_seconds()))
-    updated = escape(translations().ugettext("updated %(n)s seconds ago")) % {"n": local_digits(seconds)}
-    return Markup(head + str(updated) + tail)
+    return Markup(head + str(escape(updated_line(load.updated_at))) + tail)
+
+
+def updated_line(moment: Any, now: Any = None) -> str:
+    """When a load was last updated, in the visitor's language: seconds or minutes ago within the hour, the time
+    of day earlier today, else the day and time (an office closed since Thursday says so, not "259,199 seconds
+    ago")."""
+    now = now or utcnow()
+    seconds = max(0, int((now - moment).total_seconds()))
+    words = translations()
+    if seconds < 120:
+        return words.ugettext("updated %(n)s seconds ago") % {"n": local_digits(seconds)}
+    if seconds < 3600:
+        return words.ugettext("updated %(n)s minutes ago") % {"n": local_digits(seconds // 60)}
+    locale = current_locale()
+    if to_tehran(moment).date() == to_tehran(now).date():
+        return words.ugettext("updated at %(time)s") % {"time": clock(moment, locale)}
+    return words.ugettext("updated %(day)s at %(time)s") % {"day": jalali_long(moment, locale),
+                                                             "time": clock(moment, locale)}
 
 
 def going_form(code: str, here: Sequence[float] | None) -> Markup:

@@ -468,8 +468,8 @@ def line_grace() -> tuple[int, int]:
 
 
 @bp.app_template_global()
-def seconds_ago(moment: dt.datetime) -> int:
-    return max(0, int((utcnow() - moment).total_seconds()))
+def updated_line(moment: dt.datetime) -> str:
+    return fragments.updated_line(moment)
 
 
 def _config_demo() -> bool:

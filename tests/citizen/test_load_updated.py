@@ -1,0 +1,54 @@
+"""A load badge says when the load was updated in words a citizen reads at a glance: seconds or minutes ago
+within the hour, the time earlier today, else the day and time. An office closed since Thursday shows Thursday's
+time on a Friday, not a count of seconds, and is not marked stale (a closed office's load does not change)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import flask_babel
+import pytest
+
+from booking.citizen.fragments import updated_line
+from booking.extensions import db
+from offices.live import refresh_live_load
+from tests.clock import FRIDAY, THURSDAY, tehran_moment
+
+
+@pytest.mark.parametrize(("lang", "age", "expected"), [
+    ("en", dt.timedelta(seconds=42), "updated 42 seconds ago"),
+    ("fa", dt.timedelta(seconds=42), "۴۲ ثانیه پیش به‌روز شد"),
+    ("en", dt.timedelta(minutes=17, seconds=5), "updated 17 minutes ago"),
+    ("fa", dt.timedelta(minutes=17, seconds=5), "۱۷ دقیقه پیش به‌روز شد"),
+    ("en", dt.timedelta(hours=2), "updated at 08:30"),
+    ("fa", dt.timedelta(hours=2), "ساعت ۰۸:۳۰ به‌روز شد"),
+])
+def test_updated_line_by_age(app, lang, age, expected):
+    now = tehran_moment(THURSDAY, 10, 30)
+    with app.test_request_context(f"/?lang={lang}"):
+        flask_babel.refresh()
+        assert updated_line(now - age, now) == expected
+
+
+def test_updated_on_an_earlier_day_names_the_day(app):
+    now = tehran_moment(FRIDAY, 11)
+    thursday = tehran_moment(THURSDAY, 13, 5) - dt.timedelta(days=7 if tehran_moment(THURSDAY, 13, 5) > now else 0)
+    with app.test_request_context("/?lang=en"):
+        flask_babel.refresh()
+        text = updated_line(thursday, now)
+    assert text.startswith("updated Thursday ") and text.endswith(" at 13:05"), text
+
+
+def test_friday_badge_names_thursdays_update_and_is_not_stale(app, client, clock, make_office):
+    friday = tehran_moment(FRIDAY, 11)
+    clock(friday - dt.timedelta(hours=22))  # Thursday 13:00, the half day's last hour
+    office = make_office(code="230013", counters=2)
+    db.session.commit()
+    refresh_live_load(office.id)
+    clock(friday)
+    english = client.get("/offices/230013?lang=en").get_data(as_text=True)
+    assert 'class="badge level-closed"' in english
+    assert "updated Thursday " in english and " at 13:00" in english
+    assert "seconds ago" not in english and 'class="updated stale"' not in english
+    flask_babel.refresh()
+    persian = client.get("/offices/230013?lang=fa").get_data(as_text=True)
+    assert "ساعت ۱۳:۰۰ به‌روز شد" in persian and "پنجشنبه" in persian
