@@ -466,12 +466,18 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
     for i, target in enumerate(targets):
         if target is not None and target[4] >= 0:
             asked_of[(target[0].office_id, target[3])].append(i)
+    on_grid: dict[bytes, list[tuple[tuple[int, dt.date], list[int]]]] = defaultdict(list)
+    for key, indices in asked_of.items():  # runs solved together share a grid: interpolated in one go
+        on_grid[results[key][0].tobytes()].append((key, indices))
     figures: dict[int, tuple[float, ...]] = {}
-    for key, indices in asked_of.items():
-        grid, wait = results[key]
-        start = runs[key].start
-        h = np.clip(np.array([targets[i][4] for i in indices]) - start, 0.0, float(grid[-1]))
-        figures.update(zip(indices, map(tuple, _interpolate(h, grid, wait).tolist())))
+    for members in on_grid.values():
+        grid = results[members[0][0]][0]
+        series = np.stack([results[key][1] for key, _indices in members])
+        row = np.repeat(np.arange(len(members)), [len(indices) for _key, indices in members])
+        h = np.clip(np.array([targets[i][4] - runs[key].start for key, indices in members for i in indices]),
+                    0.0, float(grid[-1]))
+        order = [i for _key, indices in members for i in indices]
+        figures.update(zip(order, map(tuple, _interpolate(h, grid, series[row]).tolist())))
     answers: list[Forecast | None] = []
     for i, ((office_id, moment), target) in enumerate(zip(requests, targets)):
         if target is None:
@@ -655,14 +661,16 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
 
 
 def _interpolate(h: np.ndarray, grid: np.ndarray, series: np.ndarray) -> np.ndarray:
-    """Every row of ``series`` (figures on ``grid``) at the horizons ``h`` (within the grid), as
-    :func:`numpy.interp` gives each, all at once: one row per horizon, one column per series."""
+    """Each point's figures at its horizon: ``series[p]`` (rows of figures on ``grid``) at ``h[p]`` (within the
+    grid), as :func:`numpy.interp` gives each, all at once; one row per point, one column per series."""
     if grid.size == 1:
-        return np.repeat(series[:, :1].T, h.size, axis=0)
+        return series[:, :, 0].copy()
     i = np.clip(np.searchsorted(grid, h, side="right") - 1, 0, grid.size - 2)
-    slope = (series[:, i + 1] - series[:, i]) / (grid[i + 1] - grid[i])
-    values = slope * (h - grid[i]) + series[:, i]
-    return np.where(h >= grid[-1], series[:, -1:], values).T
+    points = np.arange(h.size)
+    low, high = series[points, :, i], series[points, :, i + 1]
+    slope = (high - low) / (grid[i + 1] - grid[i])[:, None]
+    values = slope * (h - grid[i])[:, None] + low
+    return np.where((h >= grid[-1])[:, None], series[:, :, -1], values)
 
 
 def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, mean: np.ndarray, p50: np.ndarray,

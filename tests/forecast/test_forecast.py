@@ -269,3 +269,22 @@ def test_bookings_are_kept_seconds_and_dropped_when_this_process_changes_one(clo
         appointment.status = "cancelled"
     db.session.commit()
     assert forecast_wait(office.id, target) == before  # this process's change: read again at once
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_figures_interpolated_together_are_numpys_one_by_one(seed):
+    """The forecast interpolates every point's six figures in one go; each equals ``numpy.interp``'s, bit for
+    bit, at horizons inside the grid, on its knots and at its end."""
+    import numpy as np
+
+    from offices.forecast import _interpolate
+
+    rng = np.random.default_rng(seed)
+    grid = np.concatenate([[0.0], np.cumsum(rng.uniform(1.0, 20.0, size=rng.integers(1, 30)))])
+    series = rng.uniform(0.0, 90.0, size=(7, 6, grid.size))
+    h = np.concatenate([rng.uniform(0.0, grid[-1], size=5), grid[rng.integers(0, grid.size, size=2)]])
+    got = _interpolate(h, grid, series)
+    for p in range(h.size):
+        assert got[p].tolist() == [float(np.interp(h[p], grid, row)) for row in series[p]]
+    one = _interpolate(np.zeros(3), np.zeros(1), series[:3, :, :1])
+    assert one.tolist() == series[:3, :, 0].tolist()
