@@ -527,11 +527,37 @@ def _live_and_en_route_script() -> Any:
     return script
 
 
+#: Seconds a web process reuses its reading of the same offices' live loads and citizens on their way, for the
+#: same second (config ``LIVE_READING_TTL``; 0 turns it off, as in tests unless set): at a morning peak many
+#: citizens nearby ask about the same forty offices within a second.
+LIVE_READING_TTL = 1.0
+LIVE_READINGS_MAX = 512
+_readings: dict[tuple, tuple[float, dict[int, LiveLoad], en_route.EnRouteReading]] = {}
+
+
 def _live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], en_route.EnRouteReading]:
-    """The offices' live loads and the records of the citizens Safnama sent there, read in one Redis command;
-    loads missing from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
+    """The offices' live loads and the records of the citizens Safnama sent there, read in one Redis command
+    (or the reading of the same offices for the same second, kept ``LIVE_READING_TTL`` seconds); loads missing
+    from Redis (or all, with Redis away) come from :func:`read_live_loads`."""
     if not ids:
         return {}, en_route.EnRouteReading({}, {})
+    app = current_app._get_current_object()
+    ttl = float(app.config.get("LIVE_READING_TTL", 0.0 if app.testing else LIVE_READING_TTL))
+    if ttl <= 0:
+        return _read_live_and_en_route(ids, at)
+    key = (id(app), tuple(ids), int(at.timestamp()))
+    clock = time.monotonic()
+    kept = _readings.get(key)
+    if kept is not None and clock - kept[0] < ttl:
+        return kept[1], kept[2]
+    loads, reading = _read_live_and_en_route(ids, at)
+    if len(_readings) >= LIVE_READINGS_MAX:
+        _readings.clear()
+    _readings[key] = (clock, loads, reading)
+    return loads, reading
+
+
+def _read_live_and_en_route(ids: list[int], at: dt.datetime) -> tuple[dict[int, LiveLoad], en_route.EnRouteReading]:
     try:
         raws, rows, counts = _live_and_en_route_script()(
             keys=[LIVE_KEY.format(i) for i in ids] + en_route.record_keys(ids), args=en_route.read_bounds(at))

@@ -175,6 +175,13 @@ def office_entry(card: Any, travel: float | None) -> Markup:
     return Markup(f"{head} · {away}{tail}")
 
 
+def office_items(cards: Sequence[Any], travel: Any, loads: Any) -> Markup:
+    """The find page's list of offices: for each card, its ``<li>`` with :func:`office_entry` and its load badge
+    (``travel`` and ``loads`` by office id)."""
+    return Markup("".join(f'\n<li class="card office-item">\n  {office_entry(card, travel.get(card.id))}\n  '
+                          f'{load_badge(loads.get(card.id))}\n</li>' for card in cards))
+
+
 def day_links(days: Sequence[Any], chosen: Any, endpoint: str, office_code: str, tracking_code: str | None,
               service_code: str) -> Markup:
     """The booking page's days (``<li>`` links to each open day, the chosen one marked), the address built

@@ -68,7 +68,7 @@ def find_office():
         options=_search_options(choices, province, district_code, service),
         chosen={"province": province, "district": district_code, "service": service},
         load_badge=fragments.load_badge, going_form=fragments.going_form, office_path=fragments.office_path,
-        office_entry=fragments.office_entry,
+        office_items=fragments.office_items,
         recommendation=recommendation, reason=lambda s: reason_text(s, recommendation.nearest),
         best_section=best_section, now=utcnow(),
         office_map=_street_map(points, _("Map of offices"), here, picks_place=True))

@@ -178,3 +178,25 @@ def test_one_address_cannot_flood_the_offices_with_presses(client, make_office, 
     answers = [client.post("/api/offices/T001/going", json={"lat": SPOT[0], "lon": SPOT[1]}).status_code
                for _ in range(61)]
     assert answers[:60] == [201] * 60 and answers[60] == 429
+
+
+def test_reading_of_the_same_offices_is_kept_for_its_second_only(app, make_office, make_service) -> None:
+    """With ``LIVE_READING_TTL`` set (production: 1 s), a web process reuses its reading of the same offices for
+    the same second (many citizens nearby ask about the same offices at a peak); a later second reads afresh."""
+    from booking import finder
+
+    offices = _offices(make_office, make_service)
+    ids = [o.id for o in offices]
+    now = utcnow().replace(microsecond=0)
+    app.config["LIVE_READING_TTL"] = 60.0
+    try:
+        first_loads, first = finder._live_and_en_route(ids, now)
+        en_route.record_going(offices[0].id, offices[0].lat, offices[0].lon, SPOT, now=now)
+        kept_loads, kept = finder._live_and_en_route(ids, now + dt.timedelta(milliseconds=500))
+        assert kept is first and kept_loads is first_loads and offices[0].id not in kept.etas
+        later = finder._live_and_en_route(ids, now + dt.timedelta(seconds=1))[1]
+        assert len(later.etas[offices[0].id]) == 1
+        app.config["LIVE_READING_TTL"] = 0.0  # off: every call reads
+        assert len(finder._live_and_en_route(ids, now)[1].etas[offices[0].id]) == 1
+    finally:
+        app.config.pop("LIVE_READING_TTL")
