@@ -46,6 +46,22 @@ TEHRAN_BOX = (35.64, 35.80, 51.25, 51.55)  # south, north, west, east
 TIME_CAP = 120.0  # seconds: no single measure runs longer, whatever the request count
 
 
+def pin_site_clock(setting: str | None) -> str:
+    """Set the site's clock for the servers started after this (``SAFNAMA_CLOCK``): ``setting`` (ISO 8601, Tehran
+    time), or by default the coming Tuesday at 10:00, an ordinary working morning whatever the real day and hour.
+    Returns the setting."""
+    import datetime as dt
+
+    from booking.dates import CLOCK_VARIABLE, TEHRAN, iran_weekday
+
+    if setting is None:
+        today = dt.datetime.now(TEHRAN).date()
+        tuesday = today + dt.timedelta(days=(3 - iran_weekday(today)) % 7)
+        setting = f"{tuesday.isoformat()}T10:00"
+    os.environ[CLOCK_VARIABLE] = setting
+    return setting
+
+
 def start(app: str, port: int, workers: int) -> subprocess.Popen:
     """``gunicorn -w workers -b 127.0.0.1:port app``, waited for until it answers."""
     process = subprocess.Popen([GUNICORN, "-w", str(workers), "-b", f"{HOST}:{port}", "--log-level", "warning",

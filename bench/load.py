@@ -25,6 +25,9 @@ production. Every visit is one of (by weight):
   form's CSRF token) and reads the lobby state;
 * supervisor viewing (10%): a logged-in province supervisor opens the overview, the province and an office.
 
+The site's clock is set to an ordinary working morning (the coming Tuesday at 10:00 in Tehran; ``--clock``
+to choose), so that offices are open and operators add walk-ins whatever the real day and hour.
+
 Bounded by ``--seconds`` and ``--max-requests``. Prints sustained requests per second, p50/p95/p99 latency
 (overall and per kind of visit), the errors (any 5xx, network error or unexpected status: must be zero),
 the GETs sent again once because a kept-alive connection was closed under them (as a browser resends them),
@@ -57,6 +60,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError
 from urllib3.util.retry import Retry
+
+from bench.http import pin_site_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -367,7 +372,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--warmup", type=float, default=15, help="seconds of the mix before the measure")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--clock", default=None,
+                        help="the site's clock (ISO 8601, Tehran time); default: the next Tuesday at 10:00")
     args = parser.parse_args()
+    args.clock = pin_site_clock(args.clock)
     database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     if not (database_url and redis_url and database_url.startswith("postgres")):
         raise SystemExit("set DATABASE_URL (PostgreSQL, seeded with seed-demo) and REDIS_URL (a Redis server)")

@@ -49,7 +49,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-from bench.http import HOST, latencies, load_average, start, worker_cpu_seconds  # noqa: E402
+from bench.http import HOST, latencies, load_average, pin_site_clock, start, worker_cpu_seconds  # noqa: E402
 
 SITE_PORT, BARE_PORT = 8711, 8712
 P95_TARGET_MS = 100.0
@@ -161,15 +161,7 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to the seeded scratch PostgreSQL database (see the docstring)")
-    from booking.dates import CLOCK_VARIABLE, TEHRAN, iran_weekday
-
-    if args.clock is None:
-        import datetime as dt
-
-        today = dt.datetime.now(TEHRAN).date()
-        tuesday = today + dt.timedelta(days=(3 - iran_weekday(today)) % 7)
-        args.clock = f"{tuesday.isoformat()}T10:00"
-    os.environ[CLOCK_VARIABLE] = args.clock
+    args.clock = pin_site_clock(args.clock)
     os.environ.setdefault("SAFNAMA_DEMO_ACTIVITY", "0")
     wrk = ensure_wrk()
     lat, lon = (float(x) for x in args.position.split(","))
