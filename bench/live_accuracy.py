@@ -33,7 +33,10 @@ history; its P50/P90 the empirical quantiles). Ratios are taken on each surface'
 Variants of the day: ``ordinary``; ``fewer`` (one counter fewer than usual all day: the highest counter
 never opens); ``bookings`` (twice the usual bookings). Printed per variant and surface: arrivals, RASE of
 the mean shown (minutes), P50 and P90 coverage (share of waits at most the figure). The slot list shows the
-booked line's wait (what a citizen booked in that slot waits).
+booked line's wait (what a citizen booked in that slot waits). Beside the day-ahead figures, the **per-slot
+bound**: the mean wait that then happened in each slot, known only after the day. The slot list shows one figure
+per slot, and within a slot the mean has the least squared error, so no slot figure, however made, has a RASE
+below the bound's: a ratio to the historical mean below the bound's cannot be reached.
 """
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "oracle", "historical mean")
-SURFACES_AHEAD = ("slot (day before)", "historical mean")
+SURFACES_AHEAD = ("slot (day before)", "historical mean", "per-slot bound")
 
 
 def _national_ids():
@@ -317,8 +320,17 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         mean, p50, p90 = history_waits.get((code, int(hour)), (0.0, 0.0, 0.0))
         today_rows["historical mean"].append((actual[k], mean, p50, p90))
     today_rows["_keys oracle"] = oracle_keys
+    in_slot = defaultdict(list)  # the waits that happened, per slot (known only once the day is over)
     for k, slot_id in slot_of.items():
         if k in actual and slot_id in slot_forecast:
+            in_slot[slot_id].append(actual[k])
+    for k, slot_id in slot_of.items():
+        if k in actual and slot_id in slot_forecast:
+            # The bound: the mean wait that then happened in the citizen's own slot. The slot list shows one
+            # figure per slot, and no figure per slot has a smaller RASE than each slot's own mean.
+            happened = in_slot[slot_id]
+            ahead_rows["per-slot bound"].append((actual[k], float(np.mean(happened)),
+                                                 float(np.quantile(happened, 0.5)), float(np.quantile(happened, 0.9))))
             f = slot_forecast[slot_id]  # the slot list shows the booked line's wait
             ahead_rows["slot (day before)"].append((actual[k], f.booked_mean, f.booked_p50, f.booked_p90))
             slot = db.session.get(TimeSlot, slot_id)
