@@ -154,6 +154,28 @@ def slot_info(view: Any, office_code: str, service_code: str, rescheduling: Any 
     return Markup(f"{left} · {minutes}")
 
 
+def slot_items(views: Sequence[Any], chosen: Any, focus_first: bool, office_code: str, service_code: str,
+               rescheduling: Any = None) -> Markup:
+    """The booking page's slots: a radio button per slot (``chosen``, the slot id the form sent back, checked
+    when still bookable; with ``focus_first``, the first bookable one focused), its time and :func:`slot_info`."""
+    locale = current_locale()
+    chosen = str(chosen)
+    parts = []
+    for view in views:
+        slot_id = str(view.slot.id)
+        bookable = view.bookable
+        checked = "checked" if bookable and chosen == slot_id else ""
+        focus = "autofocus" if focus_first and bookable else ""
+        focus_first = focus_first and not bookable
+        parts.append(f'\n      <li><label class="slot state-{escape(view.state)}">\n'
+                     f'        <input type="radio" name="slot" value="{escape(slot_id)}" {"" if bookable else "disabled"}'
+                     f'\n          {checked}\n          {focus} required>\n'
+                     f'        <span class="slot-time">{escape(clock(view.slot.starts_at, locale))}</span>\n'
+                     f'        <span class="slot-info">{slot_info(view, office_code, service_code, rescheduling)}</span>\n'
+                     f'      </label></li>')
+    return Markup("".join(parts))
+
+
 _ENTRIES: dict[tuple, tuple[Any, str, str]] = {}
 
 

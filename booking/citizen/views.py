@@ -437,7 +437,7 @@ def minutes_filter(value: float | None) -> str:
     return local_digits(int(round(value)))
 
 
-bp.add_app_template_global(fragments.slot_info, "slot_info")  # the booking page's slots (book and reschedule)
+bp.add_app_template_global(fragments.slot_items, "slot_items")  # the booking page's slots (book and reschedule)
 bp.add_app_template_global(fragments.day_links, "day_links")  # and its days
 
 
