@@ -179,8 +179,9 @@ class Recorder:
 class Site:
     """What the visits need to know about the seeded site."""
 
-    def __init__(self, base: str, database_url: str) -> None:
+    def __init__(self, base: str, database_url: str, today: dt.date) -> None:
         self.base = base
+        self.today = today  # the site's day (its clock is set), from which citizens book the days ahead
         self.database_url = database_url
         offices = requests.get(f"{base}/api/offices", params={"province": "23", "limit": 200}, timeout=30).json()
         self.offices = [(o["code"], o["district"], [s["code"] for s in o["services"]]) for o in offices["offices"]]
@@ -223,9 +224,9 @@ def citizen_books(site: Site, rec: Recorder) -> None:
     code, _district, services = random.choice(site.offices)
     slot = None
     for ahead in range(1, 8):
-        day = (dt.date.today() + dt.timedelta(days=ahead)).isoformat()
+        day = (site.today + dt.timedelta(days=ahead)).isoformat()
         answer = rec.call(s, "book", "GET", f"{site.base}/api/offices/{code}/slots", params={"date": day})
-        if answer is None:
+        if answer is None or answer.status_code != 200:  # counted as an error by the recorder
             return
         free = [x for x in answer.json()["slots"] if x["state"] == "open" and x["remaining"] > 0]
         if free:
@@ -392,7 +393,10 @@ def main() -> None:
         base = f"http://{HOST}:{ports['site']}"
         wait_ready(base + "/healthz")
         wait_ready(f"http://{HOST}:{ports['bare']}/ping")
-        site = Site(base, database_url.replace("postgresql+psycopg://", "postgresql://"))
+        from booking.dates import parse_moment, to_tehran
+
+        site = Site(base, database_url.replace("postgresql+psycopg://", "postgresql://"),
+                    to_tehran(parse_moment(args.clock)).date())
         if args.warmup > 0:  # every gunicorn worker builds its caches (office index, engine) before the clock
             warm, _ = run_mix(site, args.clients, args.warmup, args.max_requests)
             print(f"warm-up: {warm.count} requests, {len(warm.errors)} errors (not counted)")
