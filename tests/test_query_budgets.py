@@ -32,6 +32,7 @@ BUDGETS = {
     "private": 6,       # a citizen's ticket, its calendar file, the survey
     "operator": 12,     # the operator console and the lobby display
     "supervisor": 12,   # supervisors' dashboard, heatmaps, what-if, complaints, planning
+    "api": 6,           # the public JSON API citizens' apps call most: slots, load, recommendation, offices
 }
 
 
@@ -81,6 +82,7 @@ def counting(app) -> Iterator[list[str]]:
 
 def _pages() -> list[Page]:
     """Every page worth a budget, with the demo data's codes."""
+    from booking import slots
     from booking.models import Appointment, RemoteTicket
     from offices.models import Complaint, District, Office, Province
 
@@ -116,6 +118,9 @@ def _pages() -> list[Page]:
         Page("supervisor", f"/dashboard/complaints/{complaint.public_code}", supervisor),
         Page("public", f"/complaints/{complaint.public_code}"),
         Page("supervisor", "/planning/", supervisor), Page("supervisor", f"/planning/23/{city}", supervisor),
+        Page("api", f"/api/offices/{office.code}/slots?date={slots.open_days(office, slots.today_tehran())[1]}"),
+        Page("api", f"/api/offices/{office.code}/load"), Page("api", f"/api/recommend?lat={office.lat}&lon={office.lon}"),
+        Page("api", "/api/offices?province=23"),
     ]
     return pages
 

@@ -193,9 +193,9 @@ def office_slots(code: str):
     if day < today or day > today + dt.timedelta(days=60):
         raise InvalidInput("date_out_of_range", _l("Choose a date from today to 60 days ahead."), field="date")
     views = slots.day_slots(office, day)
-    db.session.commit()
-    return jsonify({"office": office.code, "date": day.isoformat(), "open": bool(views),
-                    "slots": [slot_json(v) for v in views]})
+    body = {"office": office.code, "date": day.isoformat(), "open": bool(views), "slots": [slot_json(v) for v in views]}
+    db.session.commit()  # the slots made for the day (after writing them out: a commit expires every row read)
+    return jsonify(body)
 
 
 @bp.get("/offices/<code>/rules")
