@@ -62,6 +62,9 @@ GRID = 5.0
 HISTORY_DAYS = 28
 #: Minutes after opening from which today's shortfall of counters (against the timetable) is taken to last.
 SETTLED_MINUTES = 60
+#: Minutes the counters open now are taken to hold when the timetable expects more this hour (counters still
+#: opening after the doors open); after them the timetable's count, less any settled shortfall.
+LIVE_HOLD_MINUTES = 15
 #: Days searched ahead for the next opening.
 SCAN_DAYS = 60
 DEFAULT_SERVICE_MINUTES = 12.0
@@ -359,7 +362,11 @@ class _Run:
             if self.live_counters and lo <= self.start < hi:  # today: the counters open now, to the hour's end
                 if self.start > lo:
                     rows.append((lo, self.start, count))
-                rows.append((self.start, hi, self.live_counters))
+                # Fewer open than the hour's count: held a while (more are usually opening), then the count.
+                until = hi if self.live_counters >= count else min(hi, self.start + LIVE_HOLD_MINUTES)
+                rows.append((self.start, until, self.live_counters))
+                if until < hi:
+                    rows.append((until, hi, count))
                 continue
             rows.append((lo, hi, count))
         if self.live_counters and (not rows or rows[-1][1] <= self.start):  # a line served after the hours

@@ -288,3 +288,23 @@ def test_figures_interpolated_together_are_numpys_one_by_one(seed):
         assert got[p].tolist() == [float(np.interp(h[p], grid, row)) for row in series[p]]
     one = _interpolate(np.zeros(3), np.zeros(1), series[:3, :, :1])
     assert one.tolist() == series[:3, :, 0].tolist()
+
+
+def test_fewer_counters_than_expected_at_opening_are_held_a_quarter_hour(clock, make_office):
+    """Just after opening one counter of the three expected is open: the forecast holds that one for
+    ``LIVE_HOLD_MINUTES`` (more are usually still opening) and then expects the hour's count; counters open at
+    or above the hour's count are held to the hour's end."""
+    from types import SimpleNamespace
+
+    from offices.forecast import LIVE_HOLD_MINUTES
+
+    now = clock(tehran_moment(TUESDAY, 7, 35))
+    office = make_office(counters=3)
+    fitted(office)
+    later = at(now, 7, 35 + LIVE_HOLD_MINUTES + 5)
+    one_open = {office.id: SimpleNamespace(counters_open=1, waiting=2, in_service=1)}
+    first, second = forecast_waits([(office.id, now), (office.id, later)], now=now, loads=one_open)
+    assert (first.counters, second.counters) == (1, 3)
+    four_open = {office.id: SimpleNamespace(counters_open=4, waiting=2, in_service=2)}
+    first, second = forecast_waits([(office.id, now), (office.id, later)], now=now, loads=four_open)
+    assert (first.counters, second.counters) == (4, 4)
