@@ -82,6 +82,10 @@ _SOLVED_KEY = "safnama.forecast_solved"
 SOLVED_TTL = 60.0
 SOLVED_MAX = 4096
 _SOLVED_LOCK = threading.Lock()
+#: Runs being solved by a thread of this process, by (cache, key): the other threads asking wait for it,
+#: at most IN_FLIGHT_WAIT seconds (then they solve it themselves).
+_IN_FLIGHT: dict[tuple, threading.Event] = {}
+IN_FLIGHT_WAIT = 5.0
 #: Runs' counter timetables by (office, day, start, counters open now), with the profile they were made from.
 _TIMETABLES: dict[tuple, tuple[Profile, list[tuple[float, float, int]]]] = {}
 
@@ -612,12 +616,18 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
 
     A run asked only about its start (the wait now) is solved at horizons 0 and GRID alone: the law at 0 is the
     starting state whatever the grid, so the figure is the same as on the full grid.
+
+    One question is solved once in a process: a run another thread of the process is solving already (the
+    first pages after the minute turns all ask about the same offices) is waited for, not solved again beside
+    it, which would only share the CPU among identical solutions and make every one of those pages late.
     """
     bookings = _bookings(runs)  # the engine's arrivals ahead, and the booked citizens called before a walk-in
     out: dict[tuple[int, dt.date], tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
     solved, ttl = _solved_cache()
     clock = time.monotonic()
-    groups: dict[tuple[float, float, bool], list[tuple[_Run, np.ndarray, tuple]]] = defaultdict(list)
+    mine: list[tuple[_Run, np.ndarray, tuple, np.ndarray]] = []
+    others: list[tuple[_Run, np.ndarray, tuple, np.ndarray, threading.Event]] = []
+    claimed: list[tuple] = []
     for run in runs:
         now_only = run.furthest <= 0.0
         grid = _grid(run.start, run.end, now_only)
@@ -636,11 +646,54 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
         if kept is not None and kept[0] is run.profile and clock - kept[1] < ttl:
             out[(run.profile.office_id, run.day)] = kept[2]
             continue
-        groups[(run.start, run.end, now_only)].append((run, row, key, rest))
-    for (start, end, now_only), entries in groups.items():
-        members = [run for run, _row, _key, _rest in entries]
+        if solved is None:
+            mine.append((run, row, key, rest))
+            continue
+        flight = (id(solved), key)
+        with _SOLVED_LOCK:
+            event = _IN_FLIGHT.get(flight)
+            if event is None:
+                _IN_FLIGHT[flight] = threading.Event()
+                claimed.append(flight)
+        if event is None:
+            mine.append((run, row, key, rest))
+        else:
+            others.append((run, row, key, rest, event))
+    try:
+        _solve_groups(mine, solved, clock, out)
+    finally:
+        with _SOLVED_LOCK:
+            for flight in claimed:
+                _IN_FLIGHT.pop(flight).set()
+    late = []
+    for run, row, key, rest, event in others:
+        event.wait(IN_FLIGHT_WAIT)
+        kept = solved.get(key)
+        if kept is not None and kept[0] is run.profile:
+            out[(run.profile.office_id, run.day)] = kept[2]
+        else:  # the other thread failed or is slow: solved here after all
+            late.append((run, row, key, rest))
+    _solve_groups(late, solved, clock, out)
+    if solved is not None and len(solved) > SOLVED_MAX:
+        with _SOLVED_LOCK:  # drop the oldest half (a web process's threads share the cache)
+            kept_at = sorted((entry[1], key) for key, entry in list(solved.items()))
+            for _at, key in kept_at[:len(kept_at) // 2]:
+                solved.pop(key, None)
+    return out
+
+
+def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], solved: dict | None, clock: float,
+                  out: dict) -> None:
+    """Solve the runs of ``entries`` (run, bookings ahead on its grid, cache key, bookings ahead), those with the
+    same grid together, into ``out`` and the process's cache."""
+    groups: dict[tuple[float, float, bool], list[tuple[_Run, np.ndarray, tuple, np.ndarray]]] = defaultdict(list)
+    for entry in entries:
+        run = entry[0]
+        groups[(run.start, run.end, run.furthest <= 0.0)].append(entry)
+    for (start, end, now_only), group in groups.items():
+        members = [run for run, _row, _key, _rest in group]
         grid = _grid(start, end, now_only)
-        booked = np.array([row for _run, row, _key, _rest in entries])
+        booked = np.array([row for _run, row, _key, _rest in group])
         booked = booked if booked.any() else None
         model = OfficeModel(
             counters=[r.timetable() for r in members],
@@ -653,18 +706,12 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
                              now=start, booked=booked)
         mean, p50, p90, p_wait = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
                                   for a in (wait.mean, wait.p50, wait.p90, wait.p_wait))
-        lines = _two_lines(members, [rest for _run, _row, _key, rest in entries], grid, mean, p50, p90, p_wait)
-        for k, (run, _row, key, _rest) in enumerate(entries):
+        lines = _two_lines(members, [rest for _run, _row, _key, rest in group], grid, mean, p50, p90, p_wait)
+        for k, (run, _row, key, _rest) in enumerate(group):
             result = (grid, np.stack([series[k] for series in lines]))
             out[(run.profile.office_id, run.day)] = result
             if solved is not None:
                 solved[key] = (run.profile, clock, result)
-    if solved is not None and len(solved) > SOLVED_MAX:
-        with _SOLVED_LOCK:  # drop the oldest half (a web process's threads share the cache)
-            kept_at = sorted((entry[1], key) for key, entry in list(solved.items()))
-            for _at, key in kept_at[:len(kept_at) // 2]:
-                solved.pop(key, None)
-    return out
 
 
 def _interpolate(h: np.ndarray, grid: np.ndarray, series: np.ndarray) -> np.ndarray:

@@ -233,6 +233,52 @@ def test_the_same_question_is_answered_from_the_kept_solution(clock, app, make_o
     assert busier.mean > first.mean + 5.0 and len(kept) == 2
 
 
+def test_threads_asking_the_same_question_together_solve_it_once(clock, app, make_office, monkeypatch):
+    """The first pages after the minute turns all ask about the same offices at once: one thread solves, the
+    others wait for its answer (solving beside it would only share the CPU and make every page late)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from offices import forecast as forecast_module
+
+    now = clock(tehran_moment(TUESDAY, 9, 0))
+    office = make_office(counters=3)
+    fitted(office)
+    db.session.commit()
+    calm = {office.id: SimpleNamespace(waiting=0, in_service=0, counters_open=3)}
+    forecast_wait(office.id, at(now, 11), now=now, loads=calm)  # the office's profile read once, beforehand
+    solves = []
+    real_wait_at = forecast_module.OfficeModel.wait_at
+
+    def slow_wait_at(self, *args, **kwargs):
+        solves.append(threading.get_ident())
+        time.sleep(0.3)  # long enough for every thread to ask while the first is solving
+        return real_wait_at(self, *args, **kwargs)
+
+    monkeypatch.setattr(forecast_module.OfficeModel, "wait_at", slow_wait_at)
+    crowded = {office.id: SimpleNamespace(waiting=12, in_service=3, counters_open=3)}
+    answers, errors = [], []
+
+    def ask() -> None:
+        try:
+            with app.app_context():
+                answers.append(forecast_wait(office.id, at(now, 12), now=now, loads=crowded))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not errors
+    assert len(answers) == 4 and all(answer == answers[0] for answer in answers)
+    assert answers[0].mean > 5.0
+    assert len(solves) == 1
+    assert not forecast_module._IN_FLIGHT
+
+
 def test_bookings_are_kept_seconds_and_dropped_when_this_process_changes_one(clock, app, make_office, monkeypatch):
     """The appointments still to come are kept ``FORECAST_BOOKINGS_TTL`` seconds: a booking written by another
     process (here a statement the session does not track) shows once they expire; an appointment this process
