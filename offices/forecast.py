@@ -31,7 +31,8 @@ to come (the wait now needs them too: a booked citizen who comes before a walk-i
 kept ``FORECAST_BOOKINGS_TTL`` seconds (default 5) unless this process changes an appointment, and one
 Redis ``MGET`` for the live loads, whatever the number of offices. The engine's
 answer for a run is kept ``FORECAST_SOLVED_TTL`` seconds (default 60) by everything it depends on
-(:data:`SOLVED_TTL`), so the same question within the minute is not solved again.
+(:data:`SOLVED_TTL`), so the same question within the minute is not solved again; a question another thread
+of the process is solving is waited for (:data:`IN_FLIGHT_WAIT`), not solved again beside it.
 
 Units: minutes, arrivals per hour, moments in UTC.
 """

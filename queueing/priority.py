@@ -10,10 +10,15 @@ everyone. The offices call booked citizens who come within their slot's window f
   for the mean and each quantile (:func:`walk_in_wait`);
 * **a booked citizen** coming at their slot waits only when every counter is busy (probability ``p_wait``,
   the same in both orders: the number in the office does not depend on who is called first), and then for
-  the departures that free a counter for them and for the booked citizens of their slot ahead of them (half
-  of the others, on average): ``m = 1 + show * (b - 1) / 2`` departures from ``c`` counters, whose mean and
-  variance are :func:`queueing.phases.positive_wait_moments`'s; the law is the atom ``1 - p_wait`` at zero
-  and a gamma-matched positive part, as the engine's (:func:`booked_wait`).
+  the departures that free a counter for them and for the booked citizens of their slot still waiting ahead
+  of them: ``m = 1 + k`` departures from ``c`` counters, whose mean and variance are
+  :func:`queueing.phases.positive_wait_moments`'s; the law is the atom ``1 - p_wait`` at zero and a
+  gamma-matched positive part, as the engine's (:func:`booked_wait`). The slot's citizens come spread over
+  its ``SLOT_MINUTES``: another of them who came ``u`` minutes earlier is still waiting with probability
+  ``exp(-r u)`` when their wait is exponential of rate ``r``; averaged over two uniform arrival times, the
+  others still waiting ahead are ``k = show (b - 1) g(r T)`` with ``g(a) = 1/a - (1 - exp(-a)) / a**2``
+  (``T`` the slot's length). Their own wait is ``1 + k`` departures, so ``r = (c / s) / (1 + k)``: a fixed
+  point, growing towards ``show (b - 1) / 2`` (everyone at once) as the slot overloads the counters.
 
 Units: minutes.
 """
@@ -24,11 +29,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from .phases import gamma_quantile, positive_wait_moments
 
-__all__ = ["booked_wait", "walk_in_wait"]
+__all__ = ["booked_wait", "slot_ahead", "walk_in_wait"]
 
 FloatArray = NDArray[np.float64]
 #: Fixed-point rounds for the walk-in's wait (each adds the bookings of the span the previous round reached).
 ROUNDS = 6
+#: Minutes of a booking slot, over which its citizens come.
+SLOT_MINUTES = 15.0
+#: Fixed-point rounds for the booked citizens of one slot still waiting ahead of another (increasing, bounded).
+AHEAD_ROUNDS = 40
 
 
 def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, show: ArrayLike,
@@ -79,9 +88,9 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     """
     p = np.clip(np.asarray(p_wait, dtype=float), 0.0, 1.0)
     b = np.maximum(np.asarray(same_slot, dtype=float), 1.0)
-    m = 1.0 + np.asarray(show, dtype=float) * (b - 1.0) / 2.0
     c = np.maximum(np.asarray(counters, dtype=float), 1.0)
     s = np.asarray(service_mean, dtype=float)
+    m = 1.0 + slot_ahead(np.asarray(show, dtype=float) * (b - 1.0), c * SLOT_MINUTES / s)
     cv = np.asarray(service_cv, dtype=float)
     shape = np.broadcast_shapes(p.shape, m.shape, c.shape, s.shape, cv.shape)
     p, m, c, s, cv = (np.broadcast_to(a, shape) for a in (p, m, c, s, cv))
@@ -96,3 +105,26 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     p50 = np.where(p0 >= 0.5, 0.0, gamma_quantile(m1, var, q50))
     p90 = np.where(p0 >= 0.9, 0.0, gamma_quantile(m1, var, q90))
     return mean, p50, p90
+
+
+def slot_ahead(others: ArrayLike, departures_per_slot: ArrayLike, rounds: int = AHEAD_ROUNDS) -> FloatArray:
+    """The booked citizens of one slot still waiting ahead of another of them who finds every counter busy.
+
+    Args:
+        others: the others of the slot who come (``show * (b - 1)``), spread uniformly over the slot.
+        departures_per_slot: departures from the counters, all busy, in one slot's time (``c T / s``).
+
+    Returns:
+        ``k``, the fixed point of ``k = others * g(departures_per_slot / (1 + k))`` (see the module's text):
+        0 with nobody else, at most ``others / 2`` (everyone of the slot at once).
+    """
+    others = np.asarray(others, dtype=float)
+    a0 = np.maximum(np.asarray(departures_per_slot, dtype=float), 1e-9)
+    k = np.zeros(np.broadcast_shapes(others.shape, a0.shape))
+    for _ in range(rounds):
+        a = a0 / (1.0 + k)
+        small = a < 1e-3
+        safe = np.where(small, 1.0, a)
+        share = np.where(small, 0.5 - a / 6.0, 1.0 / safe - (1.0 - np.exp(-safe)) / safe**2)
+        k = others * share
+    return k

@@ -45,14 +45,35 @@ def test_booked_wait_is_zero_when_a_counter_is_free_and_grows_with_the_slot():
     assert crowded[0] > alone[0] and crowded[2] > crowded[1] > 0
 
 
-def test_booked_wait_agrees_with_a_simulation_of_the_two_lines():
-    """Two counters, always busy on arrival (p_wait = 1), exponential service of 10 min, a slot of 3 booked who all
-    come: the one arriving at a random place among them waits for 1 + (3 - 1) / 2 departures on average."""
+@pytest.mark.parametrize(("booked", "service", "counters"), [(2, 10.0, 2), (3, 10.0, 2), (3, 12.0, 6), (5, 12.0, 6)])
+def test_booked_wait_agrees_with_a_simulation_of_the_two_lines(booked, service, counters):
+    """Counters always busy on arrival (p_wait = 1), exponential service, a slot of ``booked`` citizens who all
+    come at uniform times over its 15 minutes; each free counter calls the earliest booked citizen waiting.
+    The wait of one of them: their first departure, plus one for each of the slot still waiting ahead."""
     rng = np.random.default_rng(7)
+    rate = counters / service  # departures per minute, every counter busy
     waits = []
-    for _ in range(20_000):
-        place = rng.integers(0, 3)  # others of the slot ahead of this one
-        waits.append(rng.exponential(5.0, size=place + 1).sum())  # each departure: min of two exponentials
-    mean, p50, p90 = booked_wait(1.0, 3.0, 1.0, 10.0, 1.0, 2.0)
-    assert mean == pytest.approx(np.mean(waits), rel=0.05)
+    for _ in range(8_000):
+        arrivals = np.sort(rng.uniform(0.0, 15.0, booked))
+        departures = np.cumsum(rng.exponential(1.0 / rate, size=400))
+        j = 0
+        for arrived in arrivals:  # in order of arrival: each takes the first departure not taken, after it came
+            j = max(j, int(np.searchsorted(departures, arrived, side="right")))
+            waits.append(departures[j] - arrived)
+            j += 1
+    mean, p50, p90 = booked_wait(1.0, float(booked), 1.0, service, 1.0, float(counters))
+    assert mean == pytest.approx(np.mean(waits), rel=0.08)
     assert p90 == pytest.approx(np.quantile(waits, 0.9), rel=0.12)
+    everyone_at_once = (1.0 + (booked - 1) / 2.0) * service / counters
+    assert mean < everyone_at_once - 0.5 * abs(everyone_at_once - np.mean(waits))
+
+
+def test_the_booked_citizens_ahead_grow_towards_the_whole_slot_as_it_overloads_the_counters():
+    from queueing.priority import slot_ahead
+
+    assert slot_ahead(0.0, 7.5) == 0.0
+    few, many, flood = slot_ahead(np.array([2.0, 6.0, 40.0]), 7.5)
+    assert 0.0 < few < 2.0 / 2 and few < many < 6.0 / 2
+    # 41 citizens in a slot whose counters free 7.5 places: the backlog ahead of one of them, on average half of
+    # those who came before minus those called meanwhile
+    assert flood == pytest.approx((40.0 - 7.5) / 2, rel=0.15)
