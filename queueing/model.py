@@ -543,18 +543,28 @@ class OfficeModel:
 
         sub = (np.arange(_SUBSAMPLES) + 0.5) / _SUBSAMPLES
 
-        def rates_at(t_ahead: float, dt: float) -> tuple[FloatArray, FloatArray]:
-            # Averages over the step (sampled at its sub-interval midpoints), so
-            # that a change of rate or of counters inside a step is accounted for.
-            pts = (t_now_f + t_ahead)[..., None] + dt * sub
-            pts = pts.reshape(shape + (_SUBSAMPLES,))
-            lam = np.broadcast_to(self.arrival_rate_at(pts, True), shape + (_SUBSAMPLES,)).mean(axis=-1).reshape(flat)
-            c = np.broadcast_to(self.counters_at(pts, True), shape + (_SUBSAMPLES,)).mean(axis=-1).reshape(flat)
+        def rates_over(t_ahead: FloatArray, dt: FloatArray) -> tuple[FloatArray, FloatArray]:
+            # Averages over each step (sampled at its sub-interval midpoints), so that a change of rate or of
+            # counters inside a step is accounted for; every step at once, shape (flat, steps).
+            n = t_ahead.size
+            pts = (t_now_f[:, None, None] + t_ahead[None, :, None]) + dt[None, :, None] * sub
+            pts = pts.reshape(shape + (n * _SUBSAMPLES,))
+            lam = np.broadcast_to(self.arrival_rate_at(pts, True), shape + (n * _SUBSAMPLES,))
+            lam = lam.reshape(flat, n, _SUBSAMPLES).mean(axis=-1)
+            c = np.broadcast_to(self.counters_at(pts, True), shape + (n * _SUBSAMPLES,))
+            c = c.reshape(flat, n, _SUBSAMPLES).mean(axis=-1)
             if book is not None:
                 j = max(self.booking_jitter, 1e-9)
                 s, k = book
-                mass = special.ndtr((t_ahead + dt - s) / j) - special.ndtr((t_ahead - s) / j)
-                lam = lam + (1.0 - no_show) * np.sum(k * mass, axis=-1) / dt
+                if s.ndim == 1:  # the same bookings for every office: (steps, bookings)
+                    mass = special.ndtr(((t_ahead + dt)[:, None] - s) / j) - special.ndtr((t_ahead[:, None] - s) / j)
+                    booked_rate = np.sum(k * mass, axis=-1)[None, :]
+                else:  # (flat, steps, bookings)
+                    s3, k3 = s[:, None, :], k[:, None, :]
+                    mass = (special.ndtr(((t_ahead + dt)[None, :, None] - s3) / j)
+                            - special.ndtr((t_ahead[None, :, None] - s3) / j))
+                    booked_rate = np.sum(k3 * mass, axis=-1)
+                lam = lam + (1.0 - no_show)[:, None] * booked_rate / dt[None, :]
             return lam, c
 
         # Time grid: every horizon, steps of at most `step` minutes, finer at
@@ -563,7 +573,8 @@ class OfficeModel:
         early = np.concatenate([np.arange(0.0, 20.0, min(step, 2.5)), np.arange(20.0, 60.0, min(step, 5.0))])
         grid = np.unique(np.concatenate([[0.0], horizons, early[early < t_end], np.arange(0.0, t_end, step)]))
         steps = [(float(t0), float(t1 - t0)) for t0, t1 in itertools.pairwise(grid)]
-        step_rates = [rates_at(t0, dt) for t0, dt in steps]
+        lam_all, c_all = rates_over(grid[:-1].copy(), np.diff(grid)) if steps else (None, None)
+        step_rates = [(lam_all[:, i], c_all[:, i]) for i in range(len(steps))]
         # Truncation from a fluid bound on N, office by office.
         # Truncation: the fluid path's peak plus the stochastic excess above it,
         # the smaller of a geometric tail (ratio rho, to 1e-3) and two standard
