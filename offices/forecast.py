@@ -754,7 +754,9 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     counters_ahead = np.array([[r.counters_at(r.start + m) for m in ahead] for r in members], dtype=float)
     by_minute = np.stack([np.interp(np.arange(span), ahead, row) for row in counters_ahead])
     walk = [walk_in_wait(figure, grid, cum, show, service, by_minute) for figure in (mean, p50, p90)]
-    booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters)
+    # A booked citizen still waiting when their window closes waits on as a walk-in who came when they did.
+    booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters,
+                         walk_in_mean=walk[0], walk_in_p90=walk[2])
     in_line = np.array([r.in_line for r in members])[:, None]
     booked = tuple(np.where(in_line, fcfs, figure) for fcfs, figure in zip((mean, p50, p90), booked))
     return (*walk, *booked)

@@ -19,6 +19,17 @@ everyone. The offices call booked citizens who come within their slot's window f
   others still waiting ahead are ``k = show (b - 1) g(r T)`` with ``g(a) = 1/a - (1 - exp(-a)) / a**2``
   (``T`` the slot's length). Their own wait is ``1 + k`` departures, so ``r = (c / s) / (1 + k)``: a fixed
   point, growing towards ``show (b - 1) / 2`` (everyone at once) as the slot overloads the counters.
+* **a booked citizen not called within their window**: the call policy calls a booked citizen first only until
+  ``LATE_GRACE`` minutes after their slot starts; one still waiting then goes back to the common line, in their
+  place by arrival, and waits on as a walk-in who came when they did and has waited as long. Citizens come
+  from ``ARRIVAL_LEAD`` minutes before their slot to ``SLOT_MINUTES - ARRIVAL_LEAD`` after its start, so the
+  window left to one on arrival, ``R``, is uniform on ``[LATE_GRACE - SLOT_MINUTES + ARRIVAL_LEAD,
+  LATE_GRACE + ARRIVAL_LEAD]``. With ``X`` the wait in the booked line (above) and the walk-in's wait once
+  positive taken as exponential of mean ``M`` (the walk-in's mean over ``p_wait``; memoryless, so one who has
+  waited ``R`` waits ``M`` more on average), the wait is ``X`` when ``X <= R``, else ``R`` plus an exponential
+  of mean ``M``: mean ``p_wait (E[X+] - E[(X+ - R)^+] + P(X+ > R) M)``, averaged over ``R``; the quantiles
+  are the mixture's, found by bisection. Where every window is long beside the booked line's law (the usual
+  case: a minute or two against five to twenty), this is the booked line's law itself.
 
 Units: minutes.
 """
@@ -27,7 +38,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .phases import gamma_quantile, positive_wait_moments
+from scipy import special
+
+from .phases import gamma_partial_mean, gamma_quantile, positive_wait_moments
 
 __all__ = ["booked_wait", "slot_ahead", "walk_in_wait"]
 
@@ -38,6 +51,17 @@ ROUNDS = 6
 SLOT_MINUTES = 15.0
 #: Fixed-point rounds for the booked citizens of one slot still waiting ahead of another (increasing, bounded).
 AHEAD_ROUNDS = 40
+#: Minutes after their slot's start until which a booked citizen is called first (the call policy's default,
+#: ``offices.queue_ops.LATE_GRACE``).
+LATE_GRACE = 15.0
+#: Minutes before their slot's start the first booked citizens come (they come over ``SLOT_MINUTES`` from then).
+ARRIVAL_LEAD = 5.0
+#: Windows left on arrival averaged over (midpoints of equal parts of their uniform range).
+WINDOW_POINTS = 4
+#: Bisection rounds for a quantile of a booked citizen's wait that falls among the windows (their range / 2^12: a quarter of a second).
+QUANTILE_ROUNDS = 12
+#: Below this chance of a window closing on a booked citizen, the booked line's law is kept as it is.
+NEGLIGIBLE = 1e-4
 
 
 def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, show: ArrayLike,
@@ -76,7 +100,8 @@ def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, sh
 
 
 def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, service_mean: ArrayLike,
-                service_cv: ArrayLike, counters: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+                service_cv: ArrayLike, counters: ArrayLike, walk_in_mean: ArrayLike | None = None,
+                walk_in_p90: ArrayLike | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mean, median and 90th percentile of the wait of a booked citizen coming at their slot.
 
     Args:
@@ -85,6 +110,9 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
         show: the share of booked citizens who come.
         service_mean, service_cv: the time at the counter.
         counters: counters open then (> 0).
+        walk_in_mean, walk_in_p90: a walk-in's mean wait and 90th percentile coming then (:func:`walk_in_wait`):
+            given, a booked citizen still waiting when their window closes waits on as one (see the module's
+            text); None: windows never close.
     """
     p = np.clip(np.asarray(p_wait, dtype=float), 0.0, 1.0)
     b = np.maximum(np.asarray(same_slot, dtype=float), 1.0)
@@ -104,7 +132,65 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     mean = p * m1
     p50 = np.where(p0 >= 0.5, 0.0, gamma_quantile(m1, var, q50))
     p90 = np.where(p0 >= 0.9, 0.0, gamma_quantile(m1, var, q90))
+    if walk_in_mean is None:
+        return mean, p50, p90
+    windows = _windows()
+    shape_, scale = m1**2 / var, var / m1
+    late = p * special.gammaincc(shape_, windows[0] / scale)  # the chance the shortest window closes on them
+    where = late > NEGLIGIBLE
+    if not where.any():
+        return mean, p50, p90
+    pw, a, b, mw = p[where], shape_[where], scale[where], m1[where]
+    vw = var[where]
+    # The walk-in's wait once positive: a shifted exponential, start + Exp(spread), of the walk-in's mean and P90.
+    walk_mean = np.maximum(np.broadcast_to(np.asarray(walk_in_mean, dtype=float), shape)[where] / pw, 1e-9)
+    walk_p90 = np.broadcast_to(np.asarray(walk_in_p90 if walk_in_p90 is not None else walk_in_mean, dtype=float),
+                               shape)[where]
+    tail90 = -np.log(np.clip(1.0 - (0.9 - (1.0 - pw)) / pw, 1e-12, 1.0))  # -log P(W+ > its P90)
+    spread = np.where((tail90 > 1.0 + 1e-6) & (walk_p90 > walk_mean),
+                      (walk_p90 - walk_mean) / np.maximum(tail90 - 1.0, 1e-6), walk_mean)
+    spread = np.clip(spread, 1e-9, walk_mean)
+    start = walk_mean - spread
+    r = windows[:, None]
+    late_r = special.gammaincc(a, r / b)  # P(X+ > R), one row per window
+    walk_over = np.where(r <= start, walk_mean - r, spread * np.exp(-np.maximum(r - start, 0.0) / spread))
+    mean, p50, p90 = (np.array(figure, dtype=float) for figure in (mean, p50, p90))
+    mean[where] = pw * np.mean(mw - gamma_partial_mean(mw, vw, r) + late_r * walk_over, axis=0)
+
+    def below(x: FloatArray, rows: NDArray[np.bool_]) -> FloatArray:  # P(wait <= x), averaged over the windows
+        inside = special.gammainc(a[rows], np.minimum(x, r) / b[rows])
+        walked = -np.expm1(-np.maximum(x - start[rows], 0.0) / spread[rows])  # P(W+ <= x)
+        past = np.where(x >= r, late_r[:, rows] * walked, 0.0)
+        return 1.0 - pw[rows] + pw[rows] * np.mean(inside + past, axis=0)
+
+    late_mean = np.mean(late_r, axis=0)
+    for figure, q in ((p50, 0.5), (p90, 0.9)):
+        # Below the shortest window the law is the booked line's own: its quantile stands when it falls there.
+        answer = figure[where].copy()
+        rows = (answer > windows[0]) & (1.0 - pw < q)
+        # Past the longest window (and the walk-in's start) the tail is exponential: the quantile in closed form.
+        beyond = start + spread * np.log(np.maximum(pw * late_mean / (1.0 - q), 1e-300))
+        far = rows & (pw * late_mean > 1.0 - q) & (beyond >= windows[-1])
+        answer[far] = beyond[far]
+        between = rows & ~far
+        if between.any():  # in between, by bisection on the windows' range
+            lo = np.full(int(between.sum()), windows[0])
+            hi = np.full(lo.shape, windows[-1])
+            for _ in range(QUANTILE_ROUNDS):
+                mid = 0.5 * (lo + hi)
+                low = below(mid, between) < q
+                lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+            answer[between] = hi
+        figure[where] = answer
     return mean, p50, p90
+
+
+def _windows() -> FloatArray:
+    """The windows left to a booked citizen on arrival (minutes), at the midpoints of equal parts of their
+    uniform range."""
+    shortest = LATE_GRACE - SLOT_MINUTES + ARRIVAL_LEAD
+    parts = (np.arange(WINDOW_POINTS) + 0.5) / WINDOW_POINTS
+    return np.maximum(shortest + SLOT_MINUTES * parts, 0.0)
 
 
 def slot_ahead(others: ArrayLike, departures_per_slot: ArrayLike, rounds: int = AHEAD_ROUNDS) -> FloatArray:

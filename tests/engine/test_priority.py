@@ -77,3 +77,76 @@ def test_the_booked_citizens_ahead_grow_towards_the_whole_slot_as_it_overloads_t
     # 41 citizens in a slot whose counters free 7.5 places: the backlog ahead of one of them, on average half of
     # those who came before minus those called meanwhile
     assert flood == pytest.approx((40.0 - 7.5) / 2, rel=0.15)
+
+
+def simulate_slots(booked: int, counters: int, service: float, walk_rate: float, runs: int = 300,
+                   seed: int = 3) -> tuple[np.ndarray, np.ndarray, float]:
+    """Six slots of ``booked`` citizens each, who come uniformly from 5 minutes before their slot's start to 10
+    after it, and walk-ins (Poisson, ``walk_rate`` a minute) at ``counters`` counters with exponential service;
+    a free counter calls the booked citizen in their window (until 15 minutes after their slot's start) of the
+    earliest slot, else the earliest arrival of the others (walk-ins, and booked citizens whose window closed).
+    Returns the waits of the booked citizens of the middle slots, those of the walk-ins who came meanwhile,
+    and the share of those booked citizens who found every counter busy."""
+    rng = np.random.default_rng(seed)
+    slots = [60.0 + 15.0 * j for j in range(6)]
+    middle = (slots[1], slots[-2])
+    booked_waits, walk_in_waits, busy = [], [], []
+    for _ in range(runs):
+        people = [(t, start) for start in slots for t in rng.uniform(start - 5.0, start + 10.0, booked)]
+        t = 0.0
+        while t < slots[-1] + 15.0:
+            t += rng.exponential(1.0 / walk_rate)
+            people.append((t, None))
+        people.sort(key=lambda person: person[0])
+        free = np.zeros(counters)
+        waiting: list[int] = []
+        arrived = 0
+        for _served in range(len(people)):
+            while True:
+                counter = int(np.argmin(free))
+                now = free[counter]
+                while arrived < len(people) and people[arrived][0] <= now:
+                    at, slot = people[arrived]
+                    if slot is not None and middle[0] <= slot <= middle[1]:
+                        busy.append(bool(np.all(free > at)))
+                    waiting.append(arrived)
+                    arrived += 1
+                if waiting:
+                    break
+                free[counter] = people[arrived][0]  # idle until the next one comes
+
+            def order(i: int, now: float = now) -> tuple:
+                at, slot = people[i]
+                in_window = slot is not None and slot - 15.0 <= now <= slot + 15.0
+                return (0, slot, at) if in_window else (1, at, at)
+
+            chosen = min(waiting, key=order)
+            waiting.remove(chosen)
+            at, slot = people[chosen]
+            if slot is None and middle[0] <= at < middle[1] + 15.0:
+                walk_in_waits.append(now - at)
+            elif slot is not None and middle[0] <= slot <= middle[1]:
+                booked_waits.append(now - at)
+            free[counter] = now + rng.exponential(service)
+    return np.array(booked_waits), np.array(walk_in_waits), float(np.mean(busy))
+
+
+@pytest.mark.parametrize(("booked", "counters", "service", "walk_rate"),
+                         [(3, 3, 10.0, 0.1), (5, 3, 10.0, 0.15), (8, 3, 10.0, 0.2), (12, 6, 12.0, 0.3)])
+def test_a_booked_citizen_whose_window_closes_waits_on_as_a_walk_in(booked, counters, service, walk_rate):
+    """When the slots overload the counters, booked citizens still waiting when their window closes go back to
+    the common line: their mean wait is the walk-in's share, not the booked line's minutes. Given the walk-ins'
+    mean wait, the booked law with windows is close to the simulated one, and much closer than without them."""
+    waits, walk_ins, p_wait = simulate_slots(booked, counters, service, walk_rate)
+    without = booked_wait(p_wait, float(booked), 1.0, service, 1.0, float(counters))
+    mean, p50, p90 = booked_wait(p_wait, float(booked), 1.0, service, 1.0, float(counters),
+                                 walk_in_mean=walk_ins.mean(), walk_in_p90=np.quantile(walk_ins, 0.9))
+    assert mean == pytest.approx(np.mean(waits), rel=0.3)
+    simulated90 = np.quantile(waits, 0.9)
+    assert abs(mean - np.mean(waits)) <= max(abs(without[0] - np.mean(waits)), 0.05 * np.mean(waits))
+    assert abs(p90 - simulated90) <= max(abs(without[2] - simulated90), 0.05 * simulated90)
+    assert p50 == pytest.approx(np.quantile(waits, 0.5), rel=0.25, abs=0.5)
+    # Windows that never close on anyone leave the booked line's law as it is.
+    calm = booked_wait(0.3, 1.0, 1.0, 3.0, 1.0, 4.0, walk_in_mean=walk_ins.mean(),
+                       walk_in_p90=np.quantile(walk_ins, 0.9))
+    assert np.allclose(calm, booked_wait(0.3, 1.0, 1.0, 3.0, 1.0, 4.0))
