@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
 from scipy import special
 
 from .phases import gamma_partial_mean, gamma_quantile, positive_wait_moments

@@ -115,7 +115,7 @@ def simulate_slots(booked: int, counters: int, service: float, walk_rate: float,
                     break
                 free[counter] = people[arrived][0]  # idle until the next one comes
 
-            def order(i: int, now: float = now) -> tuple:
+            def order(i: int, now: float = now, people: list = people) -> tuple:
                 at, slot = people[i]
                 in_window = slot is not None and slot - 15.0 <= now <= slot + 15.0
                 return (0, slot, at) if in_window else (1, at, at)
