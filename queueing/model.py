@@ -573,7 +573,7 @@ class OfficeModel:
         early = np.concatenate([np.arange(0.0, 20.0, min(step, 2.5)), np.arange(20.0, 60.0, min(step, 5.0))])
         grid = np.unique(np.concatenate([[0.0], horizons, early[early < t_end], np.arange(0.0, t_end, step)]))
         steps = [(float(t0), float(t1 - t0)) for t0, t1 in itertools.pairwise(grid)]
-        lam_all, c_all = rates_over(grid[:-1].copy(), np.diff(grid)) if steps else (None, None)
+        lam_all, c_all = rates_over(grid[:-1], np.diff(grid)) if steps else (None, None)
         step_rates = [(lam_all[:, i], c_all[:, i]) for i in range(len(steps))]
         # Truncation from a fluid bound on N, office by office.
         # Truncation: the fluid path's peak plus the stochastic excess above it,

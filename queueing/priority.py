@@ -24,12 +24,13 @@ everyone. The offices call booked citizens who come within their slot's window f
   place by arrival, and waits on as a walk-in who came when they did and has waited as long. Citizens come
   from ``ARRIVAL_LEAD`` minutes before their slot to ``SLOT_MINUTES - ARRIVAL_LEAD`` after its start, so the
   window left to one on arrival, ``R``, is uniform on ``[LATE_GRACE - SLOT_MINUTES + ARRIVAL_LEAD,
-  LATE_GRACE + ARRIVAL_LEAD]``. With ``X`` the wait in the booked line (above) and the walk-in's wait once
-  positive taken as exponential of mean ``M`` (the walk-in's mean over ``p_wait``; memoryless, so one who has
-  waited ``R`` waits ``M`` more on average), the wait is ``X`` when ``X <= R``, else ``R`` plus an exponential
-  of mean ``M``: mean ``p_wait (E[X+] - E[(X+ - R)^+] + P(X+ > R) M)``, averaged over ``R``; the quantiles
-  are the mixture's, found by bisection. Where every window is long beside the booked line's law (the usual
-  case: a minute or two against five to twenty), this is the booked line's law itself.
+  LATE_GRACE + ARRIVAL_LEAD]``. With ``X`` the wait in the booked line (above) and ``W`` the walk-in's wait once
+  positive, taken as a shifted exponential ``start + Exp(spread)`` of the walk-in's mean (over ``p_wait``) and
+  90th percentile, the wait is ``X`` when ``X <= R``, else ``max(R, W)``: mean ``p_wait (E[X] - E[(X - R)^+] +
+  P(X > R) E[(W - R)^+])``, averaged over ``R``; the quantiles are the mixture's, in closed form past the
+  longest window (the tail is exponential there) and by bisection among the windows. Where every window is
+  long beside the booked line's law (the usual case: a minute or two against five to twenty), this is the
+  booked line's law itself.
 
 Units: minutes.
 """
@@ -134,34 +135,26 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     if walk_in_mean is None:
         return mean, p50, p90
     windows = _windows()
-    shape_, scale = m1**2 / var, var / m1
-    late = p * special.gammaincc(shape_, windows[0] / scale)  # the chance the shortest window closes on them
+    gamma_shape, gamma_scale = m1**2 / var, var / m1
+    late = p * special.gammaincc(gamma_shape, windows[0] / gamma_scale)  # the shortest window closes on them
     where = late > NEGLIGIBLE
     if not where.any():
         return mean, p50, p90
-    pw, a, b, mw = p[where], shape_[where], scale[where], m1[where]
-    vw = var[where]
+    pw, k, theta, mw, vw = p[where], gamma_shape[where], gamma_scale[where], m1[where], var[where]
     # The walk-in's wait once positive: a shifted exponential, start + Exp(spread), of the walk-in's mean and P90.
     walk_mean = np.maximum(np.broadcast_to(np.asarray(walk_in_mean, dtype=float), shape)[where] / pw, 1e-9)
     walk_p90 = np.broadcast_to(np.asarray(walk_in_p90 if walk_in_p90 is not None else walk_in_mean, dtype=float),
                                shape)[where]
-    tail90 = -np.log(np.clip(1.0 - (0.9 - (1.0 - pw)) / pw, 1e-12, 1.0))  # -log P(W+ > its P90)
+    tail90 = -np.log(np.clip(1.0 - (0.9 - (1.0 - pw)) / pw, 1e-12, 1.0))  # -log P(W > its P90)
     spread = np.where((tail90 > 1.0 + 1e-6) & (walk_p90 > walk_mean),
                       (walk_p90 - walk_mean) / np.maximum(tail90 - 1.0, 1e-6), walk_mean)
     spread = np.clip(spread, 1e-9, walk_mean)
     start = walk_mean - spread
     r = windows[:, None]
-    late_r = special.gammaincc(a, r / b)  # P(X+ > R), one row per window
+    late_r = special.gammaincc(k, r / theta)  # P(X > R), one row per window
     walk_over = np.where(r <= start, walk_mean - r, spread * np.exp(-np.maximum(r - start, 0.0) / spread))
     mean, p50, p90 = (np.array(figure, dtype=float) for figure in (mean, p50, p90))
     mean[where] = pw * np.mean(mw - gamma_partial_mean(mw, vw, r) + late_r * walk_over, axis=0)
-
-    def below(x: FloatArray, rows: NDArray[np.bool_]) -> FloatArray:  # P(wait <= x), averaged over the windows
-        inside = special.gammainc(a[rows], np.minimum(x, r) / b[rows])
-        walked = -np.expm1(-np.maximum(x - start[rows], 0.0) / spread[rows])  # P(W+ <= x)
-        past = np.where(x >= r, late_r[:, rows] * walked, 0.0)
-        return 1.0 - pw[rows] + pw[rows] * np.mean(inside + past, axis=0)
-
     late_mean = np.mean(late_r, axis=0)
     for figure, q in ((p50, 0.5), (p90, 0.9)):
         # Below the shortest window the law is the booked line's own: its quantile stands when it falls there.
@@ -172,16 +165,29 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
         far = rows & (pw * late_mean > 1.0 - q) & (beyond >= windows[-1])
         answer[far] = beyond[far]
         between = rows & ~far
-        if between.any():  # in between, by bisection on the windows' range
-            lo = np.full(int(between.sum()), windows[0])
-            hi = np.full(lo.shape, windows[-1])
-            for _ in range(QUANTILE_ROUNDS):
-                mid = 0.5 * (lo + hi)
-                low = below(mid, between) < q
-                lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
-            answer[between] = hi
+        if between.any():
+            answer[between] = _mixture_quantile(q, windows, pw[between], k[between], theta[between],
+                                                late_r[:, between], start[between], spread[between])
         figure[where] = answer
     return mean, p50, p90
+
+
+def _mixture_quantile(q: float, windows: FloatArray, p: FloatArray, k: FloatArray, theta: FloatArray,
+                      late: FloatArray, start: FloatArray, spread: FloatArray) -> FloatArray:
+    """The ``q`` quantile of a booked citizen's wait that falls among the windows, by bisection on their range:
+    ``P(wait <= x)`` averaged over the windows ``R``, ``1 - p + p (P(X <= min(x, R)) + [x >= R] P(X > R)
+    P(W <= x))`` (``X`` gamma of shape ``k`` and scale ``theta``; ``late``: ``P(X > R)``, one row per window;
+    ``W``: ``start + Exp(spread)``)."""
+    r = windows[:, None]
+    lo, hi = np.full(p.shape, windows[0]), np.full(p.shape, windows[-1])
+    for _ in range(QUANTILE_ROUNDS):
+        mid = 0.5 * (lo + hi)
+        inside = special.gammainc(k, np.minimum(mid, r) / theta)
+        walked = -np.expm1(-np.maximum(mid - start, 0.0) / spread)
+        below = 1.0 - p + p * np.mean(inside + np.where(mid >= r, late * walked, 0.0), axis=0)
+        low = below < q
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    return hi
 
 
 def _windows() -> FloatArray:
