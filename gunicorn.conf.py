@@ -31,7 +31,11 @@ gunicorn.http.wsgi.SERVER = "Safnama"  # the Server header gunicorn writes on ev
 
 
 def on_starting(server) -> None:
-    """Refuse several workers on the embedded Redis (one per process) before any worker starts."""
+    """Refuse several workers on the embedded Redis (one per process) before any worker starts; fix when a
+    chosen clock (``SAFNAMA_CLOCK``) was read, so that every worker keeps the same clock."""
+    from booking.dates import anchor_clock
+
+    anchor_clock(os.environ)
     if server.cfg.workers > 1 and not os.environ.get("REDIS_URL", "").strip():
         sys.stderr.write(f"error: {server.cfg.workers} workers would each start their own embedded Redis; "
                          "set REDIS_URL to a Redis server shared by all of them, or run one worker (-w 1)\n")

@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import text
 
 from booking.config import ConfigError
+from booking.dates import clock_environment
 from booking.extensions import db
 from booking.redis_conn import redis_handle
 
@@ -45,7 +46,7 @@ WORKER_CLASS = "booking.worker.AppWorker"
 
 def start_worker(app: Flask) -> subprocess.Popen:
     """Start an RQ worker (with RQ's scheduler) in a child process on the application's Redis."""
-    env = dict(os.environ, REDIS_URL=redis_handle(app).worker_url())
+    env = dict(os.environ, REDIS_URL=redis_handle(app).worker_url(), **clock_environment())
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
     queues = list(app.config["RQ_QUEUES"])

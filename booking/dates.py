@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from collections.abc import MutableMapping
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -28,6 +29,10 @@ def iran_weekday(day: dt.date) -> int:
 #: reads when the process starts, running on from there. For demos and tests on a chosen day and hour; unset,
 #: the site keeps real time.
 CLOCK_VARIABLE = "SAFNAMA_CLOCK"
+#: ``SAFNAMA_CLOCK_SET_AT``: the real moment (ISO 8601, UTC) at which the site's clock read ``SAFNAMA_CLOCK``;
+#: unset, the moment the process starts. Processes started one after another (gunicorn's workers, RQ workers)
+#: that share it keep the same clock, to the microsecond, instead of each starting from the same reading.
+CLOCK_SET_AT_VARIABLE = "SAFNAMA_CLOCK_SET_AT"
 
 
 def parse_moment(text: str) -> dt.datetime:
@@ -44,14 +49,22 @@ def _offset_for(moment: dt.datetime | None) -> dt.timedelta:
     return moment - dt.datetime.now(dt.timezone.utc)
 
 
-def _offset_from_environment() -> dt.timedelta:
-    raw = os.environ.get(CLOCK_VARIABLE, "").strip()
+def _moment_from_environment(name: str, example: str) -> dt.datetime | None:
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return dt.timedelta(0)
+        return None
     try:
-        return _offset_for(parse_moment(raw))
+        return parse_moment(raw)
     except ValueError as error:
-        raise SystemExit(f"{CLOCK_VARIABLE}={raw!r} is not an ISO 8601 moment (e.g. 2026-12-01T10:00)") from error
+        raise SystemExit(f"{name}={raw!r} is not an ISO 8601 moment (e.g. {example})") from error
+
+
+def _offset_from_environment() -> dt.timedelta:
+    moment = _moment_from_environment(CLOCK_VARIABLE, "2026-12-01T10:00")
+    if moment is None:
+        return dt.timedelta(0)
+    set_at = _moment_from_environment(CLOCK_SET_AT_VARIABLE, "2026-12-01T06:30:00+00:00")
+    return moment - (set_at or dt.datetime.now(dt.timezone.utc))
 
 
 _clock_offset = _offset_from_environment()
@@ -69,9 +82,21 @@ def set_clock(moment: dt.datetime | None) -> None:
     _clock_offset = _offset_for(moment) if moment is not None else _offset_from_environment()
 
 
-def clock_setting() -> str:
-    """``SAFNAMA_CLOCK`` for a child process, so that its clock reads what this one reads (empty: real time)."""
-    return utcnow().isoformat() if _clock_offset else ""
+def clock_environment() -> dict[str, str]:
+    """``SAFNAMA_CLOCK`` and ``SAFNAMA_CLOCK_SET_AT`` for child processes, so that their clocks read what this
+    one reads however long each takes to start (empty: real time)."""
+    if not _clock_offset:
+        return {CLOCK_VARIABLE: "", CLOCK_SET_AT_VARIABLE: ""}
+    real = dt.datetime.now(dt.timezone.utc)
+    return {CLOCK_VARIABLE: (real + _clock_offset).isoformat(), CLOCK_SET_AT_VARIABLE: real.isoformat()}
+
+
+def anchor_clock(environ: MutableMapping[str, str]) -> None:
+    """Fix when ``SAFNAMA_CLOCK`` was read, in ``environ``, for the processes about to be started from it (a
+    server's workers): without it each would start its clock from the same reading at its own start, and
+    their clocks would differ by how far apart they started."""
+    if environ.get(CLOCK_VARIABLE, "").strip() and not environ.get(CLOCK_SET_AT_VARIABLE, "").strip():
+        environ[CLOCK_SET_AT_VARIABLE] = dt.datetime.now(dt.timezone.utc).isoformat()
 
 
 def to_tehran(moment: dt.datetime) -> dt.datetime:

@@ -77,12 +77,48 @@ def test_the_clock_can_be_set_and_runs_on(clock) -> None:
 
 
 def test_clock_setting_reads_tehran_wall_clock_time_and_is_handed_to_child_processes(clock) -> None:
-    from booking.dates import clock_setting, parse_moment
+    from booking.dates import CLOCK_VARIABLE, clock_environment, parse_moment
 
     assert parse_moment("2026-12-10T15:30") == dt.datetime(2026, 12, 10, 12, 0, tzinfo=dt.timezone.utc)
     assert parse_moment("2026-12-10T15:30+00:00") == dt.datetime(2026, 12, 10, 15, 30, tzinfo=dt.timezone.utc)
     clock(parse_moment("2026-12-10T15:30"))
-    assert abs(parse_moment(clock_setting()) - parse_moment("2026-12-10T15:30")) < dt.timedelta(seconds=5)
+    handed = clock_environment()[CLOCK_VARIABLE]
+    assert abs(parse_moment(handed) - parse_moment("2026-12-10T15:30")) < dt.timedelta(seconds=5)
+
+
+def test_a_child_process_keeps_the_same_clock_however_late_it_starts(clock) -> None:
+    """gunicorn's workers and RQ workers start one after another: each must read the clock the parent set, not
+    the same reading shifted by how long it took to start (two tickets taken a second apart once came out in
+    the wrong order because of it)."""
+    import subprocess
+    import sys
+
+    from booking.dates import clock_environment, parse_moment
+
+    clock(parse_moment("2026-12-10T15:30"))
+    environment = {**os.environ, **clock_environment()}
+    ahead = dates.utcnow() - dt.datetime.now(dt.timezone.utc)
+    late_start = ("import time; time.sleep(1.5)\n"
+                  "import datetime as dt\nfrom booking.dates import utcnow\n"
+                  "print((utcnow() - dt.datetime.now(dt.timezone.utc)).total_seconds())")
+    result = subprocess.run([sys.executable, "-c", late_start], capture_output=True, text=True, env=environment,
+                            timeout=60, check=True)
+    child_ahead = dt.timedelta(seconds=float(result.stdout))
+    assert abs(child_ahead - ahead) < dt.timedelta(milliseconds=100)
+
+
+def test_a_server_fixes_when_the_clock_was_read_for_its_workers() -> None:
+    from booking.dates import CLOCK_SET_AT_VARIABLE, CLOCK_VARIABLE, anchor_clock, parse_moment
+
+    environ = {CLOCK_VARIABLE: "2026-12-10T15:30"}
+    anchor_clock(environ)
+    set_at = parse_moment(environ[CLOCK_SET_AT_VARIABLE])
+    assert abs(set_at - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(seconds=5)
+    anchor_clock(environ)  # a second call keeps the first reading
+    assert parse_moment(environ[CLOCK_SET_AT_VARIABLE]) == set_at
+    real_time = {}
+    anchor_clock(real_time)
+    assert real_time == {}
 
 
 def test_a_bad_clock_setting_stops_the_process_with_its_name() -> None:

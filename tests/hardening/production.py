@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(database_url: str, redis_url: str, instance: str, demo: bool = True) -> dict[str, str]:
     """The environment of the gunicorn and RQ worker processes."""
-    from booking.dates import CLOCK_VARIABLE, clock_setting
+    from booking.dates import clock_environment
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))}
-    env[CLOCK_VARIABLE] = clock_setting()  # the clock the test set, if any
+    env.update(clock_environment())  # the clock the test set, if any
     env.update(DATABASE_URL=database_url.replace("postgresql+psycopg://", "postgresql://"), REDIS_URL=redis_url,
                SECRET_KEY=secrets.token_hex(32), SAFNAMA_INSTANCE=instance, SAFNAMA_DEMO="1" if demo else "0",
                SAFNAMA_DEMO_ACTIVITY="0")  # no simulated operators acting on the tests' offices

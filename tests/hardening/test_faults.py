@@ -187,11 +187,10 @@ def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: R
     from rq import Queue
     from rq.registry import StartedJobRegistry
 
+    from booking.dates import clock_environment
     from booking.models import SmsMessage
     from booking.redis_conn import get_redis
     from booking.sms import queue_sms
-
-    from booking.dates import CLOCK_VARIABLE, clock_setting
 
     provider = _Provider()
     log = tmp_path / "workers.log"
@@ -199,7 +198,7 @@ def test_worker_killed_mid_job_runs_again_and_sends_once(redis_app, own_redis: R
     env = dict(os.environ, DATABASE_URL=backend["config"]["SQLALCHEMY_DATABASE_URI"], REDIS_URL=own_redis.url,
                SECRET_KEY="test-secret", SAFNAMA_INSTANCE=str(tmp_path), SMS_BACKEND="http",
                SMS_HTTP_URL=f"http://127.0.0.1:{provider.server_address[1]}/send", SMS_HTTP_TIMEOUT="60",
-               SAFNAMA_DEMO="0", **{CLOCK_VARIABLE: clock_setting()})
+               SAFNAMA_DEMO="0", **clock_environment())
     try:
         message = queue_sms("09121234567", "صف‌نما: آزمون", "test", dedupe_key="kill-test")
         db.session.commit()  # enqueues booking.sms.deliver_sms (retried with backoff) on our Redis
