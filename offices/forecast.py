@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -756,10 +756,20 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     walk = [walk_in_wait(figure, grid, cum, show, service, by_minute) for figure in (mean, p50, p90)]
     # A booked citizen still waiting when their window closes waits on as a walk-in who came when they did.
     booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters,
-                         walk_in_mean=walk[0], walk_in_p90=walk[2])
+                         walk_in_mean=walk[0], walk_in_p90=walk[2], late_grace=_late_grace())
     in_line = np.array([r.in_line for r in members])[:, None]
     booked = tuple(np.where(in_line, fcfs, figure) for fcfs, figure in zip((mean, p50, p90), booked))
     return (*walk, *booked)
+
+
+def _late_grace() -> float:
+    """Minutes after their slot's start until which the call policy calls a booked citizen first
+    (``QUEUE_LATE_GRACE_MINUTES``, as ``offices.queue_ops.grace_windows`` reads it)."""
+    from queueing.priority import LATE_GRACE
+
+    if not has_app_context():
+        return LATE_GRACE
+    return float(current_app.config.get("QUEUE_LATE_GRACE_MINUTES", LATE_GRACE))
 
 
 def _grid(start: float, end: float, now_only: bool) -> np.ndarray:

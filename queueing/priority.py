@@ -51,8 +51,8 @@ ROUNDS = 6
 SLOT_MINUTES = 15.0
 #: Fixed-point rounds for the booked citizens of one slot still waiting ahead of another (increasing, bounded).
 AHEAD_ROUNDS = 40
-#: Minutes after their slot's start until which a booked citizen is called first (the call policy's default,
-#: ``offices.queue_ops.LATE_GRACE``).
+#: Minutes after their slot's start until which a booked citizen is called first, unless told otherwise (the
+#: call policy's default, ``offices.queue_ops.LATE_GRACE``; an office's ``QUEUE_LATE_GRACE_MINUTES``).
 LATE_GRACE = 15.0
 #: Minutes before their slot's start the first booked citizens come (they come over ``SLOT_MINUTES`` from then).
 ARRIVAL_LEAD = 5.0
@@ -101,7 +101,8 @@ def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, sh
 
 def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, service_mean: ArrayLike,
                 service_cv: ArrayLike, counters: ArrayLike, walk_in_mean: ArrayLike | None = None,
-                walk_in_p90: ArrayLike | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
+                walk_in_p90: ArrayLike | None = None,
+                late_grace: float = LATE_GRACE) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mean, median and 90th percentile of the wait of a booked citizen coming at their slot.
 
     Args:
@@ -113,6 +114,8 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
         walk_in_mean, walk_in_p90: a walk-in's mean wait and 90th percentile coming then (:func:`walk_in_wait`):
             given, a booked citizen still waiting when their window closes waits on as one (see the module's
             text); None: windows never close.
+        late_grace: minutes after their slot's start until which a booked citizen is called first (the
+            office's call policy).
     """
     p = np.clip(np.asarray(p_wait, dtype=float), 0.0, 1.0)
     b = np.maximum(np.asarray(same_slot, dtype=float), 1.0)
@@ -134,7 +137,7 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     p90 = np.where(p0 >= 0.9, 0.0, gamma_quantile(m1, var, q90))
     if walk_in_mean is None:
         return mean, p50, p90
-    windows = _windows()
+    windows = _windows(late_grace)
     gamma_shape, gamma_scale = m1**2 / var, var / m1
     late = p * special.gammaincc(gamma_shape, windows[0] / gamma_scale)  # the shortest window closes on them
     where = late > NEGLIGIBLE
@@ -190,10 +193,10 @@ def _mixture_quantile(q: float, windows: FloatArray, p: FloatArray, k: FloatArra
     return hi
 
 
-def _windows() -> FloatArray:
+def _windows(late_grace: float) -> FloatArray:
     """The windows left to a booked citizen on arrival (minutes), at the midpoints of equal parts of their
-    uniform range."""
-    shortest = LATE_GRACE - SLOT_MINUTES + ARRIVAL_LEAD
+    uniform range, when the window closes ``late_grace`` minutes after their slot's start."""
+    shortest = late_grace - SLOT_MINUTES + ARRIVAL_LEAD
     parts = (np.arange(WINDOW_POINTS) + 0.5) / WINDOW_POINTS
     return np.maximum(shortest + SLOT_MINUTES * parts, 0.0)
 

@@ -80,10 +80,10 @@ def test_the_booked_citizens_ahead_grow_towards_the_whole_slot_as_it_overloads_t
 
 
 def simulate_slots(booked: int, counters: int, service: float, walk_rate: float, runs: int = 300,
-                   seed: int = 3) -> tuple[np.ndarray, np.ndarray, float]:
+                   seed: int = 3, late_grace: float = 15.0) -> tuple[np.ndarray, np.ndarray, float]:
     """Six slots of ``booked`` citizens each, who come uniformly from 5 minutes before their slot's start to 10
     after it, and walk-ins (Poisson, ``walk_rate`` a minute) at ``counters`` counters with exponential service;
-    a free counter calls the booked citizen in their window (until 15 minutes after their slot's start) of the
+    a free counter calls the booked citizen in their window (until ``late_grace`` minutes after their slot's start) of the
     earliest slot, else the earliest arrival of the others (walk-ins, and booked citizens whose window closed).
     Returns the waits of the booked citizens of the middle slots, those of the walk-ins who came meanwhile,
     and the share of those booked citizens who found every counter busy."""
@@ -117,7 +117,7 @@ def simulate_slots(booked: int, counters: int, service: float, walk_rate: float,
 
             def order(i: int, now: float = now, people: list = people) -> tuple:
                 at, slot = people[i]
-                in_window = slot is not None and slot - 15.0 <= now <= slot + 15.0
+                in_window = slot is not None and slot - 15.0 <= now <= slot + late_grace
                 return (0, slot, at) if in_window else (1, at, at)
 
             chosen = min(waiting, key=order)
@@ -150,3 +150,19 @@ def test_a_booked_citizen_whose_window_closes_waits_on_as_a_walk_in(booked, coun
     calm = booked_wait(0.3, 1.0, 1.0, 3.0, 1.0, 4.0, walk_in_mean=walk_ins.mean(),
                        walk_in_p90=np.quantile(walk_ins, 0.9))
     assert np.allclose(calm, booked_wait(0.3, 1.0, 1.0, 3.0, 1.0, 4.0))
+
+
+@pytest.mark.parametrize(("booked", "walk_rate"), [(3, 0.1), (5, 0.15)])
+def test_the_booked_line_follows_the_offices_window(booked, walk_rate):
+    """An office that closes the window sooner than the default 15 minutes (5): more booked citizens go back
+    to the common line, and the booked law given that window is close to the simulated one, closer than the
+    default's."""
+    counters, service, late_grace = 3, 10.0, 5.0
+    waits, walk_ins, p_wait = simulate_slots(booked, counters, service, walk_rate, late_grace=late_grace)
+    walk = {"walk_in_mean": walk_ins.mean(), "walk_in_p90": np.quantile(walk_ins, 0.9)}
+    default = booked_wait(p_wait, float(booked), 1.0, service, 1.0, float(counters), **walk)
+    mean, _p50, p90 = booked_wait(p_wait, float(booked), 1.0, service, 1.0, float(counters), **walk,
+                                  late_grace=late_grace)
+    assert mean == pytest.approx(np.mean(waits), rel=0.3)
+    assert abs(mean - np.mean(waits)) < abs(default[0] - np.mean(waits))
+    assert abs(p90 - np.quantile(waits, 0.9)) < abs(default[2] - np.quantile(waits, 0.9))

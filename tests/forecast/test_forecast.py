@@ -213,6 +213,32 @@ def test_recommendation_on_a_closed_day(clock, client, make_office, make_service
     assert "next-opening-note" in found and "/going" not in found and "نفر در صف" not in found
 
 
+def test_the_booked_line_follows_the_offices_late_window(clock, app, make_office):
+    """``QUEUE_LATE_GRACE_MINUTES``: where the line is long, a booked citizen not called within the window
+    goes back to the walk-ins' line; a shorter window sends more of them there, and the slot's figure says so."""
+    from booking.models import Appointment
+    from booking.slots import ensure_slots
+
+    now = clock(tehran_moment(TUESDAY, 7, 0))
+    office = make_office(counters=3)
+    fitted(office, per_hour=8.0)
+    for slot in ensure_slots(office, to_tehran(now).date()):
+        slot.capacity = slot.booked = 3
+        db.session.add_all(Appointment(tracking_code=f"LG{slot.id:06d}{j}", national_id="0012345679",
+                                       mobile="09120000001", office_id=office.id,
+                                       service_type_id=office.services[0].id, slot_id=slot.id, status="booked",
+                                       created_at=now) for j in range(3))
+    db.session.flush()
+    target = at(now, 11, 0)
+    by_window = {}
+    for minutes in (15.0, 5.0):
+        app.config["QUEUE_LATE_GRACE_MINUTES"] = minutes
+        app.extensions.get("safnama.forecast_solved", {}).clear()  # the setting is read at start; so are answers
+        by_window[minutes] = forecast_wait(office.id, target, now=now)
+    assert by_window[5.0].booked_mean > by_window[15.0].booked_mean + 1.0
+    assert by_window[5.0].mean == pytest.approx(by_window[15.0].mean)  # the walk-ins' line is the same
+
+
 def test_the_same_question_is_answered_from_the_kept_solution(clock, app, make_office):
     """The engine's answer for an office's day is kept by everything it depends on: asked again, the same
     figures without solving; another live state (or other bookings, above) is another question."""
