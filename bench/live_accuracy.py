@@ -119,6 +119,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     from booking.models import TimeSlot
     from booking.slots import ensure_slots
     from offices import queue_ops
+    from offices.call_policy import in_grace_window
     from offices.demo.history import OUTCOME_NO_SHOW, generate_history
     from offices.demo.network import OfficeNetwork
     from offices.forecast import forecast_wait
@@ -274,7 +275,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             ahead = position_in_line(ticket)
             if ahead is not None:
                 eta = forecast_wait(office.id, now, ahead={office.id: ahead})
-                priority = v[2] and queue_ops.in_grace_window(
+                priority = v[2] and in_grace_window(
                     db.session.get(TimeSlot, slot_of[k]).starts_at, now) if k in slot_of else False
                 shown["ticket ETA"][k] = ((eta.booked_mean, eta.booked_p50, eta.booked_p90) if priority
                                           else (eta.mean, eta.p50, eta.p90))

@@ -3,7 +3,7 @@
 A citizen joins an office's line from the office page, the recommendation, the QR poster at the office's door,
 the API or an SMS (:func:`join`). Their queue ticket (kind ``remote``) is in the line at once, ordered by the
 moment they joined, exactly like a walk-in who came in at that moment; it is called only once its holder is at
-the office (checked in by the operator: :func:`offices.queue_ops.check_in`). The one fair line (:func:`offices.queue_ops.call_order`):
+the office (checked in by the operator: :func:`offices.queue_ops.check_in`). The one fair line (:func:`offices.call_policy.call_order`):
 
 1. booked citizens checked in within their slot's window, earliest slot first;
 2. everyone else, remote tickets by the time they joined and walk-ins by the time they came in.
@@ -318,7 +318,8 @@ def _waiting(remote: RemoteTicket) -> None:
 
 def more_time(remote: RemoteTicket, now: dt.datetime | None = None) -> RemoteTicket:
     """Move the place back :data:`MORE_TIME_PLACES` places in the line (once per ticket)."""
-    from offices.queue_ops import _candidates, call_order, record_event
+    from offices.call_policy import call_order
+    from offices.queue_ops import _candidates, record_event
 
     now = now or utcnow()
     _waiting(remote)
@@ -346,7 +347,7 @@ def more_time(remote: RemoteTicket, now: dt.datetime | None = None) -> RemoteTic
 
 
 def _plain(candidate, now: dt.datetime) -> bool:
-    from offices.queue_ops import in_grace_window
+    from offices.call_policy import in_grace_window
 
     return not (candidate.kind == TicketKind.BOOKED.value and in_grace_window(candidate.slot_start, now))
 

@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -764,12 +764,10 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
 
 def _late_grace() -> float:
     """Minutes after their slot's start until which the call policy calls a booked citizen first
-    (``QUEUE_LATE_GRACE_MINUTES``, as ``offices.queue_ops.grace_windows`` reads it)."""
-    from queueing.priority import LATE_GRACE
+    (``QUEUE_LATE_GRACE_MINUTES``)."""
+    from offices.call_policy import grace_windows
 
-    if not has_app_context():
-        return LATE_GRACE
-    return float(current_app.config.get("QUEUE_LATE_GRACE_MINUTES", LATE_GRACE))
+    return grace_windows()[1].total_seconds() / 60.0
 
 
 def _grid(start: float, end: float, now_only: bool) -> np.ndarray:

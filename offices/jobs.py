@@ -223,7 +223,7 @@ def mark_no_shows(now: dt.datetime | None = None) -> int:
     checked in become ``no_show``; returns how many. Safe to run twice."""
     from booking.models import Appointment, AppointmentChange, TimeSlot
     from offices.live import today_start_utc
-    from offices.queue_ops import grace_windows
+    from offices.call_policy import grace_windows
 
     LATE_GRACE = grace_windows()[1]  # noqa: N806  (the late window as configured)
 

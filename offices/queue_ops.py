@@ -9,7 +9,7 @@ Conflicts: a ticket is given to a counter by a conditional ``UPDATE … WHERE ou
 counter's state by ``UPDATE … WHERE outcome IN (…) AND counter_no = …``, so that two desks acting at once
 never give one ticket to two counters; the loser tries the next candidate or gets :class:`QueueConflict`.
 
-The call policy is :func:`call_order`.
+The call policy is :func:`offices.call_policy.call_order`.
 """
 from __future__ import annotations
 
@@ -17,11 +17,9 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from blinker import Namespace
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,16 +29,13 @@ from booking.dates import ascii_digits, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import local_number
 from booking.models import Appointment, AppointmentChange, RemoteTicket, TimeSlot
+from offices.call_policy import Candidate, call_order
 from offices.live import today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketKind, TicketOutcome, \
     TicketSeries, User
 
 log = logging.getLogger(__name__)
 
-# A booked citizen is called first from this long before their slot starts until this long after (the
-# defaults of QUEUE_EARLY_GRACE_MINUTES and QUEUE_LATE_GRACE_MINUTES: see grace_windows).
-EARLY_GRACE = dt.timedelta(minutes=15)
-LATE_GRACE = dt.timedelta(minutes=15)
 UNDO_WINDOW = dt.timedelta(seconds=60)
 
 ACTIVE = (TicketOutcome.CALLED.value, TicketOutcome.SERVING.value)
@@ -62,56 +57,6 @@ class QueueConflict(QueueError):
     """Someone else changed the same ticket or counter first."""
 
     status = 409
-
-
-# ---------------------------------------------------------------------------------------------- policy
-
-@dataclass(frozen=True)
-class Candidate:
-    """What the call policy needs to know about a waiting ticket."""
-
-    ticket_id: int
-    kind: str
-    arrived_at: dt.datetime
-    slot_start: dt.datetime | None = None
-    present: bool = True  # False: a remote ticket whose holder is not at the office yet (not callable)
-
-
-def grace_windows() -> tuple[dt.timedelta, dt.timedelta]:
-    """How long before and after their slot's start a booked citizen is called first: the application's
-    ``QUEUE_EARLY_GRACE_MINUTES`` and ``QUEUE_LATE_GRACE_MINUTES`` (15 each by default)."""
-    if not has_app_context():
-        return EARLY_GRACE, LATE_GRACE
-    config = current_app.config
-    return (dt.timedelta(minutes=float(config.get("QUEUE_EARLY_GRACE_MINUTES", 15))),
-            dt.timedelta(minutes=float(config.get("QUEUE_LATE_GRACE_MINUTES", 15))))
-
-
-def in_grace_window(slot_start: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether a booked citizen's slot starts within [now - late window, now + early window]."""
-    early, late = grace_windows()
-    return slot_start is not None and slot_start - early <= now <= slot_start + late
-
-
-def call_order(candidates: Sequence[Candidate], now: dt.datetime) -> list[Candidate]:
-    """The order in which waiting citizens are called: the office's documented policy.
-
-    1. Booked citizens inside their slot's grace window (from :data:`EARLY_GRACE` before the slot starts to
-       :data:`LATE_GRACE` after), earliest slot first, then earliest arrival.
-    2. Everyone else (walk-ins, remote tickets, and booked citizens who came too early or too late), by
-       arrival: a remote ticket (:mod:`booking.remote_queue`) by the time it joined the line from home.
-
-    A remote ticket keeps its place while its holder is on the way, but is called only once they are at the
-    office (:attr:`Candidate.present`): :func:`call_next` passes over it until then.
-
-    Ties are broken by ticket id, so the order is total and stable.
-    """
-    def key(c: Candidate) -> tuple:
-        if c.kind == TicketKind.BOOKED.value and in_grace_window(c.slot_start, now):
-            return (0, c.slot_start, c.arrived_at, c.ticket_id)
-        return (1, c.arrived_at, c.arrived_at, c.ticket_id)
-
-    return sorted(candidates, key=key)
 
 
 def _candidates(office_id: int, service_type_ids: Sequence[int] | None = None,
@@ -361,7 +306,7 @@ def add_walk_in(office: Office, service_code: str | int, actor: User | None,
 
 def call_next(office: Office, counter_no: int, actor: User | None, now: dt.datetime | None = None,
               service_codes: Sequence[str] | None = None) -> QueueTicket | None:
-    """Call the next citizen (by :func:`call_order`) to an open, free counter; None when nobody waits.
+    """Call the next citizen (by :func:`offices.call_policy.call_order`) to an open, free counter; None when nobody waits.
 
     Raises:
         QueueError: the counter is closed or still has someone.

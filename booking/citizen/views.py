@@ -461,7 +461,7 @@ def level_label(level: str) -> str:
 @bp.app_template_global()
 def line_grace() -> tuple[int, int]:
     """Minutes before and after their slot's start a booked citizen is called first (for the line's rule)."""
-    from offices.queue_ops import grace_windows
+    from offices.call_policy import grace_windows
 
     early, late = grace_windows()
     return int(early.total_seconds() // 60), int(late.total_seconds() // 60)

@@ -13,7 +13,8 @@ from booking.models import Appointment, TimeSlot
 from offices.live import LiveLoad, read_live_loads, today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketOutcome, User
 from booking.remote_queue import line_states
-from offices.queue_ops import ACTIVE, grace_windows, ordered_waiting
+from offices.call_policy import grace_windows
+from offices.queue_ops import ACTIVE, ordered_waiting
 
 
 @dataclass

@@ -12,7 +12,7 @@ from booking.extensions import db
 from offices import queue_ops
 from offices.live import LiveLoad, read_live_loads, rebuild_live_state
 from offices.models import QueueEvent, QueueTicket
-from offices.queue_ops import Candidate, call_order
+from offices.call_policy import Candidate, call_order, in_grace_window
 
 
 def make_appointment(office, service, starts_at, national_id="0012345679", mobile="09121234567", code="TRK1"):
@@ -196,9 +196,9 @@ def test_ticket_page_says_which_counter_once_called(app, client, make_office, ma
 def test_the_call_windows_follow_the_configuration(app):
     now = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.timezone.utc)
     slot = now + dt.timedelta(minutes=12)
-    assert queue_ops.in_grace_window(slot, now)  # 15 minutes early by default
+    assert in_grace_window(slot, now)  # 15 minutes early by default
     app.config["QUEUE_EARLY_GRACE_MINUTES"] = 10
-    assert not queue_ops.in_grace_window(slot, now)
-    order = queue_ops.call_order([Candidate(1, "walk_in", now - dt.timedelta(minutes=5)),
+    assert not in_grace_window(slot, now)
+    order = call_order([Candidate(1, "walk_in", now - dt.timedelta(minutes=5)),
                                   Candidate(2, "booked", now - dt.timedelta(minutes=1), slot_start=slot)], now)
     assert [c.ticket_id for c in order] == [1, 2]  # too early now: joins by arrival
