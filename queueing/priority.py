@@ -18,13 +18,19 @@ everyone. The offices call booked citizens who come within their slot's window f
   ``exp(-r u)`` when their wait is exponential of rate ``r``; averaged over two uniform arrival times, the
   others still waiting ahead are ``k = show (b - 1) g(r T)`` with ``g(a) = 1/a - (1 - exp(-a)) / a**2``
   (``T`` the slot's length). Their own wait is ``1 + k`` departures, so ``r = (c / s) / (1 + k)``: a fixed
-  point, growing towards ``show (b - 1) / 2`` (everyone at once) as the slot overloads the counters.
+  point, growing towards ``show (b - 1) / 2`` (everyone at once) as the slot overloads the counters. Who is
+  ahead depends on when in the slot one comes: one who comes a share ``u`` of the way through its arrivals
+  has ``show (b - 1) (1 - exp(-a u)) / a`` ahead (``a = r T``; ``k`` on average), and each of them is there by
+  chance, a count that varies by about as much. The positive part is the mixture over ``u`` (taken at
+  ``WINDOW_POINTS`` points), a gamma of its mean and variance; one who comes last has the most people ahead
+  and, below, the shortest window.
 * **a booked citizen not called within their window**: the call policy calls a booked citizen first only until
   ``LATE_GRACE`` minutes after their slot starts; one still waiting then goes back to the common line, in their
   place by arrival, and waits on as a walk-in who came when they did and has waited as long. Citizens come
   from ``ARRIVAL_LEAD`` minutes before their slot to ``SLOT_MINUTES - ARRIVAL_LEAD`` after its start, so the
   window left to one on arrival, ``R``, is uniform on ``[LATE_GRACE - SLOT_MINUTES + ARRIVAL_LEAD,
-  LATE_GRACE + ARRIVAL_LEAD]``. With ``X`` the wait in the booked line (above) and ``W`` the walk-in's wait once
+  LATE_GRACE + ARRIVAL_LEAD]``, shorter the later in the slot they come. With ``X`` the wait in the booked line
+  of one who comes then (above, its law at that point) and ``W`` the walk-in's wait once
   positive, taken as a shifted exponential ``start + Exp(spread)`` of the walk-in's mean (over ``p_wait``) and
   90th percentile, the wait is ``X`` when ``X <= R``, else ``max(R, W)``: mean ``p_wait (E[X] - E[(X - R)^+] +
   P(X > R) E[(W - R)^+])``, averaged over ``R``; the quantiles are the mixture's, in closed form past the
@@ -52,7 +58,7 @@ SLOT_MINUTES = 15.0
 #: Fixed-point rounds for the booked citizens of one slot still waiting ahead of another (increasing, bounded).
 AHEAD_ROUNDS = 40
 #: Minutes after their slot's start until which a booked citizen is called first, unless told otherwise (the
-#: call policy's default, ``offices.queue_ops.LATE_GRACE``; an office's ``QUEUE_LATE_GRACE_MINUTES``).
+#: call policy's default, ``offices.call_policy.LATE_GRACE``; an office's ``QUEUE_LATE_GRACE_MINUTES``).
 LATE_GRACE = 15.0
 #: Minutes before their slot's start the first booked citizens come (they come over ``SLOT_MINUTES`` from then).
 ARRIVAL_LEAD = 5.0
@@ -121,29 +127,33 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     b = np.maximum(np.asarray(same_slot, dtype=float), 1.0)
     c = np.maximum(np.asarray(counters, dtype=float), 1.0)
     s = np.asarray(service_mean, dtype=float)
-    m = 1.0 + slot_ahead(np.asarray(show, dtype=float) * (b - 1.0), c * SLOT_MINUTES / s)
+    others = np.asarray(show, dtype=float) * (b - 1.0)
     cv = np.asarray(service_cv, dtype=float)
-    shape = np.broadcast_shapes(p.shape, m.shape, c.shape, s.shape, cv.shape)
-    p, m, c, s, cv = (np.broadcast_to(a, shape) for a in (p, m, c, s, cv))
-    m1, var = positive_wait_moments(m, c, 1.0 / s, cv, np.zeros(shape))
-    m1 = np.maximum(m1, 1e-9)
-    var = np.maximum(var, 1e-9 * m1**2 + 1e-12)
+    shape = np.broadcast_shapes(p.shape, others.shape, c.shape, s.shape, cv.shape)
+    p, others, b, c, s, cv = (np.broadcast_to(a, shape) for a in (p, others, b, c, s, cv))
+    windows = _windows(late_grace)
+    m1, var = _by_arrival(others, b, c, s, cv)  # one row per arrival position (window left), as the windows
+    # The law over arrival positions: a single gamma of the mixture's mean and variance.
+    mix_mean = np.mean(m1, axis=0)
+    mix_var = np.mean(var, axis=0) + np.var(m1, axis=0)
     p0 = 1.0 - p
     safe = np.maximum(p, 1e-300)
     q50 = np.clip((0.5 - p0) / safe, 1e-12, 1 - 1e-12)
     q90 = np.clip((0.9 - p0) / safe, 1e-12, 1 - 1e-12)
-    mean = p * m1
-    p50 = np.where(p0 >= 0.5, 0.0, gamma_quantile(m1, var, q50))
-    p90 = np.where(p0 >= 0.9, 0.0, gamma_quantile(m1, var, q90))
+    mean = p * mix_mean
+    p50 = np.where(p0 >= 0.5, 0.0, gamma_quantile(mix_mean, mix_var, q50))
+    p90 = np.where(p0 >= 0.9, 0.0, gamma_quantile(mix_mean, mix_var, q90))
     if walk_in_mean is None:
         return mean, p50, p90
-    windows = _windows(late_grace)
     gamma_shape, gamma_scale = m1**2 / var, var / m1
-    late = p * special.gammaincc(gamma_shape, windows[0] / gamma_scale)  # the shortest window closes on them
+    r = windows.reshape((-1,) + (1,) * len(shape))
+    late_r = special.gammaincc(gamma_shape, r / gamma_scale)  # P(X > R), one row per window
+    late = p * np.max(late_r, axis=0)  # the chance that the window closes on them, where it is likeliest
     where = late > NEGLIGIBLE
     if not where.any():
         return mean, p50, p90
-    pw, k, theta, mw, vw = p[where], gamma_shape[where], gamma_scale[where], m1[where], var[where]
+    pw, k, theta, mw, vw = p[where], gamma_shape[:, where], gamma_scale[:, where], m1[:, where], var[:, where]
+    late_r = late_r[:, where]
     # The walk-in's wait once positive: a shifted exponential, start + Exp(spread), of the walk-in's mean and P90.
     walk_mean = np.maximum(np.broadcast_to(np.asarray(walk_in_mean, dtype=float), shape)[where] / pw, 1e-9)
     walk_p90 = np.broadcast_to(np.asarray(walk_in_p90 if walk_in_p90 is not None else walk_in_mean, dtype=float),
@@ -154,7 +164,6 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     spread = np.clip(spread, 1e-9, walk_mean)
     start = walk_mean - spread
     r = windows[:, None]
-    late_r = special.gammaincc(k, r / theta)  # P(X > R), one row per window
     walk_over = np.where(r <= start, walk_mean - r, spread * np.exp(-np.maximum(r - start, 0.0) / spread))
     mean, p50, p90 = (np.array(figure, dtype=float) for figure in (mean, p50, p90))
     mean[where] = pw * np.mean(mw - gamma_partial_mean(mw, vw, r) + late_r * walk_over, axis=0)
@@ -169,7 +178,7 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
         answer[far] = beyond[far]
         between = rows & ~far
         if between.any():
-            answer[between] = _mixture_quantile(q, windows, pw[between], k[between], theta[between],
+            answer[between] = _mixture_quantile(q, windows, pw[between], k[:, between], theta[:, between],
                                                 late_r[:, between], start[between], spread[between])
         figure[where] = answer
     return mean, p50, p90
@@ -193,12 +202,40 @@ def _mixture_quantile(q: float, windows: FloatArray, p: FloatArray, k: FloatArra
     return hi
 
 
+def _by_arrival(others: FloatArray, b: FloatArray, c: FloatArray, s: FloatArray,
+                cv: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and variance of a booked citizen's wait once every counter is busy, by where in the slot's arrivals
+    they come: one row per window left on arrival (the shortest window: the last to come).
+
+    The others of the slot still waiting ahead of one who comes a share ``u`` of the way through the slot's
+    arrivals are ``others (1 - exp(-a u)) / a`` (``a = r T``, :func:`slot_ahead`'s fixed point; scaled so that
+    they average to it over the points); who is still waiting is each a chance, so their count varies: by
+    ``k (1 - k / (b - 1))``, a departure each. One who comes last has both the most ahead and the shortest
+    window.
+    """
+    k_mean = slot_ahead(others, c * SLOT_MINUTES / s)
+    a = np.maximum(c * SLOT_MINUTES / s / (1.0 + k_mean), 1e-9)
+    u = (1.0 - _arrival_points()).reshape((-1,) + (1,) * a.ndim)
+    k = others * -np.expm1(-a * u) / a
+    k = k * np.where(np.mean(k, axis=0) > 0, k_mean / np.maximum(np.mean(k, axis=0), 1e-300), 0.0)
+    count_var = np.maximum(k * (1.0 - k / np.maximum(b - 1.0, 1e-9)), 0.0)
+    m1, var = positive_wait_moments(1.0 + k, c, 1.0 / s, cv, np.zeros(k.shape))
+    var = var + count_var * (s / c) ** 2
+    m1 = np.maximum(m1, 1e-9)
+    return m1, np.maximum(var, 1e-9 * m1**2 + 1e-12)
+
+
 def _windows(late_grace: float) -> FloatArray:
     """The windows left to a booked citizen on arrival (minutes), at the midpoints of equal parts of their
     uniform range, when the window closes ``late_grace`` minutes after their slot's start."""
     shortest = late_grace - SLOT_MINUTES + ARRIVAL_LEAD
-    parts = (np.arange(WINDOW_POINTS) + 0.5) / WINDOW_POINTS
-    return np.maximum(shortest + SLOT_MINUTES * parts, 0.0)
+    return np.maximum(shortest + SLOT_MINUTES * _arrival_points(), 0.0)
+
+
+def _arrival_points() -> FloatArray:
+    """Midpoints of equal parts of ``[0, 1]``: for each, the share of the slot's arrivals still to come after
+    a booked citizen (the window left to them grows with it)."""
+    return (np.arange(WINDOW_POINTS) + 0.5) / WINDOW_POINTS
 
 
 def slot_ahead(others: ArrayLike, departures_per_slot: ArrayLike, rounds: int = AHEAD_ROUNDS) -> FloatArray:
