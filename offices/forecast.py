@@ -333,6 +333,9 @@ class _Run:
     live: bool
     furthest: float = 0.0  # minutes ahead of ``start`` asked about
     in_line: bool = False  # ``waiting`` is the people ahead of a citizen already in line (a ticket's ETA)
+    # Live: minutes left of the windows of the booked citizens waiting now who go before one booked now, in
+    # the order they are called.
+    booked_windows: tuple[float, ...] = ()
 
     def timetable(self) -> list[tuple[float, float, int]]:
         """Counters from the opening to the closing (the last count carries on after it); kept in the process
@@ -464,7 +467,9 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
             runs[key] = _Run(profile, day, start, float(closes), float(waiting),
                              float(min(getattr(load, "in_service", 0) or 0, counters_open)) if counters_open else 0.0,
                              counters_open or None, now_minute >= opens,
-                             in_line=bool(ahead and profile.office_id in ahead))
+                             in_line=bool(ahead and profile.office_id in ahead),
+                             booked_windows=tuple(max(0.0, (closes_at - now.timestamp()) / 60.0)
+                                                  for closes_at in getattr(load, "booked_windows_close", None) or ()))
         else:
             runs[key] = _Run(profile, day, float(opens), float(closes), 0.0, 0.0, None, False)
 
@@ -642,7 +647,7 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
             part = rest[:length]
             row[:part.size] = part
         key = (run.profile.office_id, run.day, run.start, run.end, now_only, run.waiting, run.busy,
-               run.live_counters, run.in_line, rest.tobytes() if rest.any() else b"")
+               run.live_counters, run.in_line, run.booked_windows, rest.tobytes() if rest.any() else b"")
         kept = solved.get(key) if solved is not None else None
         if kept is not None and kept[0] is run.profile and clock - kept[1] < ttl:
             out[(run.profile.office_id, run.day)] = kept[2]
@@ -733,7 +738,7 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     """The engine's one first-come-first-served line split by the call policy: a walk-in's mean, P50 and P90
     (the booked citizens who come before their turn go first), then the booked line's (a booked citizen at
     their slot; for a ticket already in line, its first-come-first-served figures)."""
-    from queueing.priority import booked_wait, walk_in_wait
+    from queueing.priority import booked_ahead, booked_wait, walk_in_wait
 
     span = max(int(math.ceil(grid[-1])) + 1, max(r.size for r in rests) + 1)
     cum = np.zeros((len(members), span))
@@ -754,9 +759,14 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     counters_ahead = np.array([[r.counters_at(r.start + m) for m in ahead] for r in members], dtype=float)
     by_minute = np.stack([np.interp(np.arange(span), ahead, row) for row in counters_ahead])
     walk = [walk_in_wait(figure, grid, cum, show, service, by_minute) for figure in (mean, p50, p90)]
+    # Now, the booked citizens waiting in their window are known: one booked coming now goes after those of
+    # them called before their windows close.
+    known_ahead = np.full(same_slot.shape, np.nan)
+    known_ahead[:, 0] = [booked_ahead(r.booked_windows, service[k] / max(counters[k, 0], 1.0))
+                         if r.live and not r.in_line else np.nan for k, r in enumerate(members)]
     # A booked citizen still waiting when their window closes waits on as a walk-in who came when they did.
     booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters,
-                         walk_in_mean=walk[0], walk_in_p90=walk[2], late_grace=_late_grace())
+                         walk_in_mean=walk[0], walk_in_p90=walk[2], late_grace=_late_grace(), known_ahead=known_ahead)
     in_line = np.array([r.in_line for r in members])[:, None]
     booked = tuple(np.where(in_line, fcfs, figure) for fcfs, figure in zip((mean, p50, p90), booked))
     return (*walk, *booked)

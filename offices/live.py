@@ -18,16 +18,18 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import redis
 from sqlalchemy import func, select
 
 from booking.dates import tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
+from booking.models import Appointment, TimeSlot
 from booking.redis_conn import get_redis
 from offices import forecast
-from offices.models import CounterShift, Office, QueueTicket, ServiceType, TicketOutcome
+from offices.call_policy import grace_windows, in_grace_window
+from offices.models import CounterShift, Office, QueueTicket, ServiceType, TicketKind, TicketOutcome
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,10 @@ STALE_AFTER = 300
 # How long Redis keeps a load (seconds); the minute job rewrites every office well before.
 TTL = 3600
 REDIS_ERRORS = (redis.RedisError, OSError)
+
+# A booked citizen coming now is called after those of earlier slots and of their own (a slot starting within
+# half a slot's length of now) who are waiting in their window; those of later slots come after them.
+OWN_SLOT_AHEAD = dt.timedelta(minutes=7.5)
 
 # Level thresholds on the median wait (minutes) of someone joining now.
 LEVELS = ((5.0, "quiet"), (15.0, "moderate"), (30.0, "busy"))
@@ -61,6 +67,9 @@ class LiveLoad:
     updated_at: dt.datetime = field(default_factory=utcnow)
     opens_at: dt.datetime | None = None  # closed now: the next opening (UTC); the waits are those at opening
     no_counter_open: bool = False  # open, but no counter is open yet (the waits count the counters expected)
+    # Of ``waiting``: the booked citizens in their window who go before one booked now, by when each window
+    # closes (Unix time), in the order they are called; one not called by then goes back to the common line.
+    booked_windows_close: list[float] = field(default_factory=list)
     stale: bool = False
 
     @property
@@ -94,7 +103,8 @@ class LiveLoad:
         data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])
         if data.get("opens_at"):
             data["opens_at"] = dt.datetime.fromisoformat(data["opens_at"])
-        load = cls(**data)
+        known = {f.name for f in fields(cls)}
+        load = cls(**{key: value for key, value in data.items() if key in known})  # another version's fields
         load.stale = ((now or utcnow()) - load.updated_at).total_seconds() > STALE_AFTER
         return load
 
@@ -120,7 +130,7 @@ def today_start_utc(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def compute_live_loads(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, LiveLoad]:
-    """The loads of many offices from the database: three grouped queries and one vectorised engine call."""
+    """The loads of many offices from the database: four queries and one vectorised engine call."""
     ids = list(dict.fromkeys(office_ids))
     if not ids:
         return {}
@@ -141,6 +151,16 @@ def compute_live_loads(office_ids: Sequence[int], now: dt.datetime | None = None
             load.waiting_by_service[code] = load.waiting_by_service.get(code, 0) + count
         else:
             load.in_service += count
+    late = grace_windows()[1]
+    for office_id, slot_start in db.session.execute(
+            select(QueueTicket.office_id, TimeSlot.starts_at)
+            .join(Appointment, Appointment.id == QueueTicket.appointment_id)
+            .join(TimeSlot, TimeSlot.id == Appointment.slot_id)
+            .where(QueueTicket.office_id.in_(ids), QueueTicket.arrived_at >= since,
+                   QueueTicket.outcome == TicketOutcome.WAITING.value, QueueTicket.kind == TicketKind.BOOKED.value)
+            .order_by(TimeSlot.starts_at, QueueTicket.arrived_at, QueueTicket.id)):  # the call policy's order
+        if slot_start <= now + OWN_SLOT_AHEAD and in_grace_window(slot_start, now):
+            loads[office_id].booked_windows_close.append((slot_start + late).timestamp())
     for office_id, count in db.session.execute(
             select(CounterShift.office_id, func.count(func.distinct(CounterShift.counter_no)))
             .where(CounterShift.office_id.in_(ids), CounterShift.closed_at.is_(None))

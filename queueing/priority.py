@@ -42,13 +42,15 @@ Units: minutes.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from .phases import gamma_partial_mean, gamma_quantile, positive_wait_moments
 
-__all__ = ["booked_wait", "slot_ahead", "walk_in_wait"]
+__all__ = ["booked_ahead", "booked_wait", "slot_ahead", "walk_in_wait"]
 
 FloatArray = NDArray[np.float64]
 #: Fixed-point rounds for the walk-in's wait (each adds the bookings of the span the previous round reached).
@@ -107,8 +109,8 @@ def walk_in_wait(fcfs: ArrayLike, horizons: ArrayLike, booked_cum: ArrayLike, sh
 
 def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, service_mean: ArrayLike,
                 service_cv: ArrayLike, counters: ArrayLike, walk_in_mean: ArrayLike | None = None,
-                walk_in_p90: ArrayLike | None = None,
-                late_grace: float = LATE_GRACE) -> tuple[FloatArray, FloatArray, FloatArray]:
+                walk_in_p90: ArrayLike | None = None, late_grace: float = LATE_GRACE,
+                known_ahead: ArrayLike | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mean, median and 90th percentile of the wait of a booked citizen coming at their slot.
 
     Args:
@@ -122,6 +124,9 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
             text); None: windows never close.
         late_grace: minutes after their slot's start until which a booked citizen is called first (the
             office's call policy).
+        known_ahead: where known (not NaN), the booked citizens waiting ahead of one coming now (the live
+            state): they stand for the slot's others still waiting ahead, and nobody else of the slot comes
+            before them.
     """
     p = np.clip(np.asarray(p_wait, dtype=float), 0.0, 1.0)
     b = np.maximum(np.asarray(same_slot, dtype=float), 1.0)
@@ -132,7 +137,8 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     shape = np.broadcast_shapes(p.shape, others.shape, c.shape, s.shape, cv.shape)
     p, others, b, c, s, cv = (np.broadcast_to(a, shape) for a in (p, others, b, c, s, cv))
     windows = _windows(late_grace)
-    m1, var = _by_arrival(others, b, c, s, cv)  # one row per arrival position (window left), as the windows
+    known = np.broadcast_to(np.asarray(np.nan if known_ahead is None else known_ahead, dtype=float), shape)
+    m1, var = _by_arrival(others, b, c, s, cv, known)  # one row per arrival position (window left), as windows
     # The law over arrival positions: a single gamma of the mixture's mean and variance.
     mix_mean = np.mean(m1, axis=0)
     mix_var = np.mean(var, axis=0) + np.var(m1, axis=0)
@@ -202,8 +208,8 @@ def _mixture_quantile(q: float, windows: FloatArray, p: FloatArray, k: FloatArra
     return hi
 
 
-def _by_arrival(others: FloatArray, b: FloatArray, c: FloatArray, s: FloatArray,
-                cv: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _by_arrival(others: FloatArray, b: FloatArray, c: FloatArray, s: FloatArray, cv: FloatArray,
+                known: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Mean and variance of a booked citizen's wait once every counter is busy, by where in the slot's arrivals
     they come: one row per window left on arrival (the shortest window: the last to come).
 
@@ -211,7 +217,8 @@ def _by_arrival(others: FloatArray, b: FloatArray, c: FloatArray, s: FloatArray,
     arrivals are ``others (1 - exp(-a u)) / a`` (``a = r T``, :func:`slot_ahead`'s fixed point; scaled so that
     they average to it over the points); who is still waiting is each a chance, so their count varies: by
     ``k (1 - k / (b - 1))``, a departure each. One who comes last has both the most ahead and the shortest
-    window.
+    window. Where ``known`` (not NaN) gives the number waiting ahead of one coming now, that is ``k`` at every
+    point, with no spread.
     """
     k_mean = slot_ahead(others, c * SLOT_MINUTES / s)
     a = np.maximum(c * SLOT_MINUTES / s / (1.0 + k_mean), 1e-9)
@@ -219,6 +226,10 @@ def _by_arrival(others: FloatArray, b: FloatArray, c: FloatArray, s: FloatArray,
     k = others * -np.expm1(-a * u) / a
     k = k * np.where(np.mean(k, axis=0) > 0, k_mean / np.maximum(np.mean(k, axis=0), 1e-300), 0.0)
     count_var = np.maximum(k * (1.0 - k / np.maximum(b - 1.0, 1e-9)), 0.0)
+    given = np.isfinite(known)
+    if given.any():  # those waiting ahead now are known: one count, whatever the window left
+        k = np.where(given, np.maximum(known, 0.0), k)
+        count_var = np.where(given, 0.0, count_var)
     m1, var = positive_wait_moments(1.0 + k, c, 1.0 / s, cv, np.zeros(k.shape))
     var = var + count_var * (s / c) ** 2
     m1 = np.maximum(m1, 1e-9)
@@ -236,6 +247,25 @@ def _arrival_points() -> FloatArray:
     """Midpoints of equal parts of ``[0, 1]``: for each, the share of the slot's arrivals still to come after
     a booked citizen (the window left to them grows with it)."""
     return (np.arange(WINDOW_POINTS) + 0.5) / WINDOW_POINTS
+
+
+def booked_ahead(windows_left: Sequence[float], per_departure: float) -> float:
+    """How many of the booked citizens waiting now are called before one booked coming now.
+
+    Args:
+        windows_left: minutes left of each one's window, in the order they are called (earliest slot first).
+        per_departure: minutes between departures with every counter busy (service mean over counters).
+
+    Returns:
+        Those called before their window closes, one departure after another (on average); one whose window
+        closes first goes back to the common line, behind a booked citizen, and frees no departure.
+    """
+    called, clock = 0, 0.0
+    for left in windows_left:
+        if clock + per_departure <= left:
+            clock += per_departure
+            called += 1
+    return float(called)
 
 
 def slot_ahead(others: ArrayLike, departures_per_slot: ArrayLike, rounds: int = AHEAD_ROUNDS) -> FloatArray:

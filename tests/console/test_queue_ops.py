@@ -10,9 +10,9 @@ from sqlalchemy import select
 from booking.dates import utcnow
 from booking.extensions import db
 from offices import queue_ops
+from offices.call_policy import Candidate, call_order, in_grace_window
 from offices.live import LiveLoad, read_live_loads, rebuild_live_state
 from offices.models import QueueEvent, QueueTicket
-from offices.call_policy import Candidate, call_order, in_grace_window
 
 
 def make_appointment(office, service, starts_at, national_id="0012345679", mobile="09121234567", code="TRK1"):
@@ -159,6 +159,34 @@ def test_live_load_follows_operations_and_survives_a_flush(working_day, app, mak
     assert rebuild_live_state() == 1
     raw = get_redis().get(f"live:{office.id}")
     assert LiveLoad.from_json(raw).waiting == 3
+
+
+def test_live_load_counts_the_booked_citizens_who_go_before_one_booked_now(working_day, app, make_office,
+                                                                           make_service):
+    """The forecast of a booked citizen coming now starts from them: those of earlier slots and of the slot
+    starting now, waiting inside their window; not walk-ins, not those of a later slot come early, not one
+    whose window has closed (they wait as walk-ins)."""
+    from booking.redis_conn import get_redis
+
+    service = make_service(code="sana", letter="W")
+    office = make_office(services=[service], counters=2)
+    now = utcnow()
+    slots = {"earlier": -10, "now": 5, "later": 14, "closed": -40}
+    for name, minutes in slots.items():
+        appointment = make_appointment(office, service, now + dt.timedelta(minutes=minutes),
+                                       national_id=f"00123456{len(name):02d}", code=f"TRK{name[:3].upper()}")
+        queue_ops.check_in(office, appointment.tracking_code, None)
+    queue_ops.add_walk_in(office, service.code, None)
+    queue_ops.commit_and_publish(office.id)
+    load = read_live_loads([office.id])[office.id]
+    late = dt.timedelta(minutes=15)  # each window closes 15 minutes after the slot's start
+    assert load.waiting == 5
+    assert load.booked_windows_close == pytest.approx([(now + dt.timedelta(minutes=m) + late).timestamp()
+                                                       for m in (slots["earlier"], slots["now"])])
+    # a stored load of another version (a field it does not know, or one it lacks) is still read
+    stored = LiveLoad.from_json(get_redis().get(f"live:{office.id}").decode().replace('"stale"', '"x"')
+                                .replace("{", '{"retired_field":1,', 1))
+    assert stored.booked_windows_close == load.booked_windows_close
 
 
 def test_live_load_without_redis_is_computed_and_stale(app, make_office, make_service):

@@ -180,3 +180,28 @@ def test_the_booked_p90_covers_nine_in_ten_when_the_last_to_come_have_the_most_a
     _mean, _p50, p90 = booked_wait(p_wait, float(booked), 1.0, service, 1.0, float(counters),
                                    walk_in_mean=walk_ins.mean(), walk_in_p90=np.quantile(walk_ins, 0.9))
     assert 0.87 <= np.mean(waits <= p90) <= 0.93
+
+
+def test_the_booked_citizens_waiting_now_stand_for_the_slots_others():
+    """Coming now, a booked citizen waits for the booked citizens waiting ahead of them now (known from the
+    live state), one departure each, and for the counter that frees first; the slot's size no longer counts."""
+    service, counters = 10.0, 2.0
+    for ahead in (0.0, 3.0):
+        mean, p50, p90 = booked_wait(1.0, 8.0, 0.9, service, 1.0, counters, known_ahead=ahead)
+        assert mean == pytest.approx((1.0 + ahead) * service / counters, rel=0.02)  # Erlang: 1 + ahead departures
+        assert p90 > p50 > 0.0
+    unknown = booked_wait(1.0, 8.0, 0.9, service, 1.0, counters, known_ahead=np.nan)
+    assert np.allclose(unknown, booked_wait(1.0, 8.0, 0.9, service, 1.0, counters))
+    mixed = booked_wait(np.ones(2), 8.0, 0.9, service, 1.0, counters, known_ahead=np.array([np.nan, 0.0]))
+    assert mixed[0][0] == pytest.approx(unknown[0]) and mixed[0][1] == pytest.approx(service / counters, rel=0.02)
+
+
+def test_those_whose_window_closes_before_their_turn_are_not_ahead():
+    from queueing.priority import booked_ahead
+
+    assert booked_ahead([], 4.0) == 0.0
+    assert booked_ahead([30.0, 30.0, 30.0], 4.0) == 3.0  # called at 4, 8 and 12 minutes
+    # the first goes back to the common line at 3 minutes, before a counter frees; the others: at 4 and 8
+    assert booked_ahead([3.0, 6.0, 20.0], 4.0) == 2.0
+    # called at 4 and 8; the second's window closes at 6 and the fourth's at 9, before their turns (8 and 12)
+    assert booked_ahead([5.0, 6.0, 20.0, 9.0], 4.0) == 2.0

@@ -239,6 +239,29 @@ def test_the_booked_line_follows_the_offices_late_window(clock, app, make_office
     assert by_window[5.0].mean == pytest.approx(by_window[15.0].mean)  # the walk-ins' line is the same
 
 
+def test_a_booked_citizen_coming_now_waits_for_the_booked_waiting_now(clock, make_office):
+    """The office page's booked figure now starts from the live load's booked citizens in their window: with
+    six of them waiting ahead, their windows open a good while yet, one booked now waits for seven departures,
+    not for a share of the slot; those whose windows close before their turn go back to the common line."""
+    from types import SimpleNamespace
+
+    now = clock(tehran_moment(TUESDAY, 10, 0))
+    office = make_office(counters=3)
+    fitted(office, service=12.0)
+
+    def booked_now(*minutes_left: float):
+        closing = [now.timestamp() + 60.0 * m for m in minutes_left]
+        busy = SimpleNamespace(waiting=10, in_service=3, counters_open=3, booked_windows_close=closing)
+        return forecast_wait(office.id, now, now=now, loads={office.id: busy})
+
+    alone, six, closing = booked_now(), booked_now(*[29.0] * 6), booked_now(*[2.0] * 6)
+    # the first counter to free (and a chance of the window closing first), far below a walk-in's wait
+    assert 0.9 * 12.0 / 3 <= alone.booked_mean < alone.mean / 2
+    assert six.booked_mean > alone.booked_mean + 5 * 12.0 / 3
+    assert closing.booked_mean == pytest.approx(alone.booked_mean)  # not called within 2 minutes: behind
+    assert six.mean == pytest.approx(alone.mean)  # a walk-in's wait is another matter
+
+
 def test_the_same_question_is_answered_from_the_kept_solution(clock, app, make_office):
     """The engine's answer for an office's day is kept by everything it depends on: asked again, the same
     figures without solving; another live state (or other bookings, above) is another question."""
