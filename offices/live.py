@@ -207,7 +207,8 @@ def refresh_live_load(office_id: int | Sequence[int]) -> dict[int, LiveLoad]:
 
 
 def read_live_loads(office_ids: Sequence[int]) -> dict[int, LiveLoad]:
-    """The live loads of many offices: one ``MGET``; missing ones are computed and written back.
+    """The live loads of many offices: one ``MGET``; missing ones, and any written on an earlier day, are
+    computed and written back.
 
     When Redis is away the loads are computed from the database and marked ``stale``.
     """
@@ -224,11 +225,13 @@ def read_live_loads(office_ids: Sequence[int]) -> dict[int, LiveLoad]:
     found: dict[int, LiveLoad] = {}
     missing: list[int] = []
     now = utcnow()
+    today = today_start_utc(now)
     for office_id, raw in zip(ids, raws):
-        if raw is None:
+        load = LiveLoad.from_json(raw, now) if raw is not None else None
+        if load is None or load.updated_at < today:  # another day's line (no job ran since): made again
             missing.append(office_id)
         else:
-            found[office_id] = LiveLoad.from_json(raw, now)
+            found[office_id] = load
     if missing:
         found.update(refresh_live_load(missing))
     return found

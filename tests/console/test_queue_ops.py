@@ -189,6 +189,26 @@ def test_live_load_counts_the_booked_citizens_who_go_before_one_booked_now(worki
     assert stored.booked_windows_close == load.booked_windows_close
 
 
+def test_a_live_load_written_on_an_earlier_day_is_not_read_as_todays(clock, app, make_office, make_service):
+    """Yesterday evening's line (twenty waiting at closing) is not this morning's, even if no job has run since
+    to write the load again: it is made again from today's tickets."""
+    from booking.redis_conn import get_redis
+    from tests.clock import TUESDAY, WEDNESDAY, tehran_moment
+
+    service = make_service(code="sana", letter="Y")
+    office = make_office(services=[service], counters=2)
+    clock(tehran_moment(TUESDAY, 15, 50))
+    queue_ops.open_counter(office, 1, None)
+    for _ in range(20):
+        queue_ops.add_walk_in(office, service.code, None)
+    queue_ops.commit_and_publish(office.id)
+    assert read_live_loads([office.id])[office.id].waiting == 20
+    clock(tehran_moment(WEDNESDAY, 8, 0))
+    assert get_redis().get(f"live:{office.id}") is not None  # still kept (an hour's TTL in Redis)
+    morning = read_live_loads([office.id])[office.id]
+    assert morning.waiting == 0 and not morning.stale
+
+
 def test_live_load_without_redis_is_computed_and_stale(app, make_office, make_service):
     service = make_service()
     office = make_office(services=[service])
