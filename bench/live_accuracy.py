@@ -67,10 +67,14 @@ def _national_ids():
 
 
 def _next_working_day(start: dt.date) -> dt.date:
+    """``start`` or the first day after it that is an ordinary full working day: not Thursday, not Friday, not
+    a public holiday (the demo's calendar closes every office then) nor the day after one (its backlog)."""
     from booking.dates import iran_weekday
+    from offices.demo.history import public_holidays
 
+    closed = {h.day for h in public_holidays(start - dt.timedelta(days=1), start + dt.timedelta(days=30))}
     day = start
-    while iran_weekday(day) in (5, 6):  # an ordinary full day: not Thursday, not Friday
+    while iran_weekday(day) in (5, 6) or day in closed or day - dt.timedelta(days=1) in closed:
         day += dt.timedelta(days=1)
     return day
 
@@ -432,8 +436,9 @@ def main() -> int:
         print(f"offices {', '.join(o.code for o in offices)}; fitted on {args.days} days; test day {test_day} "
               f"(not fitted on)")
         for n, variant in enumerate(args.variants.split(",")):
-            results[variant] = play_day(variant, offices, spec_by_code, test_day + dt.timedelta(days=7 * n),
-                                        args.seed + 17 + n, history)
+            results[variant] = play_day(variant, offices, spec_by_code,
+                                        _next_working_day(test_day + dt.timedelta(days=7 * n)), args.seed + 17 + n,
+                                        history)
             db.session.commit()
 
     print("\nRASE of the mean shown (minutes); P50 / P90 coverage: share of actual waits at most the figure")
