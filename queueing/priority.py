@@ -23,7 +23,8 @@ everyone. The offices call booked citizens who come within their slot's window f
   has ``show (b - 1) (1 - exp(-a u)) / a`` ahead (``a = r T``; ``k`` on average), and each of them is there by
   chance, a count that varies by about as much. The positive part is the mixture over ``u`` (taken at
   ``WINDOW_POINTS`` points), a gamma of its mean and variance; one who comes last has the most people ahead
-  and, below, the shortest window.
+  and, below, the shortest window. For one coming now the live state tells who is ahead: the booked citizens
+  waiting in their window who will be called before it closes (:func:`booked_ahead`); they stand for ``k``.
 * **a booked citizen not called within their window**: the call policy calls a booked citizen first only until
   ``LATE_GRACE`` minutes after their slot starts; one still waiting then goes back to the common line, in their
   place by arrival, and waits on as a walk-in who came when they did and has waited as long. Citizens come
@@ -152,8 +153,8 @@ def booked_wait(p_wait: ArrayLike, same_slot: ArrayLike, show: ArrayLike, servic
     if walk_in_mean is None:
         return mean, p50, p90
     gamma_shape, gamma_scale = m1**2 / var, var / m1
-    r = windows.reshape((-1,) + (1,) * len(shape))
-    late_r = special.gammaincc(gamma_shape, r / gamma_scale)  # P(X > R), one row per window
+    closes = windows.reshape((-1,) + (1,) * len(shape))
+    late_r = special.gammaincc(gamma_shape, closes / gamma_scale)  # P(X > R), one row per window
     late = p * np.max(late_r, axis=0)  # the chance that the window closes on them, where it is likeliest
     where = late > NEGLIGIBLE
     if not where.any():
@@ -194,8 +195,8 @@ def _mixture_quantile(q: float, windows: FloatArray, p: FloatArray, k: FloatArra
                       late: FloatArray, start: FloatArray, spread: FloatArray) -> FloatArray:
     """The ``q`` quantile of a booked citizen's wait that falls among the windows, by bisection on their range:
     ``P(wait <= x)`` averaged over the windows ``R``, ``1 - p + p (P(X <= min(x, R)) + [x >= R] P(X > R)
-    P(W <= x))`` (``X`` gamma of shape ``k`` and scale ``theta``; ``late``: ``P(X > R)``, one row per window;
-    ``W``: ``start + Exp(spread)``)."""
+    P(W <= x))`` (``X`` gamma of shape ``k`` and scale ``theta`` and ``late``: ``P(X > R)``, one row per window,
+    the law of one who comes when that window is left; ``W``: ``start + Exp(spread)``)."""
     r = windows[:, None]
     lo, hi = np.full(p.shape, windows[0]), np.full(p.shape, windows[-1])
     for _ in range(QUANTILE_ROUNDS):

@@ -83,8 +83,9 @@ def simulate_slots(booked: int, counters: int, service: float, walk_rate: float,
                    seed: int = 3, late_grace: float = 15.0) -> tuple[np.ndarray, np.ndarray, float]:
     """Six slots of ``booked`` citizens each, who come uniformly from 5 minutes before their slot's start to 10
     after it, and walk-ins (Poisson, ``walk_rate`` a minute) at ``counters`` counters with exponential service;
-    a free counter calls the booked citizen in their window (until ``late_grace`` minutes after their slot's start) of the
-    earliest slot, else the earliest arrival of the others (walk-ins, and booked citizens whose window closed).
+    a free counter calls the booked citizen in their window (until ``late_grace`` minutes after their slot's
+    start) of the earliest slot, else the earliest arrival of the others (walk-ins, and booked citizens whose
+    window closed).
     Returns the waits of the booked citizens of the middle slots, those of the walk-ins who came meanwhile,
     and the share of those booked citizens who found every counter busy."""
     rng = np.random.default_rng(seed)
