@@ -31,7 +31,7 @@ from booking.extensions import db
 from booking.ordering import persian_key
 from booking.public_load import PublicLoadCache
 from booking.redis_conn import get_redis
-from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_live_loads
+from offices.live import PUBLIC_KEY, REDIS_ERRORS, STALE_AFTER, LiveLoad, read_live_loads, today_start_utc
 from offices.live import KEY as LIVE_KEY
 from offices.live import TTL as LIVE_TTL
 from offices.models import District, Office, OpeningHours, Province, ServiceType, office_services
@@ -273,7 +273,7 @@ def public_load_document(code: str) -> bytes | None:
     The document :mod:`offices.live` writes with each live load, as kept by the process
     (:mod:`booking.public_load`, exact through Redis announcements; config ``PUBLIC_LOAD_CACHE``, on unless
     testing) or read with one Redis ``GET``; only ``stale`` is decided here, from the reading's time. Missing
-    (or Redis away), it is computed as for the pages.
+    (or Redis away), or written on an earlier day, it is computed as for the pages.
     """
     office_id = office_index().id_by_code.get(code)
     if office_id is None:
@@ -283,9 +283,10 @@ def public_load_document(code: str) -> bytes | None:
         _read_public_load(office_id)
     if raw is not None:
         stamp, _, document = raw.partition(b"|")
-        if time.time() - float(stamp) > STALE_AFTER:
-            document = document.replace(b'"stale":false', b'"stale":true', 1)
-        return document
+        if float(stamp) >= today_start_utc().timestamp():  # else another day's line: made again below
+            if time.time() - float(stamp) > STALE_AFTER:
+                document = document.replace(b'"stale":false', b'"stale":true', 1)
+            return document
     load = read_live_loads([office_id])[office_id]
     if not load.stale:  # a load kept by an older writer: add its document
         try:

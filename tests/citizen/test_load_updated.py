@@ -54,6 +54,8 @@ def test_friday_badge_is_made_from_fridays_line_not_thursdays(app, client, clock
     db.session.commit()
     assert refresh_live_load(office.id)[office.id].waiting == 3
     clock(friday)
+    api = client.get("/api/offices/230013/load").get_json()  # first: nothing has made Friday's load yet
+    assert api["waiting"] == 0 and api["level"] == "closed" and not api["stale"]
     english = client.get("/offices/230013?lang=en").get_data(as_text=True)
     assert 'class="badge level-closed"' in english
     assert "3 waiting" not in english and "updated Thursday" not in english
