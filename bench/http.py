@@ -52,14 +52,15 @@ def pin_site_clock(setting: str | None) -> str:
     Returns the setting."""
     import datetime as dt
 
-    from booking.dates import CLOCK_SET_AT_VARIABLE, CLOCK_VARIABLE, TEHRAN, iran_weekday
+    from booking.dates import CLOCK_SET_AT_VARIABLE, CLOCK_VARIABLE, TEHRAN, anchor_clock, iran_weekday
 
     if setting is None:
         today = dt.datetime.now(TEHRAN).date()
         tuesday = today + dt.timedelta(days=(3 - iran_weekday(today)) % 7)
         setting = f"{tuesday.isoformat()}T10:00"
     os.environ[CLOCK_VARIABLE] = setting
-    os.environ[CLOCK_SET_AT_VARIABLE] = dt.datetime.now(dt.timezone.utc).isoformat()  # every server keeps one clock
+    os.environ.pop(CLOCK_SET_AT_VARIABLE, None)
+    anchor_clock(os.environ)  # read now, for every server started after this: they keep one clock
     return setting
 
 

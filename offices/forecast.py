@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
+from offices.call_policy import grace_windows
 from offices.models import (Closure, Office, OfficeEstimate, OfficeHourlyStats, OpeningHours, ServiceType,
                             office_services)
 from queueing import OfficeModel
@@ -775,8 +776,6 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
 def _late_grace() -> float:
     """Minutes after their slot's start until which the call policy calls a booked citizen first
     (``QUEUE_LATE_GRACE_MINUTES``)."""
-    from offices.call_policy import grace_windows
-
     return grace_windows()[1].total_seconds() / 60.0
 
 
