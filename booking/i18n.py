@@ -1,6 +1,8 @@
 """Languages: Persian first (right to left), English second; Jalali dates and Persian digits in Persian."""
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,10 +35,17 @@ def compile_catalogs(directories: list[Path] | None = None) -> None:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as mo_file:
-            write_mo(mo_file, catalog)
-        tmp.replace(mo_path)
+        # A file of its own for each process: processes starting together (gunicorn's workers, the RQ worker,
+        # two commands) each write theirs and move it into place, and the last move wins whole.
+        fd, name = tempfile.mkstemp(dir=mo_path.parent, prefix="messages.", suffix=".mo.tmp")
+        try:
+            with os.fdopen(fd, "wb") as mo_file:
+                write_mo(mo_file, catalog)
+            os.chmod(name, 0o644)
+            os.replace(name, mo_path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
 
 def select_locale() -> str:

@@ -38,3 +38,44 @@ def test_every_message_has_a_persian_translation() -> None:
         if msgid and msgid not in translated:
             missing.add(f"{filename}: {msgid!r}")
     assert not missing, "untranslated:\n" + "\n".join(sorted(missing))
+
+
+def _compile_after(ready, directory: str) -> None:
+    from booking.i18n import compile_catalogs
+
+    import os
+    import time
+
+    po_path = Path(directory) / "fa" / "LC_MESSAGES" / "messages.po"
+    ready.wait()
+    for _ in range(20):  # the catalogue edited again and again: each compiles it anew
+        later = time.time() + 3600
+        os.utime(po_path, (later, later))
+        compile_catalogs([Path(directory)])
+
+
+def test_processes_starting_together_compile_the_catalogue_without_tripping_on_each_other(tmp_path) -> None:
+    """gunicorn's workers and the RQ worker start at once on a fresh checkout: each compiles the catalogues, and
+    none may fail on another's half-written file."""
+    import multiprocessing
+    import shutil
+
+    from babel.messages.mofile import read_mo
+
+    source = next(d for d in translation_directories() if (d / "fa" / "LC_MESSAGES" / "messages.po").exists())
+    directory = tmp_path / "translations"
+    (directory / "fa" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(source / "fa" / "LC_MESSAGES" / "messages.po", directory / "fa" / "LC_MESSAGES" / "messages.po")
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    workers = [context.Process(target=_compile_after, args=(ready, str(directory))) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    ready.set()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * len(workers)
+    mo_path = directory / "fa" / "LC_MESSAGES" / "messages.mo"
+    with mo_path.open("rb") as mo_file:
+        assert len(list(read_mo(mo_file))) > 10
+    assert sorted(p.name for p in mo_path.parent.iterdir()) == ["messages.mo", "messages.po"]
