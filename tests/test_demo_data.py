@@ -260,3 +260,31 @@ def test_booked_visits_of_the_last_days_have_their_appointments(app) -> None:
     league = records.city_league(records.city_of(office), now=tehran_to_utc(
         dt.datetime.combine(PLAIN_END + dt.timedelta(days=1), dt.time(10))), cached=False)
     assert any(row.figures.booked_on_time is not None for row in league.rows)
+
+
+def test_an_offices_pace_is_its_own_every_day() -> None:
+    """The staff's pace belongs to the office: a day generated on its own (another seed, another set of offices,
+    as bench/live_accuracy plays one) has the same office serving at the same pace as its history."""
+    import dataclasses
+
+    from offices.demo.history import generate_history
+    from offices.demo.network import OfficeNetwork
+
+    network = build_network(62, 2026)
+    paces = [o.speed for o in network.offices]
+    assert len(set(paces)) > 50 and 0.7 < min(paces) and max(paces) < 1.4
+    assert [o.speed for o in build_network(62, 2026).offices] == paces  # drawn once, with the network
+    office = max(network.offices_in("23"), key=lambda o: o.weekday_demand)
+
+    def durations(spec, seed: int) -> np.ndarray:
+        alone = OfficeNetwork(provinces=(), districts=(), offices=(spec,), seed=seed)
+        day = generate_history(alone, days=5, seed=seed, end_day=dt.date(2026, 12, 8))
+        return np.where((day.t_started >= 0) & (day.t_ended >= 0), (day.t_ended - day.t_started) / 60.0, np.nan)
+
+    own = durations(office, 7)
+    faster = durations(dataclasses.replace(office, speed=office.speed * 0.8), 7)
+    # The same visits; those served both times (shorter waits keep some who would leave), each in 0.8 of the
+    # time (to the second, at least a minute).
+    both = ~np.isnan(own) & ~np.isnan(faster)
+    assert own.size == faster.size and both.sum() > 100
+    assert np.allclose(faster[both], np.maximum(own[both] * 0.8, 1.0), atol=2.5 / 60.0)

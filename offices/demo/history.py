@@ -27,7 +27,8 @@ moves on after a minute (outcome ``no_show``, ``started_at`` and ``ended_at`` em
 **What they want and how long it takes.** The service is drawn from the catalogue shares
 (:data:`offices.service_catalogue.SERVICE_CATALOGUE`, ``demand_share``) among the services the office offers;
 the time at the counter is lognormal with the service's mean (``typical_minutes``) and CV (``service_cv``),
-times an office speed factor (lognormal, σ = 0.1). Walking to the counter after the call takes 20–60 s.
+times the office's own pace (:attr:`~offices.demo.network.OfficeSpec.speed`, lognormal, σ = 0.1, drawn once
+with the network: the same staff every day). Walking to the counter after the call takes 20–60 s.
 
 **Patience.** Walk-ins give up after a lognormal patience (median 45 minutes, σ = 0.6), booked citizens after
 a median of 90 minutes (σ = 0.5): if their wait would exceed it they leave before being called
@@ -280,7 +281,7 @@ def generate_history(network: OfficeNetwork, days: int = 60, seed: int = 1405, e
     afternoon = np.array([o.afternoon for o in offices], dtype=bool)
     booked_share = BOOKED_SHARE_OF_BOOKABLE * (1.0 - np.array([o.walkin_reserve for o in offices]))
     slot_minutes = np.array([o.slot_minutes for o in offices], dtype=np.float64)
-    speed = rng.lognormal(0.0, 0.1, n_off)
+    speed = np.array([o.speed for o in offices])
     codes = [s.code for s in SERVICE_CATALOGUE]
     offered = np.zeros((n_off, n_services))
     for i, office in enumerate(offices):

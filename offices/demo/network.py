@@ -116,6 +116,7 @@ class OfficeSpec:
     slot_minutes: int
     walkin_reserve: float
     afternoon: bool
+    speed: float = 1.0  # the staff's pace: every service takes this times the catalogue's time (lognormal, σ = 0.1)
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,8 @@ def build_network(n_offices: int = DEFAULT_OFFICES, seed: int = 1405) -> OfficeN
     plate = rng.integers(1, 300, n)
     floor = rng.integers(0, len(FLOORS), n)
     reserve = rng.choice([0.2, 0.3, 0.3, 0.3, 0.4], size=n)
+    # A stream of its own, so that the rest of the network is drawn as before the pace was the office's.
+    speed = np.random.default_rng([seed, 0x5BEED]).lognormal(0.0, 0.1, n)
 
     offices: list[OfficeSpec] = []
     for i, (province, site, serial) in enumerate(placed):
@@ -294,7 +297,7 @@ def build_network(n_offices: int = DEFAULT_OFFICES, seed: int = 1405) -> OfficeN
             city_fa=city.name_fa, city_en=city.name_en, lat=round(float(lat), 6), lon=round(float(lon), 6),
             counters=counters, catchment=round(catchment[i]), weekday_demand=round(demand, 2),
             services=services, opens=opens, closes=closes, slot_minutes=15,
-            walkin_reserve=float(reserve[i]), afternoon=bool(afternoon)))
+            walkin_reserve=float(reserve[i]), afternoon=bool(afternoon), speed=round(float(speed[i]), 4)))
     offices.sort(key=lambda o: o.code)
     districts.sort(key=lambda d: d.code)
     return OfficeNetwork(provinces=PROVINCES, districts=tuple(districts), offices=tuple(offices), seed=seed)
