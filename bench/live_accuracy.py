@@ -15,7 +15,8 @@ counter shifts. That day is played through the site's own service functions with
 * on the day, counters open and close as the generated shifts say, walk-ins take a ticket
   (:func:`offices.queue_ops.add_walk_in`), booked citizens check in, and each free counter calls the next
   citizen by the site's call policy (:func:`offices.queue_ops.call_next`), serves them for their generated
-  service time and finishes;
+  service time and finishes; who is not called within their patience (the demo's law: lognormal, median 45
+  minutes for a walk-in, 90 for a booked citizen) leaves the line (:func:`offices.queue_ops.mark_left`);
 * at each arrival the figures the citizen would see are recorded, each from the line the citizen is in
   (booked citizens in their slot's window are called before walk-ins: :mod:`queueing.priority`): the
   recommendation from the office's door (:func:`booking.finder.recommend_offices`, every third walk-in: the
@@ -23,12 +24,14 @@ counter shifts. That day is played through the site's own service functions with
   walk-in's, or the booked line's for a booked citizen) and, once in line, the ticket's ETA (the forecast
   with the people ahead, in the ticket's line).
 
-Each is compared with the wait that then happened (called minus arrived), beside two references on the
-same arrivals: the **oracle** (the engine's conditional wait :meth:`queueing.OfficeModel.wait_now` given
-the true state: the people ahead by the call policy, the counters busy and open; the service law measured
-on that very day; for a walk-in, the bookings due before their turn at the day's true show rate, on the
-counters truly open then) and the **historical hourly mean** (the office's mean wait in that hour over the
-history; its P50/P90 the empirical quantiles). Ratios are taken on each surface's own arrivals.
+Each is compared with the wait that then happened (called minus arrived) of those served, beside two
+references on the same arrivals: the **oracle** (the engine's conditional wait
+:meth:`queueing.OfficeModel.wait_now` given the true state: the people ahead by the call policy, the counters
+busy and open, and the counters that truly opened and closed during the wait (the day's shifts); the office's
+service law measured on that very day and the true mean patience; for a walk-in, the bookings due before their
+turn at the day's true show rate, on the counters truly open then) and the **historical hourly mean** (the
+office's mean wait in that hour over the history; its P50/P90 the empirical quantiles). Ratios are taken on
+each surface's own arrivals.
 
 Variants of the day: ``ordinary``; ``fewer`` (one counter fewer than usual all day: the highest counter
 never opens); ``bookings`` (twice the usual bookings). Printed per variant and surface: arrivals, RASE of
@@ -79,6 +82,22 @@ def _next_working_day(start: dt.date) -> dt.date:
     return day
 
 
+def _true_timetable(shifts: list[tuple[float, float]], midnight: float) -> list[tuple[float, float, int]]:
+    """The counters open, minute by minute from midnight, over the (opened, closed) epochs of an office's shifts, as
+    a timetable (the last count carried on after the last shift: the last counter serves the line out)."""
+    edges = sorted({(t - midnight) / 60.0 for shift in shifts for t in shift})
+    rows: list[tuple[float, float, int]] = []
+    for lo, hi in zip(edges, edges[1:]):
+        count = sum(1 for o, c in shifts if (o - midnight) / 60.0 <= lo < (c - midnight) / 60.0)
+        if rows and rows[-1][2] == count and rows[-1][1] == lo:
+            rows[-1] = (rows[-1][0], hi, count)
+        else:
+            rows.append((lo, hi, count))
+    while len(rows) > 1 and rows[-1][2] == 0:
+        rows.pop()
+    return rows or [(0.0, 1440.0, 1)]
+
+
 def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, float, float, float]:
     """(n, RASE of the mean, P50 coverage, P90 coverage, bias: mean shown minus actual) of (actual, mean, p50,
     p90) rows."""
@@ -124,7 +143,8 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     from booking.slots import ensure_slots
     from offices import queue_ops
     from offices.call_policy import in_grace_window
-    from offices.demo.history import OUTCOME_NO_SHOW, generate_history
+    from offices.demo.history import (BOOKED_PATIENCE_MEDIAN, BOOKED_PATIENCE_SIGMA, OUTCOME_NO_SHOW,
+                                      WALKIN_PATIENCE_MEDIAN, WALKIN_PATIENCE_SIGMA, generate_history)
     from offices.demo.network import OfficeNetwork
     from offices.forecast import forecast_wait
     from offices.live import read_live_loads, refresh_live_load
@@ -149,14 +169,16 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         minutes = (day.t_ended[k] - day.t_started[k]) / 60.0 if served else None
         visits.append([specs[day.t_office[k]].code, SERVICE_CATALOGUE[day.t_service[k]].code, bool(day.t_booked[k]),
                        day.t_outcome[k] == OUTCOME_NO_SHOW, float(day.t_arrived[k]), minutes])
+    # Who was not served that day (a no-show, someone who left) is served, if they come, at the office's pace.
     durations = [v[5] for v in visits if v[5] is not None]
-    fill = float(np.median(durations)) if durations else 10.0
+    own_durations = {code: [v[5] for v in visits if v[0] == code and v[5] is not None] or durations or [10.0]
+                     for code in by_code}
     for v in visits:
-        v[5] = v[5] if v[5] is not None else fill
+        v[5] = v[5] if v[5] is not None else float(np.median(own_durations[v[0]]))
     if variant == "bookings":  # twice the usual bookings: each booked visit comes with a second one
         rng = np.random.default_rng(seed)
         extra = [[v[0], v[1], True, bool(rng.random() < 0.1), v[4] + float(rng.normal(0, 120)),
-                  float(rng.choice(durations))] for v in visits if v[2]]
+                  float(rng.choice(own_durations[v[0]]))] for v in visits if v[2]]
         visits += extra
     shifts = [(specs[day.s_office[k]].code, int(day.s_counter[k]), float(day.s_opened[k]), float(day.s_closed[k]))
               for k in range(len(day.s_office))]
@@ -165,6 +187,12 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         for code, counter, _o, _c in shifts:
             top[code] = max(top[code], counter)
         shifts = [s for s in shifts if s[1] < top[s[0]] or top[s[0]] == 1]
+
+    # Patience, as the demo's model has it (offices.demo.history): who is not called within it leaves the line.
+    rng_patience = np.random.default_rng([seed, 0xB0B])
+    patience = np.array([(BOOKED_PATIENCE_MEDIAN * rng_patience.lognormal(0.0, BOOKED_PATIENCE_SIGMA)) if v[2] else
+                         (WALKIN_PATIENCE_MEDIAN * rng_patience.lognormal(0.0, WALKIN_PATIENCE_SIGMA)) for v in visits])
+    gave_up = 0
 
     # The evening before: book the booked visits and record the slot list's forecast.
     ids = _national_ids()
@@ -212,8 +240,11 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     in_line_at: dict[int, tuple[float, bool]] = {}  # people ahead by the call policy once in line; called first
     arrivals_seen = 0
     found_busy: set[int] = set()
-    day_service = np.array(durations)
-    true_mean, true_cv = float(day_service.mean()), float(day_service.std(ddof=1) / day_service.mean())
+    # The day's own service law at each office (the oracle's: each office's staff has its own pace).
+    law = {}
+    for code in by_code:
+        own = np.array([v[5] for v in visits if v[0] == code] or own_durations[code])
+        law[code] = (float(own.mean()), float(own.std(ddof=1) / own.mean()) if own.size > 1 else 1.0)
 
     def dispatch(code: str, now: dt.datetime) -> None:
         office = by_code[code]
@@ -244,6 +275,11 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             elif data in open_counters[code]:
                 queue_ops.close_counter(office, data, None, now=now)
                 open_counters[code].discard(data)
+        elif kind == "give up":  # not called within their patience: they leave the line
+            ticket = db.session.get(QueueTicket, ticket_of[data])
+            if ticket.outcome == "waiting":
+                queue_ops.mark_left(office, ticket.id, None, now=now)
+                gave_up += 1
         elif kind == "finish":
             ticket_id, _end = serving.pop((code, data))
             queue_ops.finish_service(office, ticket_id, None, now=now)
@@ -275,6 +311,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                 ticket = queue_ops.add_walk_in(office, v[1], None, now=now)
             ticket_of[k] = ticket.id
             visit_of_ticket[ticket.id] = k
+            heapq.heappush(events, (at + 60.0 * patience[k], next(seq), "give up", code, k))
             db.session.flush()
             ahead = position_in_line(ticket)
             if ahead is not None:
@@ -303,16 +340,26 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                 today_rows[surface].append((actual[k], mean, p50, p90))
                 today_rows["_keys " + surface].append(k)
     # The oracle: the engine's conditional wait given the true state (the people ahead by the call policy once
-    # in line, the counters busy and open) and the day's own service law; for a walk-in (or someone late), the
-    # booked citizens due before their turn go first: the bookings of the slots in between, at the day's true
-    # show rate (the same split as the site's, queueing.priority.walk_in_wait, with the true parameters).
+    # in line, the counters busy and open) and each office's own service law that day; for a walk-in (or someone
+    # late), the booked citizens due before their turn go first: the bookings of the slots in between, at the
+    # day's true show rate (the same split as the site's, queueing.priority.walk_in_wait, with the true parameters).
     keys = [k for k in state_at if k in actual and k in in_line_at]
     if keys:
         from queueing.priority import walk_in_wait
 
         st = np.array([(in_line_at[k][0],) + state_at[k][2:4] for k in keys])
-        model = OfficeModel(counters=st[:, 2], service_mean=true_mean, service_cv=true_cv)
-        wait = model.wait_now(st[:, 0], st[:, 1])
+        true_mean = np.array([law[state_at[k][0]][0] for k in keys])
+        # The counters each office truly had open, minute by minute (the day's shifts): those that open or close
+        # during a wait are known to the oracle, as no forecast can know them.
+        table = {code: _true_timetable([(o, c) for s_code, _n, o, c in shifts if s_code == code],
+                                       start_of_day.timestamp()) for code in by_code}
+        booked_kind = np.array([visits[k][2] for k in keys])
+        true_patience = np.where(booked_kind, patience[[v[2] for v in visits]].mean(),
+                                 patience[[not v[2] for v in visits]].mean())
+        model = OfficeModel(counters=[table[state_at[k][0]] for k in keys], service_mean=true_mean,
+                            service_cv=np.array([law[state_at[k][0]][1] for k in keys]), patience_mean=true_patience)
+        minute_of = np.array([(visits[k][4] - start_of_day.timestamp()) / 60.0 for k in keys])
+        wait = model.wait_now(st[:, 0], st[:, 1], now=minute_of, open_counters=st[:, 2])
         booked_visits = [k for k, v in enumerate(visits) if v[2] and k in slot_of]
         show = float(np.mean([not visits[k][3] for k in booked_visits])) if booked_visits else 1.0
         due = defaultdict(list)  # slot starts (minutes of the day) of the booked citizens not yet checked in
@@ -334,7 +381,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                                    for m in range(0, 1441, 5)], dtype=float)
                 by_minute = np.interp(np.arange(1441), np.arange(0, 1441, 5), np.maximum(opened, 1.0))
                 figures = walk_in_wait(figures, np.zeros(1), np.repeat(cum[None, :], 3, 0), np.full(3, show),
-                                       np.full(3, true_mean), np.repeat(by_minute[None, :], 3, 0))
+                                       np.full(3, true_mean[j]), np.repeat(by_minute[None, :], 3, 0))
             today_rows["oracle"].append((actual[k], *(float(f) for f in figures[:, 0])))
             oracle_keys.append(k)
     for k in oracle_keys:
@@ -362,6 +409,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             ahead_rows["historical mean"].append((actual[k], mean, p50, p90))
     for k, w in actual.items():  # who waited how long under the call policy (booked citizens are called first)
         ahead_rows["_booked" if visits[k][2] else "_walk-in"].append(w)
+    ahead_rows["_gave up"] = [gave_up, len(ticket_of)]
     return today_rows, ahead_rows
 
 
@@ -457,7 +505,8 @@ def main() -> int:
                 print(f"{variant:<10} {surface:<20} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
                       f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {bias:>7.2f}")
     print("\nmean actual wait (minutes): " + "; ".join(
-        f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}"
+        f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}, "
+        f"{rows[1]['_gave up'][0]} of {rows[1]['_gave up'][1]} gave up"
         for variant, rows in results.items()))
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
