@@ -1,12 +1,17 @@
 """Every string shown to people has a Persian translation in one of the feature catalogues."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+import shutil
+import time
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from booking.i18n import PROJECT_ROOT, translation_directories
+from booking.i18n import PROJECT_ROOT, compile_catalogs, translation_directories
 
 METHOD_MAP = [("booking/**.py", "python"), ("offices/**.py", "python"), ("templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
@@ -41,11 +46,6 @@ def test_every_message_has_a_persian_translation() -> None:
 
 
 def _compile_after(ready, directory: str) -> None:
-    from booking.i18n import compile_catalogs
-
-    import os
-    import time
-
     po_path = Path(directory) / "fa" / "LC_MESSAGES" / "messages.po"
     ready.wait()
     for _ in range(20):  # the catalogue edited again and again: each compiles it anew
@@ -57,11 +57,6 @@ def _compile_after(ready, directory: str) -> None:
 def test_processes_starting_together_compile_the_catalogue_without_tripping_on_each_other(tmp_path) -> None:
     """gunicorn's workers and the RQ worker start at once on a fresh checkout: each compiles the catalogues, and
     none may fail on another's half-written file."""
-    import multiprocessing
-    import shutil
-
-    from babel.messages.mofile import read_mo
-
     source = next(d for d in translation_directories() if (d / "fa" / "LC_MESSAGES" / "messages.po").exists())
     directory = tmp_path / "translations"
     (directory / "fa" / "LC_MESSAGES").mkdir(parents=True)
