@@ -12,7 +12,9 @@
   share of booked arrivals seen in those hours), else the walk-ins of the last four weeks' hourly figures,
   else the walk-in reserve of the counters filled to 80 % (the office's typical service times);
 * the appointments booked in the slots between the start and the moment and not yet checked in (each comes
-  with probability ``1 - no_show``);
+  with probability ``1 - no_show``); for a day after today, whose appointments are still being made, each
+  hour's are topped up to the appointments the office usually has in that hour (its booked arrivals over the
+  last four weeks, over the show rate);
 * the call policy: booked citizens who come in their slot's window are called before walk-ins, so the
   engine's one first-come-first-served line is split in two (:mod:`queueing.priority`): ``mean``, ``p50``
   and ``p90`` are a walk-in's wait, ``booked_mean`` … a booked citizen's;
@@ -112,6 +114,9 @@ class Profile:
     counters: np.ndarray
     demand_source: str  # "estimate", "history" or "typical"
     counters_source: str  # "shifts" or "installed"
+    #: (7, 24) appointments usually held in each hour by weekday (the booked arrivals of the last four weeks'
+    #: hourly figures, over the show rate): a day not yet fully booked is expected to fill to them.
+    bookings: np.ndarray | None = None
 
     def opening(self, day: dt.date) -> tuple[int, int] | None:
         """(opens, closes) minutes of the day, or None when the office is closed that day."""
@@ -276,13 +281,15 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
         for weekday, (opens, closes) in office_hours.items():
             open_mask[weekday, opens // 60:(closes + 59) // 60] = True
         patience = estimate.patience_mean if estimate is not None and estimate.patience_mean else None
+        no_show = min(max(float(estimate.no_show), 0.0), 1.0) if estimate is not None else DEFAULT_NO_SHOW
+        usual_bookings = booked[office_id] / per_day / max(1.0 - no_show, 0.05) if office_id in booked else None
         profiles[office_id] = Profile(
             office_id=office_id, installed=installed, hours=dict(office_hours),
             closed=frozenset(closed.get(office_id, set()) | closed.get(None, set())),
             service_mean=service_mean, service_cv=service_cv, patience_mean=patience,
-            no_show=min(max(float(estimate.no_show), 0.0), 1.0) if estimate is not None else DEFAULT_NO_SHOW,
-            walkins=np.where(open_mask, walkins, 0.0), counters=counters, demand_source=demand_source,
-            counters_source=counters_source)
+            no_show=no_show, walkins=np.where(open_mask, walkins, 0.0), counters=counters,
+            demand_source=demand_source, counters_source=counters_source,
+            bookings=np.where(open_mask, usual_bookings, 0.0) if usual_bookings is not None else None)
     return profiles
 
 
@@ -337,6 +344,8 @@ class _Run:
     # Live: minutes left of the windows of the booked citizens waiting now who go before one booked now, in
     # the order they are called.
     booked_windows: tuple[float, ...] = ()
+    # A day after today: its appointments are still being made, and each hour is expected to fill to the usual.
+    ahead: bool = False
 
     def timetable(self) -> list[tuple[float, float, int]]:
         """Counters from the opening to the closing (the last count carries on after it); kept in the process
@@ -472,7 +481,7 @@ def forecast_waits(requests: Sequence[tuple[int, dt.datetime]], *, now: dt.datet
                              booked_windows=tuple(max(0.0, (closes_at - now.timestamp()) / 60.0)
                                                   for closes_at in getattr(load, "booked_windows_close", None) or ()))
         else:
-            runs[key] = _Run(profile, day, float(opens), float(closes), 0.0, 0.0, None, False)
+            runs[key] = _Run(profile, day, float(opens), float(closes), 0.0, 0.0, None, False, ahead=day > today)
 
     for target in targets:  # how far ahead each run is asked about
         if target is not None and target[4] >= 0:
@@ -642,6 +651,8 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
         row = np.zeros(length)
         rest = np.zeros(1)
         by_minute = bookings.get((run.profile.office_id, run.day))
+        if run.ahead:
+            by_minute = _filled_to_usual(by_minute, run.profile, run.day)
         if by_minute is not None:  # minute m of the day is minute m - start ahead
             first = int(math.ceil(run.start))
             rest = by_minute[first:] if first < 1440 else rest
@@ -687,6 +698,20 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
             for _at, key in kept_at[:len(kept_at) // 2]:
                 solved.pop(key, None)
     return out
+
+
+def _filled_to_usual(by_minute: np.ndarray | None, profile: Profile, day: dt.date) -> np.ndarray | None:
+    """The appointments of a day still being booked, by minute: each hour holding fewer than the office usually
+    has then is topped up to the usual count, spread over the hour (the bookings still to come); an hour already
+    fuller than usual is as booked."""
+    if profile.bookings is None:
+        return by_minute
+    usual = profile.bookings[iran_weekday(day)]
+    have = np.zeros(1440) if by_minute is None else by_minute
+    short = np.maximum(usual - have.reshape(24, 60).sum(axis=1), 0.0)
+    if not short.any():
+        return by_minute
+    return have + np.repeat(short / 60.0, 60)
 
 
 def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], solved: dict | None, clock: float,

@@ -403,3 +403,42 @@ def test_fewer_counters_than_expected_at_opening_are_held_a_quarter_hour(clock, 
     four_open = {office.id: SimpleNamespace(counters_open=4, waiting=2, in_service=2)}
     first, second = forecast_waits([(office.id, now), (office.id, later)], now=now, loads=four_open)
     assert (first.counters, second.counters) == (4, 4)
+
+
+def test_a_day_still_being_booked_is_expected_to_fill_to_its_usual_appointments(clock, make_office):
+    """Asked days ahead, a day has few of its appointments yet: each hour is expected to fill to what the office
+    usually has then. On the day itself what is booked is what comes."""
+    from booking.models import Appointment
+    from booking.slots import ensure_slots
+
+    asked_on = clock(tehran_moment(TUESDAY, 10, 0))
+    saturday = at(asked_on, 10, 0, days=4)
+    office = make_office(counters=3)
+    fitted(office, per_hour=16.0).no_show = 0.25
+    # The last four Saturdays: 16 arrivals an hour, 6 of them booked (8 appointments an hour at 25% no-show).
+    for week in range(1, 5):
+        day = to_tehran(saturday).date() - dt.timedelta(days=7 * week)
+        for hour in range(7, 15):
+            db.session.add(OfficeHourlyStats(office_id=office.id,
+                                             hour_start=tehran_to_utc(dt.datetime.combine(day, dt.time(hour))),
+                                             arrivals=16, booked_arrivals=6, counter_minutes=180.0))
+    db.session.flush()
+    days_ahead = forecast_wait(office.id, saturday, now=asked_on)
+
+    on_the_day = clock(at(saturday, 7, 0))  # before opening: nothing live, nothing booked
+    empty = forecast_wait(office.id, saturday, now=on_the_day)
+    assert empty.source == days_ahead.source == "opening+estimate+shifts"
+    assert days_ahead.mean > empty.mean + 3.0 and days_ahead.booked_mean > empty.booked_mean
+
+    # The usual appointments booked: the day itself now shows what was expected days ahead.
+    for slot in ensure_slots(office, to_tehran(saturday).date()):
+        slot.capacity = max(slot.capacity, 2)
+        slot.booked = 2
+        db.session.add_all(Appointment(tracking_code=f"US{slot.id:06d}{j}", national_id="0012345679",
+                                       mobile="09120000001", office_id=office.id,
+                                       service_type_id=office.services[0].id, slot_id=slot.id, status="booked",
+                                       created_at=asked_on) for j in range(2))
+    db.session.flush()
+    booked = forecast_wait(office.id, saturday, now=on_the_day)
+    assert booked.mean == pytest.approx(days_ahead.mean, rel=0.25)
+    assert booked.mean > empty.mean + 3.0
