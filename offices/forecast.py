@@ -12,9 +12,9 @@
   share of booked arrivals seen in those hours), else the walk-ins of the last four weeks' hourly figures,
   else the walk-in reserve of the counters filled to 80 % (the office's typical service times);
 * the appointments booked in the slots between the start and the moment and not yet checked in (each comes
-  with probability ``1 - no_show``); for a day after today, whose appointments are still being made, each
-  hour's are topped up to the appointments the office usually has in that hour (its booked arrivals over the
-  last four weeks, over the show rate);
+  with probability ``1 - no_show``); for a day after today, whose appointments are still being made, those
+  still to come to reach the office's usual number (its booked arrivals over the last four weeks, over the show
+  rate) fill the hours that hold fewer than usual;
 * the call policy: booked citizens who come in their slot's window are called before walk-ins, so the
   engine's one first-come-first-served line is split in two (:mod:`queueing.priority`): ``mean``, ``p50``
   and ``p90`` are a walk-in's wait, ``booked_mean`` … a booked citizen's;
@@ -701,17 +701,19 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
 
 
 def _filled_to_usual(by_minute: np.ndarray | None, profile: Profile, day: dt.date) -> np.ndarray | None:
-    """The appointments of a day still being booked, by minute: each hour holding fewer than the office usually
-    has then is topped up to the usual count, spread over the hour (the bookings still to come); an hour already
-    fuller than usual is as booked."""
+    """The appointments of a day still being booked, by minute: the day is expected to reach the office's usual
+    number of appointments, and the ones still to come fill the hours that hold fewer than usual, in proportion
+    to their shortfall, spread over each hour. A day already as full as usual is as booked (a quiet hour in it is
+    not filled with appointments that will not come)."""
     if profile.bookings is None:
         return by_minute
     usual = profile.bookings[iran_weekday(day)]
     have = np.zeros(1440) if by_minute is None else by_minute
     short = np.maximum(usual - have.reshape(24, 60).sum(axis=1), 0.0)
-    if not short.any():
+    to_come = usual.sum() - have.sum()
+    if to_come <= 0.0 or not short.any():
         return by_minute
-    return have + np.repeat(short / 60.0, 60)
+    return have + np.repeat(short * min(1.0, to_come / short.sum()) / 60.0, 60)
 
 
 def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], solved: dict | None, clock: float,
