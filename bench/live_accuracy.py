@@ -11,7 +11,9 @@ counter shifts. That day is played through the site's own service functions with
 
 * the evening before, every booked citizen books a slot (:func:`booking.appointments.book`) and the slot
   list's predicted wait is recorded (:func:`booking.forecast.slot_forecasts`, what the slot list and the
-  "best times" chips show);
+  "best times" chips show), and so is what each walk-in would be told then for the moment they come (the
+  forecast of a later moment: the recommendation's ``at``, the find page; scored against the historical hourly
+  mean of walk-ins' arrivals in that hour);
 * on the day, counters open and close as the generated shifts say, walk-ins take a ticket
   (:func:`offices.queue_ops.add_walk_in`), booked citizens check in, and each free counter calls the next
   citizen by the site's call policy (:func:`offices.queue_ops.call_next`), serves them for their generated
@@ -59,7 +61,8 @@ from pathlib import Path
 import numpy as np
 
 SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "oracle", "historical mean")
-SURFACES_AHEAD = ("slot (day before)", "historical mean", "per-slot bound")
+SURFACES_AHEAD = ("slot (day before)", "historical mean", "per-slot bound", "walk-in (day before)",
+                  "walk-in hist. mean")
 
 
 def _national_ids():
@@ -124,7 +127,8 @@ def _references(table: dict, surface: str) -> tuple[float, float]:
     """RASE of the oracle and of the historical mean on the same arrivals as ``surface`` (today's tables keep
     each surface's arrivals under ``_keys <surface>``; the day-ahead table has no oracle)."""
     if "_keys oracle" not in table:
-        return float("nan"), _score(table.get("historical mean", []))[1]
+        hist = "walk-in hist. mean" if surface.startswith("walk-in") else "historical mean"
+        return float("nan"), _score(table.get(hist, []))[1]
     where = {k: i for i, k in enumerate(table["_keys oracle"])}
     mine = [where[k] for k in table.get("_keys " + surface, table["_keys oracle"]) if k in where]
     pick = lambda name: [table[name][i] for i in mine]  # noqa: E731
@@ -146,7 +150,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     from offices.demo.history import (BOOKED_PATIENCE_MEDIAN, BOOKED_PATIENCE_SIGMA, OUTCOME_NO_SHOW,
                                       WALKIN_PATIENCE_MEDIAN, WALKIN_PATIENCE_SIGMA, generate_history)
     from offices.demo.network import OfficeNetwork
-    from offices.forecast import forecast_wait
+    from offices.forecast import forecast_wait, forecast_waits
     from offices.live import read_live_loads, refresh_live_load
     from offices.models import QueueTicket
     from offices.queue_ops import position_in_line
@@ -220,6 +224,12 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     slot_forecast = {}
     for office in offices:
         slot_forecast.update(slot_forecasts(office, ensure_slots(office, test_day)))
+    # And what a walk-in asking the evening before (the recommendation's ``at``, the find page for a later
+    # moment) is told for the moment they will come.
+    walk_ahead = {}
+    walk_ins = [k for k, v in enumerate(visits) if not v[2]]
+    for k, f in zip(walk_ins, forecast_waits([(by_code[visits[k][0]].id, moment(visits[k][4])) for k in walk_ins])):
+        walk_ahead[k] = (f.mean, f.p50, f.p90)
 
     # The day: a moving clock over counters, arrivals, calls and finishes.
     events: list = []
@@ -407,6 +417,11 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             hour = to_tehran(slot.starts_at).hour
             mean, p50, p90 = history_waits.get((visits[k][0], hour), (0.0, 0.0, 0.0))
             ahead_rows["historical mean"].append((actual[k], mean, p50, p90))
+    for k, (mean, p50, p90) in walk_ahead.items():
+        if k in actual:
+            ahead_rows["walk-in (day before)"].append((actual[k], mean, p50, p90))
+            hist = history_waits.get((visits[k][0], to_tehran(moment(visits[k][4])).hour), (0.0, 0.0, 0.0))
+            ahead_rows["walk-in hist. mean"].append((actual[k], *hist))
     for k, w in actual.items():  # who waited how long under the call policy (booked citizens are called first)
         ahead_rows["_booked" if visits[k][2] else "_walk-in"].append(w)
     ahead_rows["_gave up"] = [gave_up, len(ticket_of)]
@@ -493,7 +508,7 @@ def main() -> int:
     header = (f"{'day':<10} {'surface':<20} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
               f" {'busy90':>6} {'bias':>7}")
     for title, index, surfaces in (("waits shown today", 0, SURFACES_TODAY),
-                                   ("day-ahead slot predictions", 1, SURFACES_AHEAD)):
+                                   ("day-ahead predictions", 1, SURFACES_AHEAD)):
         print(f"\n{title}\n{header}\n{'-' * len(header)}")
         for variant, rows in results.items():
             table = rows[index]
