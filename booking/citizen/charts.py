@@ -1,8 +1,9 @@
 """Small server-side SVG drawings for citizens' pages: the day's predicted wait and the office map."""
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from markupsafe import Markup, escape
 
@@ -16,21 +17,31 @@ class Bar:
     current: bool = False
 
 
-def wait_chart(bars: Sequence[Bar], title: str, unit: str, width: int = 360, height: int = 160) -> Markup:
-    """A bar chart of predicted waits (minutes) through the day, with a text equivalent for screen readers."""
+def wait_chart(bars: Sequence[Bar], title: str, unit: str, width: int = 360, height: int = 160,
+               number: Callable[[float], str] = lambda v: f"{v:.0f}") -> Markup:
+    """A bar chart of predicted waits (minutes) through the day, with a text equivalent for screen readers.
+
+    The top of the scale (at least 10 minutes, a multiple of 5) is written on it, so that a quiet day's low
+    bars read as short waits rather than as an empty chart; ``number`` writes a figure for the reader
+    (:func:`booking.numbers.format_number` in their language)."""
     if not bars:
         return Markup("")
-    top = max(10.0, max(b.value for b in bars) * 1.1)
+    top = max(10.0, 5.0 * math.ceil(max(b.value for b in bars) * 1.1 / 5.0))
     left, bottom, chart_h = 8, 22, height - 34
     step = (width - 2 * left) / len(bars)
     parts = [f'<svg class="wait-chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>"]
+             f'xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>",
+             f'<line x1="{left}" x2="{width - left}" y1="{height - bottom - chart_h}" y2="{height - bottom - chart_h}" '
+             f'class="grid"/>',
+             f'<text x="{left}" y="{height - bottom - chart_h - 3}" class="scale">{escape(number(top))} '
+             f'{escape(unit)}</text>']
     for i, bar in enumerate(bars):
         h = chart_h * min(bar.value, top) / top
         x = left + i * step
         css = "bar now" if bar.current else "bar"
         parts.append(f'<rect class="{css}" x="{x + 1:.1f}" y="{height - bottom - h:.1f}" width="{max(step - 2, 1):.1f}" '
-                     f'height="{h:.1f}"><title>{escape(bar.label)}: {bar.value:.0f} {escape(unit)}</title></rect>')
+                     f'height="{h:.1f}"><title>{escape(bar.label)}: {escape(number(bar.value))} {escape(unit)}'
+                     '</title></rect>')
         if i % max(1, len(bars) // 6) == 0:
             parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" class="tick">{escape(bar.label)}</text>')
     parts.append(f'<line x1="{left}" x2="{width - left}" y1="{height - bottom}" y2="{height - bottom}" class="axis"/>')

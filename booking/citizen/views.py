@@ -18,7 +18,7 @@ from booking.citizen.charts import Bar, MapPoint, office_map, wait_chart
 from booking.citizen.ics import appointment_ics
 from booking.dates import ascii_digits, clock, to_tehran, utcnow
 from booking.extensions import db
-from booking.i18n import local_digits
+from booking.i18n import local_digits, local_number
 from booking.identity import normalise_mobile, normalise_national_id
 from booking.limits import INLINE_REFUSAL_ENDPOINTS, limiter, refusal
 from booking.models import TimeSlot
@@ -151,7 +151,8 @@ def _office_details(office, now: dt.datetime, wait_now) -> str:
     bars = [Bar(clock(now, _locale()), wait_now.mean, True)] if wait_now is not None and wait_now.is_open else []
     bars += [Bar(clock(v.slot.starts_at, _locale()), v.wait_minutes, False) for v in outlook.today
              if v.wait_minutes is not None]
-    chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit) if bars else None
+    chart = wait_chart(bars, _("Predicted wait through today (minutes)"), unit,
+                       number=lambda v: local_number(round(v))) if bars else None
     return render_template("citizen/_office_details.html", office=office, wait_now=wait_now, chart=chart,
                            free=outlook.free,
                            office_map=_street_map([MapPoint(office.lat, office.lon, office.name(_locale()))],
