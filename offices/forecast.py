@@ -115,7 +115,7 @@ class Profile:
     demand_source: str  # "estimate", "history" or "typical"
     counters_source: str  # "shifts" or "installed"
     #: (7, 24) appointments usually held in each hour by weekday (the booked arrivals of the last four weeks'
-    #: hourly figures, over the show rate): a day not yet fully booked is expected to fill to them.
+    #: hourly figures, over the show rate): what a day still being booked is expected to reach.
     bookings: np.ndarray | None = None
 
     def opening(self, day: dt.date) -> tuple[int, int] | None:
@@ -344,7 +344,7 @@ class _Run:
     # Live: minutes left of the windows of the booked citizens waiting now who go before one booked now, in
     # the order they are called.
     booked_windows: tuple[float, ...] = ()
-    # A day after today: its appointments are still being made, and each hour is expected to fill to the usual.
+    # A day after today: its appointments are still being made (:func:`_filled_to_usual`).
     ahead: bool = False
 
     def timetable(self) -> list[tuple[float, float, int]]:
