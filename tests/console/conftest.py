@@ -37,3 +37,11 @@ def login(client) -> Callable[[Any], Any]:
         return client
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _a_working_moment(working_day):
+    """The console's tests run on a working Tuesday at 10:00 in Tehran unless they pin a moment of their own
+    (``clock``): an operator's day needs open hours, and an appointment a few minutes ahead must fall on the
+    same day whatever the real hour (at 23:57 it fell on the next, and checking it in found nothing today)."""
+    return working_day
