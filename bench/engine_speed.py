@@ -12,7 +12,8 @@ call of a process builds small lookup tables once); wall-clock time is what
 the targets are about, CPU time is printed beside it because the machine may
 be shared (the load average is printed too).  The offices are varied:
 2-12 counters, a counters timetable, a morning peak, service means of 6-15
-minutes with CVs 0.5-1.5, and a third of them with abandonment.
+minutes with CVs 0.5-1.5, and a third of them with abandonment (half of those
+with a lognormal patience).
 
 Run: ``python -m bench.engine_speed``.
 """
@@ -55,8 +56,10 @@ def main() -> None:
     peak = np.array([1.2, 1.5, 1.3, 1.0, 0.9, 0.9, 0.8, 0.6])
     arrivals = (0.9 * base * 60.0 / service)[:, None] * peak[None, :]
     patience = np.where(rng.random(n) < 1 / 3, rng.uniform(15.0, 45.0, n), np.inf)
+    # Half of those with abandonment have a lognormal patience (its rate found from the wait ahead).
+    sigma = np.where(np.isfinite(patience) & (rng.random(n) < 0.5), 0.6, np.nan)
     model = OfficeModel(counters=tables, service_mean=service, service_cv=cv, arrivals_per_hour=arrivals,
-                        patience_mean=patience)
+                        patience_mean=patience, patience_sigma=sigma)
     busy = np.minimum(base, rng.integers(0, 14, n)).astype(float)
     waiting = np.where(busy >= base, rng.integers(0, 25, n), 0).astype(float)
     now = rng.uniform(0.0, 470.0, n)

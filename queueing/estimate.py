@@ -7,14 +7,16 @@
   section 2.6, the gamma prior of a Poisson rate).
 * Service time: sample mean and coefficient of variation of ``end - start``,
   per service type and overall.
-* Patience: maximum likelihood of an exponential patience from censored
-  data -- a served citizen's patience exceeded their wait (right-censored),
-  one who left had a patience shorter than the wait they would have had
-  (left-censored at that virtual wait, approximated by the service start of
-  the next served arrival).  The MLE is found by the EM algorithm (Dempster,
-  Laird & Rubin 1977), using ``E[P | P < v] = 1/theta - v e^{-theta v}/(1 - e^{-theta v})``.
-  This is the censored estimator of patience of Brown et al., "Statistical
-  analysis of a telephone call center", JASA 100(469), 2005, section 6.
+* Patience: maximum likelihood from censored data -- a served citizen's
+  patience exceeded their wait (right-censored), one who left had a patience
+  shorter than the wait they would have had (left-censored at that virtual
+  wait, approximated by the service start of the next served arrival).  An
+  exponential law (EM algorithm, Dempster, Laird & Rubin 1977, using
+  ``E[P | P < v] = 1/theta - v e^{-theta v}/(1 - e^{-theta v})``: the censored
+  estimator of Brown et al., "Statistical analysis of a telephone call
+  center", JASA 100(469), 2005, section 6) and a lognormal one, whose hazard
+  rises over the first minutes, are fitted; the lognormal is kept when
+  Akaike's criterion prefers it (:mod:`queueing.patience`).
 * Open counters: the time-averaged number open in each 15-minute bin of the
   day over the observed days, rounded to whole counters.
 
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .model import OfficeModel
+from .patience import fit_patience
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,36 +211,28 @@ def fit_counters(log: np.ndarray, days: np.ndarray, bin_minutes: float = COUNTER
     return table
 
 
-def _patience_mle(arrive: np.ndarray, start: np.ndarray, iterations: int = 60) -> float | None:
-    """EM estimate of the mean of an exponential patience (minutes), or None."""
+def _censored_waits(arrive: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The waits of those served, and for each who left the wait they would have had: until the next served
+    arrival of the same day started (``inf`` when none did)."""
     served = ~np.isnan(start)
     left = ~served
-    n_left = int(left.sum())
-    if n_left == 0:
-        return None
     waits = start[served] - arrive[served]
     day = np.floor(arrive / MINUTES_PER_DAY)
-    # Virtual wait of those who left: until the next served arrival (same day) started.
     idx_served = np.flatnonzero(served)
+    if idx_served.size == 0:
+        return waits, np.full(int(left.sum()), np.inf)
     pos = np.searchsorted(idx_served, np.flatnonzero(left))
     has_next = pos < idx_served.size
     nxt = idx_served[np.minimum(pos, idx_served.size - 1)]
     same_day = has_next & (day[nxt] == day[left])
     virtual = np.where(same_day, start[nxt] - arrive[left], np.inf)
-    virtual = np.maximum(virtual, 1e-6)
-    exposure = float(waits.sum())
-    finite_v = np.isfinite(virtual)
-    theta = n_left / max(exposure + float(np.sum(np.where(finite_v, virtual, 0.0))) / 2.0 + 1e-9, 1e-9)
-    for _ in range(iterations):
-        tv = theta * np.where(finite_v, virtual, 1.0)
-        # E[P | P < v] = 1/theta - v / expm1(theta v)
-        cond = np.where(finite_v, 1.0 / theta - np.where(finite_v, virtual, 0.0) / np.expm1(tv), 1.0 / theta)
-        new = n_left / max(exposure + float(cond.sum()), 1e-12)
-        if abs(new - theta) <= 1e-10 * theta:
-            theta = new
-            break
-        theta = new
-    return 1.0 / theta
+    return waits, np.maximum(virtual, 1e-6)
+
+
+def _patience_mle(arrive: np.ndarray, start: np.ndarray) -> float | None:
+    """Maximum-likelihood mean of an exponential patience (minutes), or None when nobody left."""
+    fit = fit_patience(*_censored_waits(arrive, start))
+    return None if fit is None else fit.exponential_mean
 
 
 def fit_office(visits: Sequence[Visit], counters: Sequence[tuple[float, float, int]], *,
@@ -313,11 +308,12 @@ def fit_office(visits: Sequence[Visit], counters: Sequence[tuple[float, float, i
         raise ValueError("service times are all zero: cannot fit a service-time law")
 
     # ---- patience and counters --------------------------------------------
-    patience = _patience_mle(arrive, start)
+    patience = fit_patience(*_censored_waits(arrive, start))
     table = fit_counters(log, obs_days)
 
     model = OfficeModel(counters=table, service_mean=overall.mean, service_cv=overall.cv,
-                        arrivals_per_hour=profile, patience_mean=patience,
+                        arrivals_per_hour=profile, patience_mean=None if patience is None else patience.mean,
+                        patience_sigma=None if patience is None or patience.sigma is None else patience.sigma,
                         open_minutes=float(60 * hours) if open_minutes is None else open_minutes)
     model.fit = FitSummary(weekly_arrivals_per_hour=weekly, pooled_arrivals_per_hour=pooled,
                            days_per_weekday=days_per_weekday, service_by_type=by_type,

@@ -36,6 +36,7 @@ from scipy import special, stats
 from scipy.linalg import lapack
 
 from .erlang import SteadyState, steady_state
+from .patience import abandon_rate
 from .phases import (
     first_departure_moments,
     gamma_partial_mean,
@@ -60,6 +61,8 @@ _FAR = 1e7
 # states may hold before the space is doubled.
 _MAX_STATES = 5000
 _TOP_MASS = 1e-7
+# A lognormal patience's first guess of the wait ahead, and the longest over which its hazard is averaged (minutes).
+_PATIENCE_START, _PATIENCE_LONGEST = 20.0, 600.0
 # State-space allowance for offices without abandonment, whose laws reach
 # further up (fewer of them need the doubled space of a second solve).
 _HEADROOM = 1.25
@@ -161,8 +164,15 @@ class OfficeModel:
         arrivals_per_hour: walk-ins per hour -- a scalar, one value per hour of
             the open day (shape ``(H,)``), or one profile per office
             (``office_shape + (H,)``).
-        patience_mean: mean patience (minutes) of an exponential patience, or
-            None when nobody leaves unserved (per office: ``inf``).
+        patience_mean: mean patience (minutes), or None when nobody leaves
+            unserved (per office: ``inf``).
+        patience_sigma: None (or ``nan`` per office) for an exponential
+            patience; else the log-scale standard deviation of a lognormal
+            patience of mean ``patience_mean``.  The lines then give up at the
+            lognormal's average hazard over the wait ahead
+            (:func:`queueing.patience.abandon_rate`): the wait the citizen
+            faces in :meth:`wait_now`, the longest wait of the fluid path over
+            the horizons in :meth:`wait_at`.
         open_minutes: minutes the doors are open for walk-ins each day
             (default ``60 H`` for a profile of ``H`` hours, else 480).
         no_show: probability that a booked citizen does not come (for
@@ -173,8 +183,8 @@ class OfficeModel:
 
     def __init__(self, counters: int | ArrayLike | Timetable | Sequence[Timetable], service_mean: ArrayLike,
                  service_cv: ArrayLike = 1.0, arrivals_per_hour: ArrayLike = 0.0,
-                 patience_mean: ArrayLike | None = None, *, open_minutes: float | None = None,
-                 no_show: ArrayLike = 0.0, booking_jitter: float = 5.0) -> None:
+                 patience_mean: ArrayLike | None = None, *, patience_sigma: ArrayLike | None = None,
+                 open_minutes: float | None = None, no_show: ArrayLike = 0.0, booking_jitter: float = 5.0) -> None:
         self.service_mean = _as_float("service_mean", service_mean, positive=True)
         self.service_cv = _as_float("service_cv", service_cv)
         if patience_mean is None:
@@ -186,6 +196,13 @@ class OfficeModel:
                 raise ValueError("patience_mean must be positive (minutes; infinity = nobody leaves) or None")
             self.patience_mean = pm
             self.abandon_rate = 1.0 / pm
+        self.patience_sigma: FloatArray | None = None
+        if patience_sigma is not None and patience_mean is not None:
+            ps = np.asarray(patience_sigma, dtype=float)
+            if np.any(ps <= 0) or np.any(np.isinf(ps)):
+                raise ValueError("patience_sigma must be positive and finite (nan: exponential) or None")
+            if np.any(np.isfinite(ps)):
+                self.patience_sigma = ps
         rates = _as_float("arrivals_per_hour", arrivals_per_hour)
         if rates.ndim == 0:
             rates = rates[None]
@@ -224,12 +241,21 @@ class OfficeModel:
             self.timetable_counts = c[..., None]
         self.office_shape: tuple[int, ...] = np.broadcast_shapes(
             self.service_mean.shape, self.service_cv.shape, self.abandon_rate.shape,
+            () if self.patience_sigma is None else self.patience_sigma.shape,
             self.arrivals_per_hour.shape[:-1], self.timetable_counts.shape[:-1], self.no_show.shape)
         #: estimation summary set by :func:`queueing.estimate.fit_office` (else None)
         self.fit: object | None = None
         self.constant_counters = bool(np.all(self.timetable_counts == self.timetable_counts[..., :1]))
 
     # ------------------------------------------------------------------ helpers
+    def abandon_rate_over(self, horizon: ArrayLike) -> FloatArray:
+        """Abandonment rate per waiting citizen (per minute) for waits of about ``horizon`` minutes: ``1 / mean``
+        for an exponential patience, the lognormal's average hazard over ``horizon`` otherwise
+        (:func:`queueing.patience.abandon_rate`); broadcast with the office shape."""
+        if self.patience_sigma is None:
+            return np.broadcast_to(self.abandon_rate, np.broadcast_shapes(np.shape(horizon), self.abandon_rate.shape))
+        return abandon_rate(self.patience_mean, self.patience_sigma, horizon)
+
     def counters_at(self, minute: ArrayLike, horizon_axis: bool = False) -> FloatArray:
         """Open counters at a minute of the day (from the opening).
 
@@ -402,8 +428,13 @@ class OfficeModel:
         # Work only on the citizens who wait (compressed arrays).
         pick = lambda a: np.broadcast_to(a, shape)[waits]
         c_use = pick(np.where(c_ref > 0, c_ref, 1.0))
-        mean, var = positive_wait_moments(pick(departures), c_use, pick(1.0 / self.service_mean),
-                                          pick(self.service_cv), pick(self.abandon_rate), served=served)
+        mu_w = pick(1.0 / self.service_mean)
+        # The citizen's wait with nobody leaving is about departures / (c mu): those ahead have waited up to it.
+        theta_w = pick(self.abandon_rate) if self.patience_sigma is None else \
+            np.broadcast_to(self.abandon_rate_over(departures / (np.where(c_ref > 0, c_ref, 1.0) / self.service_mean)),
+                            shape)[waits]
+        mean, var = positive_wait_moments(pick(departures), c_use, mu_w, pick(self.service_cv), theta_w,
+                                          served=served)
         if now is not None and not self.constant_counters:
             kt = self.timetable_starts.shape[-1]
             sub = _SubTimetable(np.broadcast_to(self.timetable_starts, shape + (kt,))[waits],
@@ -419,7 +450,8 @@ class OfficeModel:
 
     # ------------------------------------------------------------------ steady state
     def steady(self, arrivals_per_minute: ArrayLike, counters: ArrayLike | None = None) -> SteadyState:
-        """Steady-state figures: Erlang C, or Erlang A when ``patience_mean`` is set.
+        """Steady-state figures: Erlang C, or Erlang A when ``patience_mean`` is set (with a lognormal
+        patience, at its average hazard over the mean wait of those who wait, found by a few rounds).
 
         Args:
             arrivals_per_minute: arrival rate ``lambda`` per minute (>= 0).
@@ -437,10 +469,61 @@ class OfficeModel:
         c = np.max(self.timetable_counts, axis=-1) if counters is None else _as_float("counters", counters)
         if np.any(c < 1):
             raise ValueError("a steady state needs at least one open counter")
-        theta = self.abandon_rate if self.patience_mean is not None else None
+        if self.patience_mean is None:
+            return steady_state(c, lam, 1.0 / self.service_mean, None)
+        theta = self.abandon_rate
+        if self.patience_sigma is not None:
+            # A lognormal patience gives up at its average hazard over the wait of those who wait (a few rounds).
+            for _ in range(4):
+                st = steady_state(c, lam, 1.0 / self.service_mean, theta)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    waited = np.where(st.p_wait > 0, st.mean_wait / np.maximum(st.p_wait, 1e-12), 0.0)
+                theta = np.maximum(self.abandon_rate_over(waited), 1e-9)
         return steady_state(c, lam, 1.0 / self.service_mean, theta)
 
     # ------------------------------------------------------------------ wait later
+    def _fluid_abandon_rate(self, n0: FloatArray, t_now: FloatArray, shape: tuple[int, ...], mu: FloatArray,
+                            theta: FloatArray, step_rates: list[tuple[FloatArray, FloatArray]],
+                            steps: list[tuple[float, float]], rounds: int = 3) -> FloatArray:
+        """Abandonment rate per office (flat) for the offices with a lognormal patience over the horizons of
+        :meth:`wait_at` (the others keep ``theta``): the average hazard over the longest wait ahead, the largest of
+        the current line's ``(N - c + 1) / (c mu)``, the fluid path's ``(x - c)^+ / (c mu)`` and, step by step,
+        the mean wait of those who wait in a steady line at the step's rates, ``1 / (c mu - lambda)`` (exact for
+        M/M/c), at most ``1 / sqrt(c mu theta)``, the scale of a critically loaded line whose citizens give up
+        (Garnett, Mandelbaum & Reiman 2002): the lines that chance builds where the fluid path has none.  Found
+        again with the rate so found for a few rounds (a higher rate shortens the line, which lowers the rate)."""
+        flat = n0.size
+        sigma_all = np.broadcast_to(self.patience_sigma, shape).reshape(flat)
+        mean_all = np.broadcast_to(self.patience_mean, shape).reshape(flat)
+        sel = np.flatnonzero(np.isfinite(sigma_all) & np.isfinite(mean_all))
+        theta = np.array(theta, dtype=float)
+        if sel.size == 0:
+            return theta
+        mean, sigma, mu_s, n_s = mean_all[sel], sigma_all[sel], mu[sel], n0[sel]
+        c_now = np.broadcast_to(self.counters_at(t_now.reshape(shape)), shape).reshape(flat)[sel]
+        now_wait = np.maximum(n_s - c_now + 1.0, 0.0) / (np.maximum(c_now, 1.0) * mu_s)
+        th = abandon_rate(mean, sigma, np.maximum(now_wait, _PATIENCE_START))
+        # Steps on a 15-minute lattice are enough for the steady lines (the first steps are finer).
+        lattice = [i for i, (t0, _dt) in enumerate(steps) if i == 0 or int(t0 // 15) != int(steps[i - 1][0] // 15)]
+        lam_s = np.stack([step_rates[i][0][sel] for i in lattice]) if steps else np.zeros((0, sel.size))
+        cmu_s = np.round(np.stack([step_rates[i][1][sel] for i in lattice])) * mu_s if steps else lam_s
+        for _ in range(rounds):
+            x = n_s.astype(float).copy()
+            longest = now_wait.copy()
+            for (lam, c), (_, dt) in zip(step_rates, steps):
+                lam, c = lam[sel], c[sel]
+                x = np.maximum(x + dt * (lam - np.minimum(x, c) * mu_s - np.maximum(x - c, 0) * th), 0.0)
+                longest = np.maximum(longest, np.maximum(x - c, 0.0) / (np.maximum(c, 1.0) * mu_s))
+            if lam_s.size:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    critical = 1.0 / np.sqrt(cmu_s * np.maximum(th, 1e-9))
+                    steady = np.where(cmu_s > lam_s, np.minimum(1.0 / (cmu_s - lam_s), critical), critical)
+                steady = np.where((cmu_s > 0) & (lam_s > 0), steady, 0.0)
+                longest = np.maximum(longest, steady.max(axis=0))
+            th = abandon_rate(mean, sigma, np.minimum(longest, _PATIENCE_LONGEST))
+        theta[sel] = th
+        return theta
+
     @staticmethod
     def _parse_booked(booked: object, office_shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray] | None:
         if booked is None:
@@ -575,6 +658,8 @@ class OfficeModel:
         steps = [(float(t0), float(t1 - t0)) for t0, t1 in itertools.pairwise(grid)]
         lam_all, c_all = rates_over(grid[:-1], np.diff(grid)) if steps else (None, None)
         step_rates = [(lam_all[:, i], c_all[:, i]) for i in range(len(steps))]
+        if self.patience_sigma is not None:
+            theta = self._fluid_abandon_rate(N0, t_now_f, shape, mu, theta, step_rates, steps)
         # Truncation from a fluid bound on N, office by office.
         # Truncation: the fluid path's peak plus the stochastic excess above it,
         # the smaller of a geometric tail (ratio rho, to 1e-3) and two standard

@@ -22,8 +22,9 @@ Model
 * One FCFS line feeds the open counters.  Service times are gamma distributed
   with mean ``service_mean`` and coefficient of variation ``service_cv``
   (``cv = 1`` is exponential, ``cv = 0`` deterministic).  With
-  ``patience_mean`` set, every citizen has an exponential patience; one still
-  waiting (not yet in service) when it runs out leaves unserved.
+  ``patience_mean`` set, every citizen has an exponential patience (lognormal
+  with ``patience_sigma`` too); one still waiting (not yet in service) when it
+  runs out leaves unserved.
 * Counters: a constant number, or a timetable ``(from_minute, to_minute,
   open_counters)`` in minutes from each day's opening, repeated every day.
   The number of open counters at a moment of the day is the count of the
@@ -340,6 +341,7 @@ def simulate_office(
     service_cv: float = 1.0,
     open_minutes: float = 480.0,
     patience_mean: float | None = None,
+    patience_sigma: float | None = None,
     bookings: Sequence[float] = (),
     no_show: float = 0.0,
     booking_jitter: float = 5.0,
@@ -360,8 +362,11 @@ def simulate_office(
             distributed; 1 exponential, 0 deterministic).
         open_minutes: minutes the doors are open each day, in ``(0, 1440]``
             (any positive length when ``days == 1``).
-        patience_mean: mean of the exponential patience (minutes); None means
-            nobody leaves unserved.
+        patience_mean: mean patience (minutes); None means nobody leaves
+            unserved.
+        patience_sigma: None for an exponential patience; else the log-scale
+            standard deviation of a lognormal patience of mean
+            ``patience_mean``.
         bookings: appointment times (minutes from the opening), the same every
             day, in ``[0, open_minutes]``.
         no_show: probability that a booked citizen does not come, in [0, 1].
@@ -404,6 +409,10 @@ def simulate_office(
         patience_mean = _finite("patience_mean", patience_mean)
         if patience_mean <= 0:
             raise ValueError(f"patience_mean must be positive (minutes) or None, got {patience_mean}")
+    if patience_sigma is not None:
+        patience_sigma = _finite("patience_sigma", patience_sigma)
+        if patience_sigma <= 0:
+            raise ValueError(f"patience_sigma must be positive or None, got {patience_sigma}")
     try:
         slots = np.asarray(list(bookings), dtype=float).reshape(-1)
     except (TypeError, ValueError):
@@ -448,7 +457,10 @@ def simulate_office(
         per_day_booked.append(flag)
     total = sum(t.size for t in per_day_times)
     service_all = draw_service_times(rng, service_mean, service_cv, total).tolist()
-    if patience_mean is not None:
+    if patience_mean is not None and patience_sigma is not None:
+        patience_all = rng.lognormal(np.log(patience_mean) - patience_sigma**2 / 2.0, patience_sigma,
+                                     size=total).tolist()
+    elif patience_mean is not None:
         patience_all = rng.exponential(patience_mean, size=total).tolist()
     else:
         patience_all = None

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from queueing import Visit, fit_office, simulate_office
-from queueing.estimate import _patience_mle
+from queueing import OfficeModel, Visit, fit_office, simulate_office
+from queueing.estimate import _censored_waits, _patience_mle
+from queueing.patience import abandon_rate, fit_patience
 
 
 def test_recovers_the_simulated_parameters() -> None:
@@ -20,7 +21,9 @@ def test_recovers_the_simulated_parameters() -> None:
     m = fit_office(sim.visits, sim.counters_log)
     assert float(m.service_mean) == pytest.approx(9.0, rel=0.03)
     assert float(m.service_cv) == pytest.approx(0.5, rel=0.06)
-    assert float(m.patience_mean) == pytest.approx(20.0, rel=0.15)
+    # An exponential patience of mean 20: whichever law the fit keeps gives up at about 1/20 per minute over
+    # the waits this office sees (the lognormal, if kept, only differs beyond them).
+    np.testing.assert_allclose(m.abandon_rate_over(np.array([5.0, 10.0, 20.0])), 1.0 / 20.0, rtol=0.15)
     np.testing.assert_allclose(m.arrivals_per_hour, profile, rtol=0.12)
     assert m.timetable_starts.tolist() == [0.0, 120.0, 360.0]
     assert m.timetable_counts.tolist() == [2.0, 4.0, 3.0]
@@ -44,6 +47,65 @@ def test_patience_mle_is_the_censored_exponential_mle() -> None:
     grid = np.linspace(0.001, 1.0, 20000)
     ll = -grid * w.sum() + np.log(-np.expm1(-np.outer(grid, v))).sum(axis=1)
     assert 1.0 / mean == pytest.approx(grid[np.argmax(ll)], rel=1e-3)
+
+
+def _patience_fit(sim) -> object:
+    arrive = np.array([v.arrive for v in sim.visits])
+    start = np.array([np.nan if v.start is None else v.start for v in sim.visits])
+    return fit_patience(*_censored_waits(arrive, start))
+
+
+def test_a_lognormal_patience_is_recovered_and_preferred() -> None:
+    """The demo's walk-in law (median 45 minutes, sigma 0.6): few leave early, many after an hour. The censored
+    lognormal fit finds it; the exponential fit, on the same data, puts the mean far too late."""
+    mean = 45.0 * np.exp(0.6**2 / 2.0)
+    sim = simulate_office(counters=3, arrivals_per_hour=[8, 14, 16, 15, 12, 10, 8, 6], service_mean=16.0,
+                          service_cv=0.6, patience_mean=mean, patience_sigma=0.6, days=40, seed=3)
+    fit = _patience_fit(sim)
+    assert fit.sigma == pytest.approx(0.6, rel=0.1)
+    assert fit.mean == pytest.approx(mean, rel=0.1)
+    assert fit.exponential_mean > 1.5 * mean
+    m = fit_office(sim.visits, sim.counters_log)
+    assert float(m.patience_sigma) == pytest.approx(fit.sigma) and float(m.patience_mean) == pytest.approx(fit.mean)
+
+
+def test_the_abandonment_rate_is_the_average_hazard_over_the_wait() -> None:
+    """H(T)/T: the exponential law that gives up as often by T. For an exponential patience 1/mean at every T;
+    for a lognormal it rises with T (checked against the survival function by quadrature-free identity
+    S(T) = exp(-T rate))."""
+    from scipy import stats
+
+    t = np.array([5.0, 20.0, 45.0, 90.0])
+    np.testing.assert_allclose(abandon_rate(30.0, np.nan, t), 1.0 / 30.0)
+    law = stats.lognorm(s=0.6, scale=45.0)
+    rate = abandon_rate(law.mean(), 0.6, t)
+    np.testing.assert_allclose(np.exp(-t * rate), law.sf(t), rtol=1e-9)
+    assert np.all(np.diff(rate) > 0)
+    assert abandon_rate(np.inf, 0.6, 30.0) == 0.0
+
+
+def test_lognormal_patience_predicts_long_waits_better_than_the_exponential_fit() -> None:
+    """Fitted on a calm history, asked about a day with a counter fewer (long lines): the wait each citizen in a
+    long line is told, against the wait they then had, is closer with the lognormal law than with the
+    exponential fit of the same data, which expects too few of those ahead to give up."""
+    mean = 45.0 * np.exp(0.6**2 / 2.0)
+    profile = [6, 9, 10, 10, 8, 7, 6, 5]
+    hist = simulate_office(counters=3, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
+                           patience_mean=mean, patience_sigma=0.6, days=40, seed=3)
+    day = simulate_office(counters=2, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
+                          patience_mean=mean, patience_sigma=0.6, days=20, seed=11)
+    fitted = fit_office(hist.visits, hist.counters_log)
+    s = day.seen
+    long_line = s.served & (s.waiting >= 6)
+    errors = {}
+    for name, sigma, pm in (("lognormal", fitted.patience_sigma, fitted.patience_mean),
+                            ("exponential", None, _patience_fit(hist).exponential_mean)):
+        model = OfficeModel(counters=2, service_mean=fitted.service_mean, service_cv=fitted.service_cv,
+                            patience_mean=pm, patience_sigma=sigma)
+        w = model.wait_now(s.waiting[long_line], s.busy[long_line], open_counters=s.open[long_line])
+        errors[name] = float(np.sqrt(np.mean((w.mean - s.wait[long_line]) ** 2)))
+    assert long_line.sum() > 50
+    assert errors["lognormal"] < 0.8 * errors["exponential"]
 
 
 def test_thin_data_is_shrunk_toward_the_pooled_profile() -> None:
@@ -95,3 +157,29 @@ def test_fit_on_sixty_busy_days_recovers_the_parameters() -> None:
 def test_bad_logs_raise(visits: list, counters: list, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         fit_office(visits, counters)
+
+
+def test_lognormal_patience_forecasts_a_heavy_day_better_than_the_exponential_fit() -> None:
+    """:meth:`OfficeModel.wait_at` from the opening, hour by hour, on a day with a counter fewer than the history
+    it was fitted on: the mean wait of those served each hour (20 simulated days) is closer with the lognormal
+    law, whose rate the forecast takes from the wait ahead, than with the exponential fit (which expects too few
+    to give up once lines pass half an hour)."""
+    mean = 45.0 * np.exp(0.6**2 / 2.0)
+    profile = [8, 14, 16, 15, 12, 10, 8, 6]
+    hist = simulate_office(counters=3, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
+                           patience_mean=mean, patience_sigma=0.6, days=40, seed=3)
+    day = simulate_office(counters=2, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
+                          patience_mean=mean, patience_sigma=0.6, days=20, seed=11)
+    fitted = fit_office(hist.visits, hist.counters_log)
+    s = day.seen
+    minute = s.arrive - s.day * 1440.0
+    hours = np.arange(1, 8)
+    actual = np.array([np.mean(s.wait[s.served & (np.floor(minute / 60.0) == h)]) for h in hours])
+    errors = {}
+    for name, sigma, pm in (("lognormal", fitted.patience_sigma, fitted.patience_mean),
+                            ("exponential", None, _patience_fit(hist).exponential_mean)):
+        model = OfficeModel(counters=2, service_mean=fitted.service_mean, service_cv=fitted.service_cv,
+                            arrivals_per_hour=fitted.arrivals_per_hour, patience_mean=pm, patience_sigma=sigma)
+        forecast = model.wait_at(60.0 * hours + 30.0, 0.0, 0.0).mean
+        errors[name] = float(np.sqrt(np.mean((forecast - actual) ** 2)))
+    assert errors["lognormal"] < 0.8 * errors["exponential"], errors
