@@ -72,6 +72,14 @@ def _national_ids():
         yield body + str(remainder if remainder < 2 else 11 - remainder)
 
 
+def _patience_law(estimate) -> str:
+    """The patience law an office's estimate holds, in words."""
+    if not estimate.patience_mean:
+        return "nobody left"
+    shape = f"lognormal sigma {estimate.patience_sigma:.2f}" if estimate.patience_sigma else "exponential"
+    return f"mean {estimate.patience_mean:.0f} min, {shape}"
+
+
 def _next_working_day(start: dt.date) -> dt.date:
     """``start`` or the first day after it that is an ordinary full working day: not Thursday, not Friday, not
     a public holiday (the demo's calendar closes every office then) nor the day after one (its backlog)."""
@@ -366,8 +374,10 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         booked_kind = np.array([visits[k][2] for k in keys])
         true_patience = np.where(booked_kind, patience[[v[2] for v in visits]].mean(),
                                  patience[[not v[2] for v in visits]].mean())
+        true_sigma = np.where(booked_kind, BOOKED_PATIENCE_SIGMA, WALKIN_PATIENCE_SIGMA)  # the demo's lognormal law
         model = OfficeModel(counters=[table[state_at[k][0]] for k in keys], service_mean=true_mean,
-                            service_cv=np.array([law[state_at[k][0]][1] for k in keys]), patience_mean=true_patience)
+                            service_cv=np.array([law[state_at[k][0]][1] for k in keys]), patience_mean=true_patience,
+                            patience_sigma=true_sigma)
         minute_of = np.array([(visits[k][4] - start_of_day.timestamp()) / 60.0 for k in keys])
         wait = model.wait_now(st[:, 0], st[:, 1], now=minute_of, open_counters=st[:, 2])
         booked_visits = [k for k, v in enumerate(visits) if v[2] and k in slot_of]
@@ -491,13 +501,13 @@ def main() -> int:
         offices = list(db.session.scalars(select(Office).where(Office.code.in_([o.code for o in tehran]))))
         midnight = tehran_to_utc(dt.datetime.combine(test_day, dt.time()))
         set_clock(midnight)
-        for office in offices:
-            refit_office(office.id, days=args.days, now=midnight)
+        fitted = [refit_office(office.id, days=args.days, now=midnight) for office in offices]
         db.session.commit()
         set_clock(None)
         history = history_by_hour(offices, midnight - dt.timedelta(days=args.days), midnight)
         print(f"offices {', '.join(o.code for o in offices)}; fitted on {args.days} days; test day {test_day} "
               f"(not fitted on)")
+        print("patience fitted: " + "; ".join(f"{o.code} {_patience_law(e)}" for o, e in zip(offices, fitted)))
         for n, variant in enumerate(args.variants.split(",")):
             results[variant] = play_day(variant, offices, spec_by_code,
                                         _next_working_day(test_day + dt.timedelta(days=7 * n)), args.seed + 17 + n,

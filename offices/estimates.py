@@ -121,6 +121,7 @@ def office_models(office_ids: Sequence[int], at: dt.datetime | None = None) -> t
     service_mean = np.full(n, DEFAULT_SERVICE_MINUTES)
     service_cv = np.full(n, DEFAULT_SERVICE_CV)
     patience = np.full(n, NO_ABANDONMENT_PATIENCE)
+    patience_sigma = np.full(n, np.nan)
     arrivals = np.zeros(n)
     no_show = np.full(n, 0.1)
     installed = np.ones(n)
@@ -134,13 +135,15 @@ def office_models(office_ids: Sequence[int], at: dt.datetime | None = None) -> t
         service_cv[i] = max(estimate.service_cv, 0.0)
         if estimate.patience_mean:
             patience[i] = max(estimate.patience_mean, 1.0)
+            patience_sigma[i] = estimate.patience_sigma or np.nan
         no_show[i] = min(max(estimate.no_show, 0.0), 1.0)
         try:
             arrivals[i] = float(estimate.arrivals_per_hour[weekday][hour])
         except (IndexError, TypeError, KeyError):
             arrivals[i] = 0.0
     model = OfficeModel(counters=installed, service_mean=service_mean, service_cv=service_cv,
-                        arrivals_per_hour=arrivals[:, None], patience_mean=patience, no_show=no_show)
+                        arrivals_per_hour=arrivals[:, None], patience_mean=patience,
+                        patience_sigma=patience_sigma, no_show=no_show)
     return model, index
 
 
@@ -229,6 +232,7 @@ def store_fit(office_id: int, first_day: dt.date, log: OfficeLog, now: dt.dateti
     estimate.service_mean = float(model.service_mean)
     estimate.service_cv = float(model.service_cv)
     estimate.patience_mean = float(model.patience_mean) if model.patience_mean is not None else None
+    estimate.patience_sigma = float(model.patience_sigma) if model.patience_sigma is not None else None
     estimate.no_show = log.booked_no_show / log.booked if log.booked else 0.1
     estimate.service_means = {code: round(fit.mean, 2) for code, fit in summary.service_by_type.items() if code}
     db.session.add(estimate)

@@ -117,6 +117,8 @@ class Profile:
     #: (7, 24) appointments usually held in each hour by weekday (the booked arrivals of the last four weeks'
     #: hourly figures, over the show rate): what a day still being booked is expected to reach.
     bookings: np.ndarray | None = None
+    #: the lognormal patience's log-scale standard deviation (None: exponential)
+    patience_sigma: float | None = None
 
     def opening(self, day: dt.date) -> tuple[int, int] | None:
         """(opens, closes) minutes of the day, or None when the office is closed that day."""
@@ -281,6 +283,7 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
         for weekday, (opens, closes) in office_hours.items():
             open_mask[weekday, opens // 60:(closes + 59) // 60] = True
         patience = estimate.patience_mean if estimate is not None and estimate.patience_mean else None
+        patience_sigma = estimate.patience_sigma if patience is not None and estimate.patience_sigma else None
         no_show = min(max(float(estimate.no_show), 0.0), 1.0) if estimate is not None else DEFAULT_NO_SHOW
         usual_bookings = booked[office_id] / per_day / max(1.0 - no_show, 0.05) if office_id in booked else None
         profiles[office_id] = Profile(
@@ -289,7 +292,8 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
             service_mean=service_mean, service_cv=service_cv, patience_mean=patience,
             no_show=no_show, walkins=np.where(open_mask, walkins, 0.0), counters=counters,
             demand_source=demand_source, counters_source=counters_source,
-            bookings=np.where(open_mask, usual_bookings, 0.0) if usual_bookings is not None else None)
+            bookings=np.where(open_mask, usual_bookings, 0.0) if usual_bookings is not None else None,
+            patience_sigma=patience_sigma)
     return profiles
 
 
@@ -735,6 +739,7 @@ def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], sol
             service_cv=np.array([r.profile.service_cv for r in members]),
             arrivals_per_hour=np.array([r.profile.walkins[iran_weekday(r.day)] for r in members]),
             patience_mean=np.array([r.profile.patience_mean or np.inf for r in members]),
+            patience_sigma=np.array([r.profile.patience_sigma or np.nan for r in members]),
             open_minutes=1440.0, no_show=np.array([r.profile.no_show for r in members]))
         wait = model.wait_at(grid, np.array([r.waiting for r in members]), np.array([r.busy for r in members]),
                              now=start, booked=booked)

@@ -306,6 +306,8 @@ class OfficeEstimate(db.Model):
     service_mean: Mapped[float] = mapped_column(Float)  # minutes
     service_cv: Mapped[float] = mapped_column(Float)
     patience_mean: Mapped[Optional[float]] = mapped_column(Float)  # minutes; empty: nobody seen leaving
+    # The lognormal patience's log-scale standard deviation; empty: an exponential patience.
+    patience_sigma: Mapped[Optional[float]] = mapped_column(Float)
     no_show: Mapped[float] = mapped_column(Float, default=0.1)  # share of booked citizens who do not come
     service_means: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # per service code, minutes
 

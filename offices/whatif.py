@@ -289,8 +289,10 @@ def plan(office: Office, day: dt.date, *, target: float = 20.0, quantile: float 
             raise WhatIfInputError(_("there is no counter open to move in that hour"))
         changed[i] -= 1
         changed[j] += 1
+    estimate = db.session.get(OfficeEstimate, office.id)  # already loaded by demand(): no query
+    sigma = estimate.patience_sigma if estimate is not None and patience is not None else None
     model = OfficeModel(counters=max(1, office.counters), service_mean=service_mean, service_cv=service_cv,
-                        patience_mean=patience)
+                        patience_mean=patience, patience_sigma=sigma)
     lam = lam_h / 60.0
     wait_a, within_a = _waits(model, lam, actual_arr, target)
     wait_c, within_c = _waits(model, lam, changed, target)
