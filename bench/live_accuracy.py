@@ -30,10 +30,10 @@ Each is compared with the wait that then happened (called minus arrived) of thos
 references on the same arrivals: the **oracle** (the engine's conditional wait
 :meth:`queueing.OfficeModel.wait_now` given the true state: the people ahead by the call policy, the counters
 busy and open, and the counters that truly opened and closed during the wait (the day's shifts); the office's
-service law measured on that very day and the true mean patience; for a walk-in, the bookings due before their
-turn at the day's true show rate, on the counters truly open then) and the **historical hourly mean** (the
-office's mean wait in that hour over the history; its P50/P90 the empirical quantiles). Ratios are taken on
-each surface's own arrivals.
+service law measured on that very day and the true patience law (the demo's lognormal); for a walk-in, the
+bookings due before their turn at the day's true show rate, on the counters truly open then) and the
+**historical hourly mean** (the office's mean wait in that hour over the history; its P50/P90 the empirical
+quantiles). Ratios are taken on each surface's own arrivals.
 
 Variants of the day: ``ordinary``; ``fewer`` (one counter fewer than usual all day: the highest counter
 never opens); ``bookings`` (twice the usual bookings). Printed per variant and surface: arrivals, RASE of
