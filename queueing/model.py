@@ -171,8 +171,9 @@ class OfficeModel:
             patience of mean ``patience_mean``.  The lines then give up at the
             lognormal's average hazard over the wait ahead
             (:func:`queueing.patience.abandon_rate`): the wait the citizen
-            faces in :meth:`wait_now`, the longest wait of the fluid path over
-            the horizons in :meth:`wait_at`.
+            faces in :meth:`wait_now`; in :meth:`wait_at`, the longest wait
+            ahead over its horizons (the current line, the fluid path and the
+            steady line at each step's rates).
         open_minutes: minutes the doors are open for walk-ins each day
             (default ``60 H`` for a profile of ``H`` hours, else 480).
         no_show: probability that a booked citizen does not come (for
@@ -482,7 +483,7 @@ class OfficeModel:
         return steady_state(c, lam, 1.0 / self.service_mean, theta)
 
     # ------------------------------------------------------------------ wait later
-    def _fluid_abandon_rate(self, n0: FloatArray, t_now: FloatArray, shape: tuple[int, ...], mu: FloatArray,
+    def _abandon_rate_ahead(self, n0: FloatArray, t_now: FloatArray, shape: tuple[int, ...], mu: FloatArray,
                             theta: FloatArray, step_rates: list[tuple[FloatArray, FloatArray]],
                             steps: list[tuple[float, float]], rounds: int = 3) -> FloatArray:
         """Abandonment rate per office (flat) for the offices with a lognormal patience over the horizons of
@@ -659,7 +660,7 @@ class OfficeModel:
         lam_all, c_all = rates_over(grid[:-1], np.diff(grid)) if steps else (None, None)
         step_rates = [(lam_all[:, i], c_all[:, i]) for i in range(len(steps))]
         if self.patience_sigma is not None:
-            theta = self._fluid_abandon_rate(N0, t_now_f, shape, mu, theta, step_rates, steps)
+            theta = self._abandon_rate_ahead(N0, t_now_f, shape, mu, theta, step_rates, steps)
         # Truncation from a fluid bound on N, office by office.
         # Truncation: the fluid path's peak plus the stochastic excess above it,
         # the smaller of a geometric tail (ratio rho, to 1e-3) and two standard
