@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
-from offices.models import (CounterShift, Office, OfficeEstimate, QueueTicket, ServiceType, TicketOutcome,
-                            office_services)
+from offices.models import (CounterShift, Office, OfficeEstimate, OpeningHours, QueueTicket, ServiceType,
+                            TicketOutcome, office_services)
 from queueing import OfficeModel, Visit, fit_office
 
 DEFAULT_SERVICE_MINUTES = 12.0
@@ -28,6 +28,8 @@ DEFAULT_SERVICE_CV = 0.7
 # Stand-in for "nobody seen leaving" in a vectorised model (minutes; abandonment then is negligible).
 NO_ABANDONMENT_PATIENCE = 1e5
 REFIT_DAYS = 28
+#: Minutes between the moments of the first hour after opening at which the counters open are counted.
+RAMP_STEP = 5
 #: An office whose parameters are older than this (or missing) is refitted by the minute job's catch-up.
 STALE_AFTER = dt.timedelta(days=2)
 
@@ -207,6 +209,30 @@ class OfficeLog:
             self.visits.append(Visit(arrived, None, None, code))
 
 
+def opening_ramp(shifts: Sequence[tuple[float, float]], first_day: dt.date,
+                 opens: dict[int, int]) -> list[list[float] | None]:
+    """Counters open at each :data:`RAMP_STEP` minutes of the first hour after opening, by weekday (Saturday
+    first): the mean over the days of that weekday on which a counter opened, of the number open at that moment.
+    A weekday the office is closed or never worked is None.
+
+    ``shifts`` are (open, close) in minutes from local midnight of ``first_day`` (day ``d`` starts at minute
+    ``1440 d``); ``opens`` the opening minute of the day by weekday."""
+    if not shifts:
+        return [None] * 7
+    span = np.asarray(shifts, dtype=float)
+    marks = np.arange(0, 60, RAMP_STEP, dtype=float)
+    sums = np.zeros((7, marks.size))
+    worked = np.zeros(7)
+    for d in np.unique(np.floor(span[:, 0] / 1440.0)).astype(int):
+        weekday = iran_weekday(first_day + dt.timedelta(days=int(d)))
+        if weekday not in opens:
+            continue
+        at = 1440.0 * d + opens[weekday] + marks
+        sums[weekday] += ((span[:, 0][None, :] <= at[:, None]) & (at[:, None] < span[:, 1][None, :])).sum(axis=1)
+        worked[weekday] += 1
+    return [(sums[w] / worked[w]).round(2).tolist() if worked[w] else None for w in range(7)]
+
+
 def store_fit(office_id: int, first_day: dt.date, log: OfficeLog, now: dt.datetime) -> OfficeEstimate | None:
     """Fit the engine's parameters on an office's log (:func:`queueing.fit_office`) and store them as its
     :class:`OfficeEstimate` (added or updated, flushed); None, changing nothing, when nobody was served."""
@@ -235,6 +261,9 @@ def store_fit(office_id: int, first_day: dt.date, log: OfficeLog, now: dt.dateti
     estimate.patience_sigma = float(model.patience_sigma) if model.patience_sigma is not None else None
     estimate.no_show = log.booked_no_show / log.booked if log.booked else 0.1
     estimate.service_means = {code: round(fit.mean, 2) for code, fit in summary.service_by_type.items() if code}
+    opens = {weekday: opens.hour * 60 + opens.minute for weekday, opens in db.session.execute(
+        select(OpeningHours.weekday, OpeningHours.opens).where(OpeningHours.office_id == office_id))}
+    estimate.opening_counters = opening_ramp(log.shifts, first_day, opens)
     db.session.add(estimate)
     db.session.flush()
     return estimate

@@ -69,6 +69,9 @@ SETTLED_MINUTES = 60
 #: Minutes the counters open now are taken to hold when the timetable expects more this hour (counters still
 #: opening after the doors open); after them the timetable's count, less any settled shortfall.
 LIVE_HOLD_MINUTES = 15
+#: The first hour after opening, in steps of 5 minutes: the counters usually open at each (the estimate's
+#: ``opening_counters``) replace the hourly count there, as counters open one by one after the doors do.
+RAMP_STEP, RAMP_STEPS = 5, 12
 #: Days searched ahead for the next opening.
 SCAN_DAYS = 60
 DEFAULT_SERVICE_MINUTES = 12.0
@@ -119,6 +122,17 @@ class Profile:
     bookings: np.ndarray | None = None
     #: the lognormal patience's log-scale standard deviation (None: exponential)
     patience_sigma: float | None = None
+    #: (7, 12) counters usually open at each 5 minutes of the first hour after opening, by weekday (nan: not
+    #: known); None when the office's estimate has none
+    opening_counters: np.ndarray | None = None
+
+    def opening_ramp(self, day: dt.date) -> np.ndarray | None:
+        """Whole counters usually open at each 5 minutes of the day's first hour after opening (at least one),
+        or None when not known."""
+        if self.opening_counters is None:
+            return None
+        row = self.opening_counters[iran_weekday(day)]
+        return None if np.isnan(row).any() else np.maximum(np.round(row), 1.0).astype(int)
 
     def opening(self, day: dt.date) -> tuple[int, int] | None:
         """(opens, closes) minutes of the day, or None when the office is closed that day."""
@@ -284,6 +298,7 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
             open_mask[weekday, opens // 60:(closes + 59) // 60] = True
         patience = estimate.patience_mean if estimate is not None and estimate.patience_mean else None
         patience_sigma = estimate.patience_sigma if patience is not None and estimate.patience_sigma else None
+        opening_counters = _opening_counters(estimate.opening_counters if estimate is not None else None)
         no_show = min(max(float(estimate.no_show), 0.0), 1.0) if estimate is not None else DEFAULT_NO_SHOW
         usual_bookings = booked[office_id] / per_day / max(1.0 - no_show, 0.05) if office_id in booked else None
         profiles[office_id] = Profile(
@@ -293,8 +308,19 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
             no_show=no_show, walkins=np.where(open_mask, walkins, 0.0), counters=counters,
             demand_source=demand_source, counters_source=counters_source,
             bookings=np.where(open_mask, usual_bookings, 0.0) if usual_bookings is not None else None,
-            patience_sigma=patience_sigma)
+            patience_sigma=patience_sigma, opening_counters=opening_counters)
     return profiles
+
+
+def _opening_counters(stored: object) -> np.ndarray | None:
+    """An estimate's opening ramp as a (7, 12) array (nan for a weekday without one), or None."""
+    if not isinstance(stored, list) or len(stored) != 7:
+        return None
+    out = np.full((7, RAMP_STEPS), np.nan)
+    for weekday, row in enumerate(stored):
+        if isinstance(row, list) and len(row) == RAMP_STEPS:
+            out[weekday] = row
+    return None if np.isnan(out).all() else out
 
 
 def office_profiles(office_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, Profile]:
@@ -393,6 +419,9 @@ class _Run:
             rows.append((lo, hi, count))
         if self.live_counters and (not rows or rows[-1][1] <= self.start):  # a line served after the hours
             rows.append((self.start, self.start + 60.0, self.live_counters))
+        ramp = self.profile.opening_ramp(self.day)
+        if ramp is not None and self.start < opens + RAMP_STEP * RAMP_STEPS:
+            rows = _with_opening_ramp(rows, opens, ramp, self.start, self.live_counters or None)
         return rows
 
     def counters_at(self, minute: float) -> int:
@@ -404,6 +433,41 @@ class _Run:
             if lo <= minute:
                 count = n
         return count
+
+
+def _with_opening_ramp(rows: list[tuple[float, float, int]], opens: int, ramp: np.ndarray, start: float,
+                       live: int | None) -> list[tuple[float, float, int]]:
+    """The timetable's rows with the first hour after opening counted every :data:`RAMP_STEP` minutes: the
+    counters usually open then (``ramp``), and today not fewer than are open now (``live``); before ``start``
+    the rows are left as they are."""
+    end = opens + RAMP_STEP * len(ramp)
+    out: list[tuple[float, float, int]] = []
+    for lo, hi, count in rows:
+        if hi <= opens or lo >= end:
+            out.append((lo, hi, count))
+            continue
+        if lo < opens:
+            out.append((lo, opens, count))
+        a, b = max(lo, opens), min(hi, end)
+        edges = {a, b} | {float(opens + RAMP_STEP * k) for k in range(len(ramp)) if a < opens + RAMP_STEP * k < b}
+        if live is not None and a < start < b:
+            edges.add(start)
+        cuts = sorted(edges)
+        for x, y in zip(cuts, cuts[1:]):
+            usual = int(ramp[min(int((x - opens) // RAMP_STEP), len(ramp) - 1)])
+            if x < start and live is not None:
+                out.append((x, y, count))  # the past: as it was
+            else:
+                out.append((x, y, max(live, usual) if live is not None else usual))
+        if hi > end:
+            out.append((end, hi, count))
+    merged: list[tuple[float, float, int]] = []
+    for lo, hi, count in out:
+        if merged and merged[-1][2] == count and merged[-1][1] == lo:
+            merged[-1] = (merged[-1][0], hi, count)
+        else:
+            merged.append((lo, hi, count))
+    return merged
 
 
 def _to_minute(moment: dt.datetime) -> dt.datetime:

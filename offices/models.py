@@ -308,6 +308,9 @@ class OfficeEstimate(db.Model):
     patience_mean: Mapped[Optional[float]] = mapped_column(Float)  # minutes; empty: nobody seen leaving
     # The lognormal patience's log-scale standard deviation; empty: an exponential patience.
     patience_sigma: Mapped[Optional[float]] = mapped_column(Float)
+    # Counters open at each 5 minutes of the first hour after opening: 7 rows (Saturday first) of 12 means over
+    # the days worked, or null for a weekday without shifts. Empty: not fitted yet.
+    opening_counters: Mapped[Optional[list]] = mapped_column(JSON)
     no_show: Mapped[float] = mapped_column(Float, default=0.1)  # share of booked citizens who do not come
     service_means: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # per service code, minutes
 

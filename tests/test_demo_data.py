@@ -203,11 +203,14 @@ def test_seed_fits_every_office_as_the_nightly_refit_would(app) -> None:
     seeded = db.session.get(OfficeEstimate, 5)
     # fitted the night after the history's last day, on the days before
     assert to_tehran(seeded.fitted_at).date() == PLAIN_END + dt.timedelta(days=1)
-    figures = (seeded.service_mean, seeded.service_cv, seeded.patience_mean, seeded.no_show, seeded.visits,
-               seeded.arrivals_per_hour, seeded.service_means)
+    figures = (seeded.service_mean, seeded.service_cv, seeded.patience_mean, seeded.patience_sigma, seeded.no_show,
+               seeded.visits, seeded.arrivals_per_hour, seeded.service_means, seeded.opening_counters)
     again = refit_office(5, now=seeded.fitted_at)  # the same fit, from the tickets written to the database
-    assert (again.service_mean, again.service_cv, again.patience_mean, again.no_show, again.visits,
-            again.arrivals_per_hour, again.service_means) == figures
+    assert (again.service_mean, again.service_cv, again.patience_mean, again.patience_sigma, again.no_show,
+            again.visits, again.arrivals_per_hour, again.service_means, again.opening_counters) == figures
+    # Counters open one by one after the doors do: fewer at opening than at the end of the first hour.
+    worked = [row for row in seeded.opening_counters if row is not None]
+    assert worked and all(row[0] < row[-1] for row in worked)
     assert seeded.visits > 100 and sum(map(sum, seeded.arrivals_per_hour)) > 0
 
 

@@ -442,3 +442,48 @@ def test_a_day_still_being_booked_is_expected_to_fill_to_its_usual_appointments(
     booked = forecast_wait(office.id, saturday, now=on_the_day)
     assert booked.mean == pytest.approx(days_ahead.mean, rel=0.25)
     assert booked.mean > empty.mean + 3.0
+
+
+def test_the_first_hour_follows_how_counters_usually_open(clock, make_office):
+    """Counters open one by one after the doors do. With the office's usual opening (one counter at 7:30, three
+    from 7:40, four from 8:00) the forecast expects them at those moments, today not fewer than are open now,
+    instead of holding the one open now for a quarter hour and then the hour's count; days ahead it expects
+    the usual opening too."""
+    from types import SimpleNamespace
+
+    now = clock(tehran_moment(TUESDAY, 7, 31))
+    plain, office = make_office(counters=4), make_office(counters=4)
+    ramp = [1, 1, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4]
+    fitted(plain, per_hour=16.0)
+    fitted(office, per_hour=16.0).opening_counters = [ramp if weekday == 3 else None for weekday in range(7)]
+    db.session.flush()
+    moments = [now, at(now, 7, 42), at(now, 8, 5), at(now, 8, 40)]
+    one_open = {o.id: SimpleNamespace(counters_open=1, waiting=3, in_service=1) for o in (plain, office)}
+    held = forecast_waits([(plain.id, m) for m in moments], now=now, loads=one_open)
+    assert [f.counters for f in held] == [1, 1, 4, 4]  # the quarter-hour hold from now, then the hour's count
+    usual = forecast_waits([(office.id, m) for m in moments], now=now, loads=one_open)
+    assert [f.counters for f in usual] == [1, 3, 4, 4]
+    assert usual[0].mean < held[0].mean  # more counters soon: the three waiting are called sooner
+    two_open = {office.id: SimpleNamespace(counters_open=2, waiting=3, in_service=2)}
+    assert forecast_wait(office.id, at(now, 7, 36), now=now, loads=two_open).counters == 2  # not fewer than open
+
+    next_week = [at(now, 7, 31, days=7), at(now, 7, 44, days=7), at(now, 8, 1, days=7)]
+    assert [f.counters for f in forecast_waits([(office.id, m) for m in next_week], now=now, loads={})] == [1, 3, 4]
+
+
+def test_the_usual_opening_is_learned_from_the_shifts():
+    """The estimate's opening ramp: the counters open at each 5 minutes of the first hour, averaged over the
+    days of each weekday on which a counter opened; weekdays without shifts are unknown."""
+    from offices.estimates import opening_ramp
+
+    saturday = dt.date(2026, 12, 5)  # day 0 of the log
+    # Two Saturdays (days 0 and 7), opening at 7:30 (minute 450): counters at 7:30, 7:32, 7:42 and 8:01, the
+    # last closed again at 8:10 on the second day.
+    shifts = []
+    for day, last_close in ((0, 900.0), (7, 490.0)):
+        base = 1440.0 * day
+        shifts += [(base + 450.0, base + 870.0), (base + 452.0, base + 870.0), (base + 462.0, base + 870.0),
+                   (base + 481.0, base + last_close)]
+    ramp = opening_ramp(shifts, saturday, {0: 450, 1: 450})
+    assert ramp[1:] == [None] * 6
+    assert ramp[0] == [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 4.0, 3.5, 3.5, 3.5, 3.5]
