@@ -130,6 +130,19 @@ def jalali_date(value: dt.date | dt.datetime, locale: str = "fa", with_weekday: 
     return persian_digits(text) if locale == "fa" else text
 
 
+def parse_day_text(text: str) -> dt.date:
+    """A day written ``1405/09/03`` (Jalali, Persian digits accepted) or ``2026-11-24`` (Gregorian).
+
+    Raises:
+        ValueError: the text is not a date.
+    """
+    parts = ascii_digits(text or "").strip().replace("-", "/").split("/")
+    if len(parts) != 3:
+        raise ValueError(f"not a date: {text!r}")
+    y, m, d = (int(p) for p in parts)
+    return jdatetime.date(y, m, d).togregorian() if y < 1700 else dt.date(y, m, d)
+
+
 def jalali_long(value: dt.date | dt.datetime, locale: str = "fa") -> str:
     """A date in words, e.g. ``سه‌شنبه ۴ آذر ۱۴۰۵`` or ``Tuesday 4 Azar 1405``."""
     if isinstance(value, dt.datetime):

@@ -46,7 +46,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from flask import current_app
@@ -56,8 +56,8 @@ from sqlalchemy.orm import Session
 from booking.dates import iran_weekday, tehran_to_utc, to_tehran, utcnow
 from booking.extensions import db
 from offices.call_policy import grace_windows
-from offices.models import (Closure, Office, OfficeEstimate, OfficeHourlyStats, OpeningHours, ServiceType,
-                            office_services)
+from offices.models import (Closure, CounterPlan, Office, OfficeEstimate, OfficeHourlyStats, OpeningHours,
+                            ServiceType, office_services)
 from queueing import OfficeModel
 
 #: Minutes between the horizons the engine is solved at (moments in between are interpolated).
@@ -125,6 +125,8 @@ class Profile:
     #: (7, 12) counters usually open at each 5 minutes of the first hour after opening, by weekday (nan: not
     #: known); None when the office's estimate has none
     opening_counters: np.ndarray | None = None
+    #: counters the office announced it will staff on a day (:mod:`offices.staffing_plan`): the most expected then
+    planned: Mapping[dt.date, int] = field(default_factory=dict)
 
     def opening_ramp(self, day: dt.date) -> np.ndarray | None:
         """Whole counters usually open at each 5 minutes of the day's first hour after opening (at least one),
@@ -132,7 +134,10 @@ class Profile:
         if self.opening_counters is None:
             return None
         row = self.opening_counters[iran_weekday(day)]
-        return None if np.isnan(row).any() else np.maximum(np.round(row), 1.0).astype(int)
+        if np.isnan(row).any():
+            return None
+        ramp = np.maximum(np.round(row), 1.0).astype(int)
+        return np.minimum(ramp, self.planned[day]) if day in self.planned else ramp
 
     def opening(self, day: dt.date) -> tuple[int, int] | None:
         """(opens, closes) minutes of the day, or None when the office is closed that day."""
@@ -159,8 +164,9 @@ class Profile:
         return None
 
     def expected_counters(self, day: dt.date, hour: int) -> int:
-        """Counters expected open in an hour the office is open (at least one)."""
-        return max(1, int(round(float(self.counters[iran_weekday(day), hour]))))
+        """Counters expected open in an hour the office is open (at least one; no more than the day's plan)."""
+        usual = max(1, int(round(float(self.counters[iran_weekday(day), hour]))))
+        return min(usual, self.planned[day]) if day in self.planned else usual
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,12 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
         service_sum[office_id] += service or 0.0
         if (n_arr or 0) > 0 or (minutes or 0) > 0:
             days[office_id].add(local.date())
+    planned: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for office_id, day, counters in db.session.execute(
+            select(CounterPlan.office_id, CounterPlan.day, CounterPlan.counters).where(
+                CounterPlan.office_id.in_(ids), CounterPlan.day >= today,
+                CounterPlan.day <= today + dt.timedelta(days=SCAN_DAYS))):
+        planned[office_id][day] = counters
     profiles = {}
     for office_id in ids:
         row = offices.get(office_id)
@@ -308,7 +320,7 @@ def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
             no_show=no_show, walkins=np.where(open_mask, walkins, 0.0), counters=counters,
             demand_source=demand_source, counters_source=counters_source,
             bookings=np.where(open_mask, usual_bookings, 0.0) if usual_bookings is not None else None,
-            patience_sigma=patience_sigma, opening_counters=opening_counters)
+            patience_sigma=patience_sigma, opening_counters=opening_counters, planned=planned.get(office_id, {}))
     return profiles
 
 

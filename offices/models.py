@@ -141,6 +141,20 @@ class Closure(db.Model):
     __table_args__ = (UniqueConstraint("office_id", "day"),)
 
 
+class CounterPlan(db.Model):
+    """The counters an office will staff on a day, announced ahead (leave, training): the forecast expects no
+    more than these that day."""
+
+    __tablename__ = "counter_plans"
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    counters: Mapped[int] = mapped_column(Integer)
+    set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("counters >= 1", name="ck_counter_plans_counters"),)
+
+
 class TicketKind(str, enum.Enum):
     WALK_IN = "walk_in"
     BOOKED = "booked"

@@ -1,6 +1,7 @@
 """Console views: parse, check access, call one queue operation, commit and publish, show the board."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Callable
 
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
@@ -11,9 +12,10 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import Optional
 
+from booking.dates import jalali_date, parse_day_text, to_tehran, utcnow
 from booking.extensions import db
-from booking.i18n import local_digits, local_number
-from offices import queue_ops
+from booking.i18n import current_locale, local_digits, local_number
+from offices import queue_ops, staffing_plan
 from offices.auth import operator_required
 from offices.console.blueprint import bp
 from offices.console.board import lobby_state
@@ -29,6 +31,14 @@ class ActionForm(FlaskForm):
     counter = IntegerField(validators=[Optional()])
     ticket = IntegerField(validators=[Optional()])
     next = HiddenField()
+
+
+class PlanForm(FlaskForm):
+    """A day's staffing plan: the day (Jalali or ISO) and the counters staffed, or ``clear`` to withdraw it."""
+
+    day = StringField(validators=[Optional()])
+    counters = IntegerField(validators=[Optional()])
+    clear = HiddenField()
 
 
 class SettingsForm(FlaskForm):
@@ -63,8 +73,10 @@ def board():
 def office_board(office_code: str):
     office = _office(office_code)
     my_counter = session.get(f"counter:{office.id}")
+    tomorrow = to_tehran(utcnow()).date() + dt.timedelta(days=1)
     return render_template("console/board.html", board=build_board(office), form=ActionForm(),
-                           my_counter=my_counter)
+                           my_counter=my_counter, plans=staffing_plan.upcoming_plans(office),
+                           plan_example=jalali_date(tomorrow, current_locale()))
 
 
 def _ticket_no(ticket) -> str:
@@ -217,6 +229,35 @@ def settings(office_code: str):
     db.session.commit()
     return _respond(office, _("Called citizens are texted the counter.") if on else
                     _("Called citizens are no longer texted."), 200)
+
+
+@bp.post("/console/<office_code>/staffing")
+@operator_required
+def staffing(office_code: str):
+    """Announce (or withdraw) the counters the office will staff on a day: the forecast follows it."""
+    office = _office(office_code)
+    form = PlanForm()
+    if not form.validate():
+        return _respond(office, _("The form was not valid; please try again."), 400)
+    try:
+        day = parse_day_text(form.day.data or "")
+    except (ValueError, TypeError):
+        return _respond(office, _("“%(value)s” is not a date; write it as 1405/09/03.",
+                                  value=(form.day.data or "")[:20]), 400)
+    locale = current_locale()
+    if form.clear.data:
+        withdrawn = staffing_plan.clear_counter_plan(office, day)
+        db.session.commit()
+        return _respond(office, _("The plan for %(day)s is withdrawn.", day=jalali_date(day, locale)) if withdrawn
+                        else _("There was no plan for %(day)s.", day=jalali_date(day, locale)), 200)
+    try:
+        plan = staffing_plan.set_counter_plan(office, day, form.counters.data or 0, by=current_user)
+    except staffing_plan.PlanError as refused:
+        db.session.rollback()
+        return _respond(office, str(refused), refused.status)
+    db.session.commit()
+    return _respond(office, _("On %(day)s the waits shown expect %(n)s counters.", day=jalali_date(day, locale),
+                              n=local_number(plan.counters)), 200)
 
 
 # ------------------------------------------------------------------------------ lobby display (public)

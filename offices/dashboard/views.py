@@ -6,7 +6,6 @@ import math
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
-import jdatetime
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from booking import maps
 from booking.csv_export import csv_response
-from booking.dates import ascii_digits, jalali_date, to_tehran, utcnow
+from booking.dates import ascii_digits, jalali_date, parse_day_text, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import current_locale, local_number
 from offices import estimates, heatmaps, kpis, whatif
@@ -69,14 +68,10 @@ def arg_number(name: str, default: float, low: float, high: float) -> float:
 
 def parse_day(raw: str | None, default: dt.date) -> dt.date:
     """A day as ``2026-11-24`` (Gregorian) or ``1405/09/03`` (Jalali, Persian digits accepted)."""
-    text = ascii_digits(raw or "").strip().replace("-", "/")
-    if not text:
+    if not ascii_digits(raw or "").strip():
         return default
     try:
-        y, m, d = (int(p) for p in text.split("/"))
-        if y < 1700:
-            return jdatetime.date(y, m, d).togregorian()
-        return dt.date(y, m, d)
+        return parse_day_text(raw or "")
     except (ValueError, TypeError):
         fail(400, _("“%(value)s” is not a date; write it as 1405/09/03.", value=(raw or "")[:20]))
 
