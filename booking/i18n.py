@@ -133,6 +133,16 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return translations().ungettext(singular, plural, num) % variables
 
 
+def opens_text(opens_at) -> str:
+    """"closed now: opens Saturday 1405/09/15 at 07:30" in the request's language (the Jalali day and Tehran
+    time): what every surface says of an office closed now, instead of a wait."""
+    from flask_babel import gettext as _
+
+    locale = current_locale()
+    return _("closed now: opens %(day)s at %(time)s", day=dates.jalali_date(opens_at, locale, with_weekday=True),
+             time=dates.clock(opens_at, locale))
+
+
 def local_digits(value: object) -> str:
     """``value`` as text in the request's language: a number through :func:`local_number` (Persian digits and
     separators in Persian), anything else (a ticket number ``A-012``) with its digits localised."""

@@ -358,6 +358,15 @@ def office_profiles(office_ids: Sequence[int], now: dt.datetime | None = None) -
     return found
 
 
+def forget_profiles(office_ids: Sequence[int]) -> None:
+    """Drop the offices' profiles kept in this process, after a change they are made of (a staffing plan): the
+    next forecast reads them again. Other processes read them again within ``FORECAST_PROFILE_TTL``."""
+    cache = current_app.extensions.get(_CACHE_KEY)
+    if cache is not None:
+        for office_id in office_ids:
+            cache.pop(office_id, None)
+
+
 #: Reads the live loads of offices by id: :func:`offices.live.read_live_loads`, set by :mod:`offices.live` when
 #: it is imported (it imports this module for the wait now; an import back would make a circle).
 _live_loads: Callable[[list[int]], Mapping[int, object]] | None = None
@@ -899,4 +908,5 @@ def _solved_cache() -> tuple[dict | None, float]:
     return (app.extensions.setdefault(_SOLVED_KEY, {}) if ttl > 0 else None), ttl
 
 
-__all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "office_profiles", "use_live_loads"]
+__all__ = ["Forecast", "Profile", "forecast_wait", "forecast_waits", "forget_profiles", "office_profiles",
+           "use_live_loads"]

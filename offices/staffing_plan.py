@@ -16,6 +16,7 @@ from sqlalchemy import select
 from booking.dates import to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import local_number
+from offices.forecast import forget_profiles
 from offices.models import CounterPlan, Office, User
 
 #: How far ahead a plan can be made (days after today).
@@ -44,6 +45,7 @@ def set_counter_plan(office: Office, day: dt.date, counters: int, *, by: User | 
     plan.set_at = now or utcnow()
     db.session.add(plan)
     db.session.flush()
+    forget_profiles([office.id])
     return plan
 
 
@@ -54,6 +56,7 @@ def clear_counter_plan(office: Office, day: dt.date) -> bool:
         return False
     db.session.delete(plan)
     db.session.flush()
+    forget_profiles([office.id])
     return True
 
 

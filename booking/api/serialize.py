@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from booking.finder import OfficeCard, Suggestion
-from booking.i18n import local_digits, local_number, ngettext
+from booking.i18n import local_digits, local_number, ngettext, opens_text
 from booking.identity import mask_mobile, mask_national_id
 from booking.models import Appointment
 from booking.slots import SlotView
@@ -71,16 +71,6 @@ def reason_text(suggestion: Suggestion, nearest: Suggestion | None) -> str:
     if suggestion.is_nearest or nearest is None:
         return head + _("; this is the nearest office")
     return head + _("; the nearest office has ~%(wait)s min", wait=local_number(round(nearest.wait_mean)))
-
-
-def opens_text(opens_at: dt.datetime) -> str:
-    """"closed now: opens Saturday 1405/09/15 at 07:30" (translated, the Jalali day and Tehran time)."""
-    from booking.dates import clock, jalali_date
-    from booking.i18n import current_locale
-
-    locale = current_locale()
-    return _("closed now: opens %(day)s at %(time)s", day=jalali_date(opens_at, locale, with_weekday=True),
-             time=clock(opens_at, locale))
 
 
 def ticket_json(live) -> dict[str, Any]:

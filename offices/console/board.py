@@ -5,10 +5,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from booking.dates import utcnow
 from booking.extensions import db
+from booking.i18n import opens_text
 from booking.models import Appointment, TimeSlot
 from offices.live import LiveLoad, read_live_loads, today_start_utc
 from offices.models import CounterShift, Office, QueueEvent, QueueTicket, ServiceType, TicketOutcome, User
@@ -147,6 +149,9 @@ def lobby_state(office: Office, now: dt.datetime | None = None) -> dict:
         "wait_p50": round(load.wait_p50),
         "wait_p90": round(load.wait_p90),
         "level": load.level,
+        # Closed now, or open with no counter open yet: what the screen says instead of the wait.
+        "note": (opens_text(load.opens_at) if load.level == "closed" and load.opens_at is not None else
+                 _("No counter open yet") if load.level == "no_counter" else ""),
         "updated_at": load.updated_at.isoformat(),
         "stale": load.stale,
     }

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import Optional
 
-from booking.dates import jalali_date, parse_day_text, to_tehran, utcnow
+from booking.dates import ascii_digits, jalali_date, parse_day_text, to_tehran, utcnow
 from booking.extensions import db
 from booking.i18n import current_locale, local_digits, local_number
 from offices import queue_ops, staffing_plan
@@ -37,7 +37,7 @@ class PlanForm(FlaskForm):
     """A day's staffing plan: the day (Jalali or ISO) and the counters staffed, or ``clear`` to withdraw it."""
 
     day = StringField(validators=[Optional()])
-    counters = IntegerField(validators=[Optional()])
+    counters = StringField(validators=[Optional()])  # Persian digits as typed
     clear = HiddenField()
 
 
@@ -251,7 +251,11 @@ def staffing(office_code: str):
         return _respond(office, _("The plan for %(day)s is withdrawn.", day=jalali_date(day, locale)) if withdrawn
                         else _("There was no plan for %(day)s.", day=jalali_date(day, locale)), 200)
     try:
-        plan = staffing_plan.set_counter_plan(office, day, form.counters.data or 0, by=current_user)
+        counters = int(ascii_digits(form.counters.data or "").strip())
+    except ValueError:
+        counters = 0  # refused below with the office's range
+    try:
+        plan = staffing_plan.set_counter_plan(office, day, counters, by=current_user)
     except staffing_plan.PlanError as refused:
         db.session.rollback()
         return _respond(office, str(refused), refused.status)

@@ -92,6 +92,10 @@
     next.textContent = "";
     state.next.forEach(function (n) { var li = document.createElement("li"); li.textContent = digits(n); next.appendChild(li); });
     text("wait-p50", state.wait_p50); text("wait-p90", state.wait_p90);
+    // Closed, or no counter open yet: say so instead of a wait that reads as "no wait".
+    document.getElementById("wait-row").hidden = !!state.note;
+    var note = document.getElementById("wait-note");
+    note.hidden = !state.note; note.textContent = state.note || "";
     text("waiting", state.waiting); text("counters", state.counters_open);
     text("remote-away", (state.remote_at_home || 0) + (state.remote_on_the_way || 0));
     document.getElementById("wait-box").className = "lobby-wait level-" + state.level;

@@ -94,3 +94,34 @@ def test_lobby_display_is_public(client, make_office, make_service):
     state = client.get(f"/lobby/{office.code}/state.json").get_json()
     assert state["next"] == ["L-001"] and state["waiting"] == 1
     assert client.get("/lobby/000000/state.json").status_code == 404
+
+
+def test_closed_or_unstaffed_the_lobby_and_console_say_so_not_a_zero_wait(client, clock, login, make_office,
+                                                                        make_service, make_user):
+    """On a Friday the lobby screen says when the office opens; inside the hours with no counter open it says no
+    counter is open yet; neither shows "0–0 min", which reads as no wait. The console's load strip likewise."""
+    from offices import queue_ops
+    from offices.live import refresh_live_load
+    from tests.clock import FRIDAY, TUESDAY, tehran_moment
+
+    office = make_office(services=[make_service()])
+    login(make_user("operator", office=office))
+    clock(tehran_moment(FRIDAY, 11, 0))
+    refresh_live_load(office.id)
+    state = client.get(f"/lobby/{office.code}/state.json").get_json()
+    assert state["level"] == "closed" and "باز می‌شود" in state["note"] and "شنبه" in state["note"]
+    page = client.get(f"/lobby/{office.code}").get_data(as_text=True)
+    assert 'id="wait-row" hidden' in page and "باز می‌شود" in page
+    assert "اکنون بسته است" in client.get(f"/console/{office.code}").get_data(as_text=True)
+
+    clock(tehran_moment(TUESDAY, 9, 0))  # open, nobody at a counter yet
+    refresh_live_load(office.id)
+    state = client.get(f"/lobby/{office.code}/state.json").get_json()
+    assert state["level"] == "no_counter" and state["note"] == "هنوز باجه‌ای باز نیست"
+    assert "هنوز باجه‌ای باز نیست" in client.get(f"/console/{office.code}").get_data(as_text=True)
+
+    queue_ops.open_counter(office, 1, None)
+    queue_ops.commit_and_publish(office.id)
+    state = client.get(f"/lobby/{office.code}/state.json").get_json()
+    assert state["level"] != "no_counter" and state["note"] == ""
+    assert 'id="wait-note" hidden' in client.get(f"/lobby/{office.code}").get_data(as_text=True)

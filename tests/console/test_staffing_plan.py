@@ -7,7 +7,7 @@ import pytest
 
 from booking.dates import jalali_date, persian_digits, tehran_to_utc, to_tehran
 from booking.extensions import db
-from offices import forecast, staffing_plan
+from offices import staffing_plan
 from offices.forecast import forecast_wait
 from offices.models import CounterPlan, OfficeEstimate
 
@@ -53,8 +53,7 @@ def test_the_forecast_of_a_planned_day_expects_no_more_counters(app, working_day
     at_ten = tehran_to_utc(dt.datetime.combine(saturday, dt.time(10)))
     usual = forecast_wait(office.id, at_ten, now=working_day)
     staffing_plan.set_counter_plan(office, saturday, 2)
-    db.session.commit()
-    app.extensions.pop(forecast._CACHE_KEY, None)  # the profiles kept in the process (their TTL in a server)
+    db.session.commit()  # the office's profile kept in this process is read again
     planned = forecast_wait(office.id, at_ten, now=working_day)
     sunday = forecast_wait(office.id, at_ten + dt.timedelta(days=1), now=working_day)
     assert (usual.counters, planned.counters, sunday.counters) == (4, 2, 4)
@@ -68,17 +67,21 @@ def test_an_operator_plans_from_the_console(app, client, login, working_day, mak
     assert "باجه‌های دایر در روزهای آینده" in page
     saturday = _day(working_day, 4)
     written = persian_digits(jalali_date(saturday, "en"))  # as a Persian keyboard types it
-    done = client.post(f"/console/{office.code}/staffing", data={"day": written, "counters": "3"},
+    done = client.post(f"/console/{office.code}/staffing", data={"day": written, "counters": "۳"},
                        follow_redirects=True)
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and "با ۳ باجه حساب می‌شود" in text and jalali_date(saturday, "fa") in text
     assert db.session.get(CounterPlan, (office.id, saturday)).counters == 3
+    assert "۳ باجه" in client.get(f"/console/{office.code}").get_data(as_text=True)  # listed with a withdraw button
     # Bad input: the reason, the status that fits, nothing stored changed.
     json = {"Accept": "application/json"}
     bad_day = client.post(f"/console/{office.code}/staffing", data={"day": "tomorrow", "counters": "3"}, headers=json)
     assert bad_day.status_code == 400 and "تاریخ نیست" in bad_day.get_json()["message"]
     too_many = client.post(f"/console/{office.code}/staffing", data={"day": written, "counters": "9"}, headers=json)
     assert too_many.status_code == 422 and "۱ تا ۵" in too_many.get_json()["message"]
+    not_a_number = client.post(f"/console/{office.code}/staffing", data={"day": written, "counters": "three"},
+                               headers=json)
+    assert not_a_number.status_code == 422 and "۱ تا ۵" in not_a_number.get_json()["message"]
     assert db.session.get(CounterPlan, (office.id, saturday)).counters == 3
     # Another office's plans are not this operator's to make.
     assert client.post(f"/console/{other.code}/staffing", data={"day": written, "counters": "1"}).status_code == 403
