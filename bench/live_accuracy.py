@@ -36,7 +36,11 @@ bookings due before their turn at the day's true show rate, on the counters trul
 quantiles). Ratios are taken on each surface's own arrivals.
 
 Variants of the day: ``ordinary``; ``fewer`` (one counter fewer than usual all day: the highest counter
-never opens); ``bookings`` (twice the usual bookings). Printed per variant and surface: arrivals, RASE of
+never opens, and nothing tells the site); ``planned`` (the same day, but each office announced the evening before
+that it staffs one counter fewer than installed: :mod:`offices.staffing_plan`; it plays the day and seed of
+``fewer``, so it runs apart: ``--variants planned``); ``bookings`` (twice the usual bookings). Each is played
+on its own day: ``ordinary`` on the test day, ``fewer`` (and ``planned``) a week later, ``bookings`` two weeks
+later (each the next ordinary full working day). Printed per variant and surface: arrivals, RASE of
 the mean shown (minutes), P50 and P90 coverage (share of waits at most the figure), and today's P90 coverage
 among the arrivals who found every counter busy (``busy90``, as ``bench/engine.py`` scores the engine: who finds
 a counter free is shown 0 and waits 0, a certainty that says nothing of the law's width). The slot list shows the
@@ -60,6 +64,9 @@ from pathlib import Path
 
 import numpy as np
 
+#: The week after the test day each variant is played in (its day and its seed): ``planned`` is ``fewer``'s day
+#: with the missing counter announced, so the two are played in runs of their own.
+VARIANT_WEEK = {"ordinary": 0, "fewer": 1, "planned": 1, "bookings": 2}
 SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "oracle", "historical mean")
 SURFACES_AHEAD = ("slot (day before)", "historical mean", "per-slot bound", "walk-in (day before)",
                   "walk-in hist. mean")
@@ -194,7 +201,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         visits += extra
     shifts = [(specs[day.s_office[k]].code, int(day.s_counter[k]), float(day.s_opened[k]), float(day.s_closed[k]))
               for k in range(len(day.s_office))]
-    if variant == "fewer":
+    if variant in ("fewer", "planned"):
         top = defaultdict(int)
         for code, counter, _o, _c in shifts:
             top[code] = max(top[code], counter)
@@ -228,6 +235,12 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         appointment = appointments.book(office, service, slot, next(ids), f"0912{k:07d}")
         booked_at[k] = (appointment.id, appointment.tracking_code)
         slot_of[k] = slot.id
+    if variant == "planned":  # the office knows its highest counter has nobody that day, and says so
+        from offices.staffing_plan import set_counter_plan
+
+        for office in offices:
+            if office.counters > 1:
+                set_counter_plan(office, test_day, office.counters - 1)
     db.session.commit()
     slot_forecast = {}
     for office in offices:
@@ -467,6 +480,12 @@ def main() -> int:
     parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2026, 12, 5),
                         help="the day played (Tehran; moved on to a full working day), so that runs compare")
     args = parser.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANT_WEEK]
+    if unknown or not variants:
+        parser.error(f"variants are {', '.join(VARIANT_WEEK)}; not {', '.join(unknown) or 'none'}")
+    if "fewer" in variants and "planned" in variants:
+        parser.error("fewer and planned play the same day: run them apart (--variants planned)")
     started = time.perf_counter()
 
     instance = tempfile.mkdtemp(prefix="safnama-bench-")
@@ -508,7 +527,8 @@ def main() -> int:
         print(f"offices {', '.join(o.code for o in offices)}; fitted on {args.days} days; test day {test_day} "
               f"(not fitted on)")
         print("patience fitted: " + "; ".join(f"{o.code} {_patience_law(e)}" for o, e in zip(offices, fitted)))
-        for n, variant in enumerate(args.variants.split(",")):
+        for variant in variants:
+            n = VARIANT_WEEK[variant]
             results[variant] = play_day(variant, offices, spec_by_code,
                                         _next_working_day(test_day + dt.timedelta(days=7 * n)), args.seed + 17 + n,
                                         history)
