@@ -216,7 +216,7 @@ def _minutes(value: dt.time) -> int:
 
 
 def _load_profiles(ids: list[int], today: dt.date) -> dict[int, Profile]:
-    """Profiles of offices from the database: six grouped queries, whatever the number of offices."""
+    """Profiles of offices from the database: seven grouped queries, whatever the number of offices."""
     offices = {row[0]: row for row in db.session.execute(
         select(Office.id, Office.counters, Office.walkin_reserve).where(Office.id.in_(ids)))}
     hours: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
