@@ -139,6 +139,8 @@ def parse_day_text(text: str) -> dt.date:
     parts = ascii_digits(text or "").strip().replace("-", "/").split("/")
     if len(parts) != 3:
         raise ValueError(f"not a date: {text!r}")
+    if any(len(p.strip()) > 4 for p in parts):
+        raise ValueError(f"not a date: {text!r}")  # a year past 9999 overflows the date types
     y, m, d = (int(p) for p in parts)
     return jdatetime.date(y, m, d).togregorian() if y < 1700 else dt.date(y, m, d)
 

@@ -211,9 +211,10 @@ class OfficeLog:
 
 def opening_ramp(shifts: Sequence[tuple[float, float]], first_day: dt.date,
                  opens: dict[int, int]) -> list[list[float] | None]:
-    """Counters open at each :data:`RAMP_STEP` minutes of the first hour after opening, by weekday (Saturday
-    first): the mean over the days of that weekday on which a counter opened, of the number open at that moment.
-    A weekday the office is closed or never worked is None.
+    """Counters open in each :data:`RAMP_STEP` minutes of the first hour after opening, by weekday (Saturday
+    first): the mean over the days of that weekday on which a counter opened, of the number open on average over
+    that step (a counter opened half a minute after the doors counts almost fully in the first step). A weekday
+    the office is closed or never worked is None.
 
     ``shifts`` are (open, close) in minutes from local midnight of ``first_day`` (day ``d`` starts at minute
     ``1440 d``); ``opens`` the opening minute of the day by weekday."""
@@ -227,8 +228,10 @@ def opening_ramp(shifts: Sequence[tuple[float, float]], first_day: dt.date,
         weekday = iran_weekday(first_day + dt.timedelta(days=int(d)))
         if weekday not in opens:
             continue
-        at = 1440.0 * d + opens[weekday] + marks
-        sums[weekday] += ((span[:, 0][None, :] <= at[:, None]) & (at[:, None] < span[:, 1][None, :])).sum(axis=1)
+        lo = 1440.0 * d + opens[weekday] + marks
+        hi = lo + RAMP_STEP
+        overlap = np.minimum(span[:, 1][None, :], hi[:, None]) - np.maximum(span[:, 0][None, :], lo[:, None])
+        sums[weekday] += np.clip(overlap, 0.0, RAMP_STEP).sum(axis=1) / RAMP_STEP
         worked[weekday] += 1
     return [(sums[w] / worked[w]).round(2).tolist() if worked[w] else None for w in range(7)]
 

@@ -459,9 +459,16 @@ class _Run:
 def _with_opening_ramp(rows: list[tuple[float, float, int]], opens: int, ramp: np.ndarray, start: float,
                        live: int | None) -> list[tuple[float, float, int]]:
     """The timetable's rows with the first hour after opening counted every :data:`RAMP_STEP` minutes: the
-    counters usually open then (``ramp``), and today not fewer than are open now (``live``); before ``start``
-    the rows are left as they are."""
+    counters usually open then (``ramp``). Today (``live`` counters open now) the ones usually opening after
+    ``start`` are added to those open now: a counter usually open by now that is not is not expected in the
+    first hour (staff absent or late), as one usually opening later is. Before ``start`` the rows are left as
+    they are."""
     end = opens + RAMP_STEP * len(ramp)
+
+    def step_of(minute: float) -> int:
+        return min(max(int((minute - opens) // RAMP_STEP), 0), len(ramp) - 1)
+
+    usual_now = int(ramp[step_of(start)])
     out: list[tuple[float, float, int]] = []
     for lo, hi, count in rows:
         if hi <= opens or lo >= end:
@@ -475,11 +482,11 @@ def _with_opening_ramp(rows: list[tuple[float, float, int]], opens: int, ramp: n
             edges.add(start)
         cuts = sorted(edges)
         for x, y in zip(cuts, cuts[1:]):
-            usual = int(ramp[min(int((x - opens) // RAMP_STEP), len(ramp) - 1)])
+            usual = int(ramp[step_of(x)])
             if x < start and live is not None:
                 out.append((x, y, count))  # the past: as it was
             else:
-                out.append((x, y, max(live, usual) if live is not None else usual))
+                out.append((x, y, live + max(0, usual - usual_now) if live is not None else usual))
         if hi > end:
             out.append((end, hi, count))
     merged: list[tuple[float, float, int]] = []

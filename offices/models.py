@@ -152,7 +152,7 @@ class CounterPlan(db.Model):
     set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (CheckConstraint("counters >= 1", name="ck_counter_plans_counters"),)
+    __table_args__ = (CheckConstraint("counters >= 1", name="at_least_one"),)
 
 
 class TicketKind(str, enum.Enum):

@@ -12,6 +12,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from booking.dates import to_tehran, utcnow
 from booking.extensions import db
@@ -39,12 +40,20 @@ def set_counter_plan(office: Office, day: dt.date, counters: int, *, by: User | 
         raise PlanError(_("A plan can be made at most %(days)s days ahead.", days=local_number(PLAN_DAYS_AHEAD)))
     if not 1 <= counters <= office.counters:
         raise PlanError(_("This office has counters 1 to %(n)s.", n=local_number(office.counters)))
-    plan = db.session.get(CounterPlan, (office.id, day)) or CounterPlan(office_id=office.id, day=day)
-    plan.counters = int(counters)
-    plan.set_by_id = by.id if by is not None else None
-    plan.set_at = now or utcnow()
-    db.session.add(plan)
-    db.session.flush()
+    for attempt in range(2):
+        plan = db.session.get(CounterPlan, (office.id, day), populate_existing=attempt > 0) or \
+            CounterPlan(office_id=office.id, day=day)
+        plan.counters = int(counters)
+        plan.set_by_id = by.id if by is not None else None
+        plan.set_at = now or utcnow()
+        try:
+            with db.session.begin_nested():  # two saves at once (a double click): the second updates
+                db.session.add(plan)
+                db.session.flush()
+            break
+        except IntegrityError:
+            if attempt:
+                raise
     forget_profiles([office.id])
     return plan
 

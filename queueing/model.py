@@ -61,8 +61,10 @@ _FAR = 1e7
 # states may hold before the space is doubled.
 _MAX_STATES = 5000
 _TOP_MASS = 1e-7
-# A lognormal patience's first guess of the wait ahead, and the longest over which its hazard is averaged (minutes).
-_PATIENCE_START, _PATIENCE_LONGEST = 20.0, 600.0
+# The longest wait over which a lognormal patience's hazard is averaged (minutes).
+_PATIENCE_LONGEST = 600.0
+# The least abandonment rate used for a lognormal patience (per minute): Erlang A loses precision below 1e-8.
+_RATE_FLOOR = 1e-6
 # State-space allowance for offices without abandonment, whose laws reach
 # further up (fewer of them need the doubled space of a second solve).
 _HEADROOM = 1.25
@@ -452,7 +454,7 @@ class OfficeModel:
     # ------------------------------------------------------------------ steady state
     def steady(self, arrivals_per_minute: ArrayLike, counters: ArrayLike | None = None) -> SteadyState:
         """Steady-state figures: Erlang C, or Erlang A when ``patience_mean`` is set (with a lognormal
-        patience, at its average hazard over the mean wait of those who wait, found by a few rounds).
+        patience, at its average hazard over the mean wait of those who wait, found by bisection).
 
         Args:
             arrivals_per_minute: arrival rate ``lambda`` per minute (>= 0).
@@ -470,29 +472,39 @@ class OfficeModel:
         c = np.max(self.timetable_counts, axis=-1) if counters is None else _as_float("counters", counters)
         if np.any(c < 1):
             raise ValueError("a steady state needs at least one open counter")
+        mu = 1.0 / self.service_mean
         if self.patience_mean is None:
-            return steady_state(c, lam, 1.0 / self.service_mean, None)
-        theta = self.abandon_rate
-        if self.patience_sigma is not None:
-            # A lognormal patience gives up at its average hazard over the wait of those who wait (a few rounds).
-            for _ in range(4):
-                st = steady_state(c, lam, 1.0 / self.service_mean, theta)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    waited = np.where(st.p_wait > 0, st.mean_wait / np.maximum(st.p_wait, 1e-12), 0.0)
-                theta = np.maximum(self.abandon_rate_over(waited), 1e-9)
+            return steady_state(c, lam, mu, None)
+        if self.patience_sigma is None:
+            return steady_state(c, lam, mu, self.abandon_rate)
+        # A lognormal patience gives up at its average hazard over the mean wait of those who wait, which the
+        # rate itself sets: the fixed point, by bisection (the wait falls as the rate rises).
+        c, lam, mu, mean, sigma = np.broadcast_arrays(c, lam, mu, self.patience_mean, self.patience_sigma)
+
+        def hazard_at(theta: FloatArray) -> FloatArray:
+            st = steady_state(c, lam, mu, theta)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                waited = np.where(st.p_wait > 0, st.mean_wait / np.maximum(st.p_wait, 1e-12), 0.0)
+            return abandon_rate(mean, sigma, np.minimum(np.nan_to_num(waited, posinf=_PATIENCE_LONGEST),
+                                                        _PATIENCE_LONGEST))
+
+        theta = _bisect_rate(hazard_at, mean, sigma)
+        lognormal = np.isfinite(sigma) & np.isfinite(mean)
+        theta = np.where(lognormal, theta, np.where(np.isfinite(mean), 1.0 / mean, 0.0))
         return steady_state(c, lam, 1.0 / self.service_mean, theta)
 
     # ------------------------------------------------------------------ wait later
     def _abandon_rate_ahead(self, n0: FloatArray, t_now: FloatArray, shape: tuple[int, ...], mu: FloatArray,
                             theta: FloatArray, step_rates: list[tuple[FloatArray, FloatArray]],
-                            steps: list[tuple[float, float]], rounds: int = 3) -> FloatArray:
+                            steps: list[tuple[float, float]]) -> FloatArray:
         """Abandonment rate per office (flat) for the offices with a lognormal patience over the horizons of
         :meth:`wait_at` (the others keep ``theta``): the average hazard over the longest wait ahead, the largest of
         the current line's ``(N - c + 1) / (c mu)``, the fluid path's ``(x - c)^+ / (c mu)`` and, step by step,
         the mean wait of those who wait in a steady line at the step's rates, ``1 / (c mu - lambda)`` (exact for
         M/M/c), at most ``1 / sqrt(c mu theta)``, the scale of a critically loaded line whose citizens give up
-        (Garnett, Mandelbaum & Reiman 2002): the lines that chance builds where the fluid path has none.  Found
-        again with the rate so found for a few rounds (a higher rate shortens the line, which lowers the rate)."""
+        (Garnett, Mandelbaum & Reiman 2002): the lines that chance builds where the fluid path has none.  The
+        rate is the one that gives itself back (:func:`_bisect_rate`: a higher rate shortens the line, which
+        lowers the rate, so plain rounds would swing)."""
         flat = n0.size
         sigma_all = np.broadcast_to(self.patience_sigma, shape).reshape(flat)
         mean_all = np.broadcast_to(self.patience_mean, shape).reshape(flat)
@@ -503,25 +515,28 @@ class OfficeModel:
         mean, sigma, mu_s, n_s = mean_all[sel], sigma_all[sel], mu[sel], n0[sel]
         c_now = np.broadcast_to(self.counters_at(t_now.reshape(shape)), shape).reshape(flat)[sel]
         now_wait = np.maximum(n_s - c_now + 1.0, 0.0) / (np.maximum(c_now, 1.0) * mu_s)
-        th = abandon_rate(mean, sigma, np.maximum(now_wait, _PATIENCE_START))
         # Steps on a 15-minute lattice are enough for the steady lines (the first steps are finer).
         lattice = [i for i, (t0, _dt) in enumerate(steps) if i == 0 or int(t0 // 15) != int(steps[i - 1][0] // 15)]
         lam_s = np.stack([step_rates[i][0][sel] for i in lattice]) if steps else np.zeros((0, sel.size))
         cmu_s = np.round(np.stack([step_rates[i][1][sel] for i in lattice])) * mu_s if steps else lam_s
-        for _ in range(rounds):
+
+        path = [(lam[sel], c[sel], dt) for (lam, c), (_, dt) in zip(step_rates, steps)]
+
+        def hazard_at(th: FloatArray) -> FloatArray:
             x = n_s.astype(float).copy()
             longest = now_wait.copy()
-            for (lam, c), (_, dt) in zip(step_rates, steps):
-                lam, c = lam[sel], c[sel]
+            for lam, c, dt in path:
                 x = np.maximum(x + dt * (lam - np.minimum(x, c) * mu_s - np.maximum(x - c, 0) * th), 0.0)
                 longest = np.maximum(longest, np.maximum(x - c, 0.0) / (np.maximum(c, 1.0) * mu_s))
             if lam_s.size:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    critical = 1.0 / np.sqrt(cmu_s * np.maximum(th, 1e-9))
+                    critical = 1.0 / np.sqrt(cmu_s * th)
                     steady = np.where(cmu_s > lam_s, np.minimum(1.0 / (cmu_s - lam_s), critical), critical)
                 steady = np.where((cmu_s > 0) & (lam_s > 0), steady, 0.0)
                 longest = np.maximum(longest, steady.max(axis=0))
-            th = abandon_rate(mean, sigma, np.minimum(longest, _PATIENCE_LONGEST))
+            return abandon_rate(mean, sigma, np.minimum(longest, _PATIENCE_LONGEST))
+
+        th = _bisect_rate(hazard_at, mean, sigma)
         theta[sel] = th
         return theta
 
@@ -827,6 +842,24 @@ class OfficeModel:
 
 
 _GROUP_RATIO = 0.8
+
+
+def _bisect_rate(hazard_at: Callable[[FloatArray], FloatArray], mean: FloatArray, sigma: FloatArray,
+                 iterations: int = 24) -> FloatArray:
+    """The abandonment rate ``theta`` with ``theta = hazard_at(theta)``, element by element: the average hazard
+    of a lognormal patience over a wait that ``theta`` itself shortens. ``hazard_at`` falls as ``theta`` rises,
+    so ``theta - hazard_at(theta)`` rises and has one root, found by bisection on ``log theta`` between the
+    hazard's smallest and largest average over 1 to :data:`_PATIENCE_LONGEST` minutes (plain rounds of
+    ``theta = hazard_at(theta)`` swing between a long line and a short one)."""
+    grid = np.geomspace(1.0, _PATIENCE_LONGEST, 25)
+    rates = abandon_rate(np.asarray(mean)[..., None], np.asarray(sigma)[..., None], grid)
+    lo = np.log(np.maximum(rates.min(axis=-1), _RATE_FLOOR))
+    hi = np.log(np.maximum(rates.max(axis=-1), _RATE_FLOOR))
+    for _ in range(iterations):
+        mid = (lo + hi) / 2.0
+        above = np.exp(mid) > hazard_at(np.exp(mid))
+        hi, lo = np.where(above, mid, hi), np.where(above, lo, mid)
+    return np.exp((lo + hi) / 2.0)
 
 
 def _size_groups(sizes: NDArray[np.intp], abandon: NDArray[np.bool_]) -> list[tuple[NDArray[np.intp], int]]:

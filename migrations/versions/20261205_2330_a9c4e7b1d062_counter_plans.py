@@ -24,7 +24,7 @@ def upgrade():
         sa.Column('counters', sa.Integer(), nullable=False),
         sa.Column('set_by_id', sa.Integer(), nullable=True),
         sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint('counters >= 1', name='ck_counter_plans_counters'),
+        sa.CheckConstraint('counters >= 1', name=op.f('ck_counter_plans_at_least_one')),
         sa.ForeignKeyConstraint(['office_id'], ['offices.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['set_by_id'], ['users.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('office_id', 'day'),

@@ -183,3 +183,34 @@ def test_lognormal_patience_forecasts_a_heavy_day_better_than_the_exponential_fi
         forecast = model.wait_at(60.0 * hours + 30.0, 0.0, 0.0).mean
         errors[name] = float(np.sqrt(np.mean((forecast - actual) ** 2)))
     assert errors["lognormal"] < 0.8 * errors["exponential"], errors
+
+
+def test_the_rate_from_the_wait_ahead_is_the_one_that_gives_itself_back() -> None:
+    """A higher abandonment rate shortens the line, which lowers the average hazard over it: plain rounds of
+    ``theta = hazard(wait(theta))`` swing between a long line and a short one (at sigma 0.3 the forecast came out
+    8 or 56 minutes by whether the rounds were odd or even). The rate used is the fixed point."""
+    from queueing.model import _bisect_rate
+
+    mean, sigma = np.array([40.0, 54.0]), np.array([0.3, 0.6])
+
+    def hazard_at(theta):
+        return abandon_rate(mean, sigma, 1.0 / np.sqrt(0.3 * theta))  # a critically loaded line's wait
+
+    theta = _bisect_rate(hazard_at, mean, sigma)
+    np.testing.assert_allclose(theta, hazard_at(theta), rtol=1e-4)
+    swing = hazard_at(hazard_at(np.full(2, 0.09)))
+    assert abs(swing[0] - theta[0]) > 10 * abs(hazard_at(theta)[0] - theta[0])
+
+
+def test_steady_state_with_a_lognormal_patience() -> None:
+    """Short waits: almost nobody leaves, as Erlang C. Overloaded: a finite wait, those who leave balancing the
+    line. An office where nobody leaves, beside one with a lognormal patience, stays Erlang C (unstable when
+    overloaded) instead of taking a tiny rate."""
+    light = OfficeModel(counters=6, service_mean=10.0, patience_mean=60.0, patience_sigma=0.3).steady(0.42)
+    erlang_c = OfficeModel(counters=6, service_mean=10.0).steady(0.42)
+    assert float(light.mean_wait) == pytest.approx(float(erlang_c.mean_wait), rel=0.02)
+    over = OfficeModel(counters=4, service_mean=12.0, patience_mean=40.0, patience_sigma=0.3).steady(1.1 * 4 / 12)
+    assert 5.0 < float(over.mean_wait) < 60.0 and 0.05 < float(over.p_abandon) < 0.5
+    mixed = OfficeModel(counters=4, service_mean=12.0, patience_mean=[np.inf, 30.0],
+                        patience_sigma=[np.nan, 0.8]).steady(np.array([0.4, 0.4]))
+    assert mixed.unstable.tolist() == [True, False] and mixed.p_abandon[0] == 0.0 and np.isinf(mixed.mean_wait[0])

@@ -446,9 +446,9 @@ def test_a_day_still_being_booked_is_expected_to_fill_to_its_usual_appointments(
 
 def test_the_first_hour_follows_how_counters_usually_open(clock, make_office):
     """Counters open one by one after the doors do. With the office's usual opening (one counter at 7:30, three
-    from 7:40, four from 8:00) the forecast expects them at those moments, today not fewer than are open now,
-    instead of holding the one open now for a quarter hour and then the hour's count; days ahead it expects
-    the usual opening too."""
+    from 7:40, four from 8:00) the forecast expects them at those moments, today those usually opening later
+    added to the ones open now, instead of holding the one open now for a quarter hour and then the hour's
+    count; days ahead it expects the usual opening too."""
     from types import SimpleNamespace
 
     now = clock(tehran_moment(TUESDAY, 7, 31))
@@ -466,6 +466,11 @@ def test_the_first_hour_follows_how_counters_usually_open(clock, make_office):
     assert usual[0].mean < held[0].mean  # more counters soon: the three waiting are called sooner
     two_open = {office.id: SimpleNamespace(counters_open=2, waiting=3, in_service=2)}
     assert forecast_wait(office.id, at(now, 7, 36), now=now, loads=two_open).counters == 2  # not fewer than open
+    # At 7:43 one counter is open where three usually are: the two missing are not expected this hour, the one
+    # usually opening at 8:00 is.
+    late = clock(tehran_moment(TUESDAY, 7, 43))
+    short = forecast_waits([(office.id, at(late, 7, 50)), (office.id, at(late, 8, 5))], now=late, loads=one_open)
+    assert [f.counters for f in short] == [1, 2]
 
     next_week = [at(now, 7, 31, days=7), at(now, 7, 44, days=7), at(now, 8, 1, days=7)]
     assert [f.counters for f in forecast_waits([(office.id, m) for m in next_week], now=now, loads={})] == [1, 3, 4]
@@ -486,4 +491,5 @@ def test_the_usual_opening_is_learned_from_the_shifts():
                    (base + 481.0, base + last_close)]
     ramp = opening_ramp(shifts, saturday, {0: 450, 1: 450})
     assert ramp[1:] == [None] * 6
-    assert ramp[0] == [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 4.0, 3.5, 3.5, 3.5, 3.5]
+    # Each step's mean over its 5 minutes: the counter opened at 7:32 counts 3/5 in the first.
+    assert ramp[0] == [1.6, 2.0, 2.6, 3.0, 3.0, 3.0, 3.8, 4.0, 3.5, 3.5, 3.5, 3.5]
