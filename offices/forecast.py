@@ -460,9 +460,9 @@ def _with_opening_ramp(rows: list[tuple[float, float, int]], opens: int, ramp: n
                        live: int | None) -> list[tuple[float, float, int]]:
     """The timetable's rows with the first hour after opening counted every :data:`RAMP_STEP` minutes: the
     counters usually open then (``ramp``). Today (``live`` counters open now) the ones usually opening after
-    ``start`` are added to those open now: a counter usually open by now that is not is not expected in the
-    first hour (staff absent or late), as one usually opening later is. Before ``start`` the rows are left as
-    they are."""
+    ``start`` are added to those open now; one usually open by now that is not (late, or absent) is expected
+    only after :data:`LIVE_HOLD_MINUTES`, and then the usual count. Before ``start`` the rows are left as they
+    are."""
     end = opens + RAMP_STEP * len(ramp)
 
     def step_of(minute: float) -> int:
@@ -478,15 +478,19 @@ def _with_opening_ramp(rows: list[tuple[float, float, int]], opens: int, ramp: n
             out.append((lo, opens, count))
         a, b = max(lo, opens), min(hi, end)
         edges = {a, b} | {float(opens + RAMP_STEP * k) for k in range(len(ramp)) if a < opens + RAMP_STEP * k < b}
-        if live is not None and a < start < b:
-            edges.add(start)
+        if live is not None:
+            edges |= {t for t in (start, start + LIVE_HOLD_MINUTES) if a < t < b}
         cuts = sorted(edges)
         for x, y in zip(cuts, cuts[1:]):
             usual = int(ramp[step_of(x)])
-            if x < start and live is not None:
+            if live is None:
+                out.append((x, y, usual))
+            elif x < start:
                 out.append((x, y, count))  # the past: as it was
+            elif x < start + LIVE_HOLD_MINUTES:
+                out.append((x, y, live + max(0, usual - usual_now)))
             else:
-                out.append((x, y, live + max(0, usual - usual_now) if live is not None else usual))
+                out.append((x, y, max(live, usual)))
         if hi > end:
             out.append((end, hi, count))
     merged: list[tuple[float, float, int]] = []

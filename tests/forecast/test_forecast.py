@@ -466,11 +466,12 @@ def test_the_first_hour_follows_how_counters_usually_open(clock, make_office):
     assert usual[0].mean < held[0].mean  # more counters soon: the three waiting are called sooner
     two_open = {office.id: SimpleNamespace(counters_open=2, waiting=3, in_service=2)}
     assert forecast_wait(office.id, at(now, 7, 36), now=now, loads=two_open).counters == 2  # not fewer than open
-    # At 7:43 one counter is open where three usually are: the two missing are not expected this hour, the one
-    # usually opening at 8:00 is.
-    late = clock(tehran_moment(TUESDAY, 7, 43))
-    short = forecast_waits([(office.id, at(late, 7, 50)), (office.id, at(late, 8, 5))], now=late, loads=one_open)
-    assert [f.counters for f in short] == [1, 2]
+    # At 7:48 one counter is open where three usually are: the two missing (late, or absent) are not expected
+    # for a quarter hour, the one usually opening at 8:00 is; after the quarter hour, the usual count.
+    late = clock(tehran_moment(TUESDAY, 7, 48))
+    short = forecast_waits([(office.id, at(late, 7, 50)), (office.id, at(late, 8, 0)),
+                            (office.id, at(late, 8, 5))], now=late, loads=one_open)
+    assert [f.counters for f in short] == [1, 2, 4]
 
     next_week = [at(now, 7, 31, days=7), at(now, 7, 44, days=7), at(now, 8, 1, days=7)]
     assert [f.counters for f in forecast_waits([(office.id, m) for m in next_week], now=now, loads={})] == [1, 3, 4]
