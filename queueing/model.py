@@ -431,13 +431,11 @@ class OfficeModel:
         # Work only on the citizens who wait (compressed arrays).
         pick = lambda a: np.broadcast_to(a, shape)[waits]
         c_use = pick(np.where(c_ref > 0, c_ref, 1.0))
-        mu_w = pick(1.0 / self.service_mean)
+        m_w, mu_w = pick(departures), pick(1.0 / self.service_mean)
         # The citizen's wait with nobody leaving is about departures / (c mu): those ahead have waited up to it.
         theta_w = pick(self.abandon_rate) if self.patience_sigma is None else \
-            np.broadcast_to(self.abandon_rate_over(departures / (np.where(c_ref > 0, c_ref, 1.0) / self.service_mean)),
-                            shape)[waits]
-        mean, var = positive_wait_moments(pick(departures), c_use, mu_w, pick(self.service_cv), theta_w,
-                                          served=served)
+            abandon_rate(pick(self.patience_mean), pick(self.patience_sigma), m_w / (c_use * mu_w))
+        mean, var = positive_wait_moments(m_w, c_use, mu_w, pick(self.service_cv), theta_w, served=served)
         if now is not None and not self.constant_counters:
             kt = self.timetable_starts.shape[-1]
             sub = _SubTimetable(np.broadcast_to(self.timetable_starts, shape + (kt,))[waits],

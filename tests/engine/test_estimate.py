@@ -58,13 +58,12 @@ def _patience_fit(sim) -> object:
 def test_a_lognormal_patience_is_recovered_and_preferred() -> None:
     """The demo's walk-in law (median 45 minutes, sigma 0.6): few leave early, many after an hour. The censored
     lognormal fit finds it; the exponential fit, on the same data, puts the mean far too late."""
-    mean = 45.0 * np.exp(0.6**2 / 2.0)
     sim = simulate_office(counters=3, arrivals_per_hour=[8, 14, 16, 15, 12, 10, 8, 6], service_mean=16.0,
-                          service_cv=0.6, patience_mean=mean, patience_sigma=0.6, days=40, seed=3)
+                          service_cv=0.6, patience_mean=DEMO_MEAN, patience_sigma=DEMO_SIGMA, days=40, seed=3)
     fit = _patience_fit(sim)
-    assert fit.sigma == pytest.approx(0.6, rel=0.1)
-    assert fit.mean == pytest.approx(mean, rel=0.1)
-    assert fit.exponential_mean > 1.5 * mean
+    assert fit.sigma == pytest.approx(DEMO_SIGMA, rel=0.1)
+    assert fit.mean == pytest.approx(DEMO_MEAN, rel=0.1)
+    assert fit.exponential_mean > 1.5 * DEMO_MEAN
     m = fit_office(sim.visits, sim.counters_log)
     assert float(m.patience_sigma) == pytest.approx(fit.sigma) and float(m.patience_mean) == pytest.approx(fit.mean)
 
@@ -84,22 +83,32 @@ def test_the_abandonment_rate_is_the_average_hazard_over_the_wait() -> None:
     assert abandon_rate(np.inf, 0.6, 30.0) == 0.0
 
 
+#: The demo's walk-in patience: lognormal, median 45 minutes, sigma 0.6.
+DEMO_SIGMA = 0.6
+DEMO_MEAN = 45.0 * np.exp(DEMO_SIGMA**2 / 2.0)
+
+
+def _calm_history_then_a_counter_fewer(profile: list[float]):
+    """40 days on 3 counters to fit on, then 20 days of the same demand on 2 (the demo's patience throughout);
+    the fitted model, the days played, and the two laws fitted to the history (name, sigma, mean)."""
+    hist = simulate_office(counters=3, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
+                           patience_mean=DEMO_MEAN, patience_sigma=DEMO_SIGMA, days=40, seed=3)
+    day = simulate_office(counters=2, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
+                          patience_mean=DEMO_MEAN, patience_sigma=DEMO_SIGMA, days=20, seed=11)
+    fitted = fit_office(hist.visits, hist.counters_log)
+    laws = (("lognormal", fitted.patience_sigma, fitted.patience_mean),
+            ("exponential", None, _patience_fit(hist).exponential_mean))
+    return fitted, day.seen, laws
+
+
 def test_lognormal_patience_predicts_long_waits_better_than_the_exponential_fit() -> None:
     """Fitted on a calm history, asked about a day with a counter fewer (long lines): the wait each citizen in a
     long line is told, against the wait they then had, is closer with the lognormal law than with the
     exponential fit of the same data, which expects too few of those ahead to give up."""
-    mean = 45.0 * np.exp(0.6**2 / 2.0)
-    profile = [6, 9, 10, 10, 8, 7, 6, 5]
-    hist = simulate_office(counters=3, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
-                           patience_mean=mean, patience_sigma=0.6, days=40, seed=3)
-    day = simulate_office(counters=2, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
-                          patience_mean=mean, patience_sigma=0.6, days=20, seed=11)
-    fitted = fit_office(hist.visits, hist.counters_log)
-    s = day.seen
+    fitted, s, laws = _calm_history_then_a_counter_fewer([6, 9, 10, 10, 8, 7, 6, 5])
     long_line = s.served & (s.waiting >= 6)
     errors = {}
-    for name, sigma, pm in (("lognormal", fitted.patience_sigma, fitted.patience_mean),
-                            ("exponential", None, _patience_fit(hist).exponential_mean)):
+    for name, sigma, pm in laws:
         model = OfficeModel(counters=2, service_mean=fitted.service_mean, service_cv=fitted.service_cv,
                             patience_mean=pm, patience_sigma=sigma)
         w = model.wait_now(s.waiting[long_line], s.busy[long_line], open_counters=s.open[long_line])
@@ -164,20 +173,12 @@ def test_lognormal_patience_forecasts_a_heavy_day_better_than_the_exponential_fi
     it was fitted on: the mean wait of those served each hour (20 simulated days) is closer with the lognormal
     law, whose rate the forecast takes from the wait ahead, than with the exponential fit (which expects too few
     to give up once lines pass half an hour)."""
-    mean = 45.0 * np.exp(0.6**2 / 2.0)
-    profile = [8, 14, 16, 15, 12, 10, 8, 6]
-    hist = simulate_office(counters=3, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
-                           patience_mean=mean, patience_sigma=0.6, days=40, seed=3)
-    day = simulate_office(counters=2, arrivals_per_hour=profile, service_mean=16.0, service_cv=0.6,
-                          patience_mean=mean, patience_sigma=0.6, days=20, seed=11)
-    fitted = fit_office(hist.visits, hist.counters_log)
-    s = day.seen
+    fitted, s, laws = _calm_history_then_a_counter_fewer([8, 14, 16, 15, 12, 10, 8, 6])
     minute = s.arrive - s.day * 1440.0
     hours = np.arange(1, 8)
     actual = np.array([np.mean(s.wait[s.served & (np.floor(minute / 60.0) == h)]) for h in hours])
     errors = {}
-    for name, sigma, pm in (("lognormal", fitted.patience_sigma, fitted.patience_mean),
-                            ("exponential", None, _patience_fit(hist).exponential_mean)):
+    for name, sigma, pm in laws:
         model = OfficeModel(counters=2, service_mean=fitted.service_mean, service_cv=fitted.service_cv,
                             arrivals_per_hour=fitted.arrivals_per_hour, patience_mean=pm, patience_sigma=sigma)
         forecast = model.wait_at(60.0 * hours + 30.0, 0.0, 0.0).mean
