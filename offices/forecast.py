@@ -404,7 +404,9 @@ class _Run:
         asking about an office in the same minute asks for the same table.
 
         Today, once the office has been open :data:`SETTLED_MINUTES`, a shortfall of the counters open now
-        against the timetable's count for this hour (a counter unstaffed today) is taken to last the day."""
+        against the timetable's count for this hour (a counter unstaffed today) is taken to last the day: the
+        counters usually opening later come as usual, and where the usual count falls the open ones fall in
+        proportion (:func:`_less_the_absent`)."""
         key = (self.profile.office_id, self.day, self.start, self.live_counters)
         kept = _TIMETABLES.get(key)
         if kept is not None and kept[0] is self.profile:
@@ -417,17 +419,18 @@ class _Run:
 
     def _build_timetable(self) -> list[tuple[float, float, int]]:
         opens, closes = self.profile.opening(self.day) or (int(self.start), int(self.end))
-        short = 0
+        short, usual_then = 0, 0
         if self.live_counters and self.start >= opens + SETTLED_MINUTES:
-            short = max(0, self.profile.expected_counters(self.day, int(self.start) // 60) - self.live_counters)
+            usual_then = self.profile.expected_counters(self.day, int(self.start) // 60)
+            short = max(0, usual_then - self.live_counters)
         rows: list[tuple[float, float, int]] = []
         for hour in range(opens // 60, (closes + 59) // 60):
             lo, hi = max(opens, 60 * hour), min(closes, 60 * hour + 60)
             if hi <= lo:
                 continue
             count = self.profile.expected_counters(self.day, hour)
-            if hi > self.start:
-                count = max(1, count - short)
+            if hi > self.start and short:
+                count = _less_the_absent(count, usual_then, short)
             if self.live_counters and lo <= self.start < hi:  # today: the counters open now, to the hour's end
                 if self.start > lo:
                     rows.append((lo, self.start, count))
@@ -454,6 +457,18 @@ class _Run:
             if lo <= minute:
                 count = n
         return count
+
+
+def _less_the_absent(usual: int, usual_then: int, short: int) -> int:
+    """Counters expected in a later hour whose usual count is ``usual``, when ``short`` of the ``usual_then``
+    counters usually open when the shortfall was seen are absent today. Counters that usually open later come as
+    usual (``usual - short``); where the usual count falls (counters that usually close early), the closing ones
+    are as likely to be among the absent as among the open, so the open ones fall in proportion: ``usual`` times
+    the share of ``usual_then`` that is open (taking all the closings from the open ones would count an absent
+    counter twice when it is the one that usually closes early)."""
+    if usual >= usual_then:
+        return max(1, usual - short)
+    return max(1, int(usual * (usual_then - short) / usual_then + 0.5))
 
 
 def _with_opening_ramp(rows: list[tuple[float, float, int]], opens: int, ramp: np.ndarray, start: float,

@@ -112,6 +112,36 @@ def test_the_learned_timetable_and_open_counters_change_the_wait(clock, make_off
     assert soon.counters == 4 and soon.counters_open == 4 and not soon.no_counter_open
 
 
+def test_a_shortfall_lasts_the_day_and_the_usual_early_closings_fall_on_open_and_absent_alike(clock, make_office):
+    """Six counters usually open until noon, four after it (two usually close early). At 10:00 three are open:
+    three are absent today. Until noon three are expected; after it, of the two that usually close, as many
+    are expected among the absent as among the open, so two of the three open remain (four times three in six),
+    not one (four less the three absent, which counts an absent counter that usually closes early twice)."""
+    from types import SimpleNamespace
+
+    now = clock(tehran_moment(TUESDAY, 10, 0))
+    office = make_office(counters=6)
+    fitted(office, per_hour=24.0)
+    for week in range(1, 5):
+        day = to_tehran(now).date() - dt.timedelta(days=7 * week)
+        for hour in range(7, 15):
+            db.session.add(OfficeHourlyStats(office_id=office.id,
+                                             hour_start=tehran_to_utc(dt.datetime.combine(day, dt.time(hour))),
+                                             arrivals=24, booked_arrivals=0,
+                                             counter_minutes=60.0 * (6 if hour < 12 else 4)))
+    db.session.flush()
+    three_open = {office.id: SimpleNamespace(counters_open=3, waiting=8, in_service=3)}
+    moments = [at(now, 11, 0), at(now, 12, 30), at(now, 14, 0)]
+    assert [f.counters for f in forecast_waits([(office.id, m) for m in moments], now=now,
+                                               loads=three_open)] == [3, 2, 2]
+    all_open = {office.id: SimpleNamespace(counters_open=6, waiting=8, in_service=6)}
+    assert [f.counters for f in forecast_waits([(office.id, m) for m in moments], now=now,
+                                               loads=all_open)] == [6, 4, 4]
+    # One absent of six: the usual four after noon less the one absent's share (four times five in six).
+    five_open = {office.id: SimpleNamespace(counters_open=5, waiting=8, in_service=5)}
+    assert forecast_wait(office.id, at(now, 12, 30), now=now, loads=five_open).counters == 3
+
+
 def test_bookings_in_between_lengthen_the_wait(clock, make_office):
     from booking.slots import ensure_slots
 
