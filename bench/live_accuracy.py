@@ -1,6 +1,7 @@
 """How true are the waits the site shows? A day played through the real service layer, measured.
 
-``python -m bench.live_accuracy [--offices 2] [--days 28] [--variants ordinary,fewer,bookings] [--day 2026-12-05]``
+``python -m bench.live_accuracy [--offices 2] [--days 28] [--variants ordinary,fewer,bookings] [--day 2026-12-05]
+[--dump FILE]``
 
 The demo network is seeded (SQLite and an embedded Redis in a temporary folder) with ``--days`` days of
 history ending the day before a working day, and the engine is fitted on that history for the busiest
@@ -47,7 +48,16 @@ a counter free is shown 0 and waits 0, a certainty that says nothing of the law'
 booked line's wait (what a citizen booked in that slot waits). Beside the day-ahead figures, the **per-slot
 bound**: the mean wait that then happened in each slot, known only after the day. The slot list shows one figure
 per slot, and within a slot the mean has the least squared error, so no slot figure, however made, has a RASE
-below the bound's: a ratio to the historical mean below the bound's cannot be reached.
+below the bound's: a ratio to the historical mean below the bound's cannot be reached. With one or two citizens
+in a slot the bound is its own answer and says little; so beside it, the **slot list knowing the day**: the
+site's own slot forecast, the evening before, from profiles told what only the day itself tells (the counters
+truly open each hour and in each 5 minutes of the first hour, the walk-ins that truly came each hour, the day's
+service law and show rate, the demo's patience law): what the forecast would show if nothing of the day were
+unknown but the order of its arrivals.
+
+Today's P90 coverage among the busy is printed with its number of arrivals and its 95 % Wilson interval: a
+coverage outside 0.85-0.95 on a few dozen arrivals may be chance. ``--dump FILE`` also writes every row scored
+(a pickle), to look into where the error comes from.
 """
 from __future__ import annotations
 
@@ -68,8 +78,8 @@ import numpy as np
 #: with the missing counter announced, so the two are played in runs of their own.
 VARIANT_WEEK = {"ordinary": 0, "fewer": 1, "planned": 1, "bookings": 2}
 SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "oracle", "historical mean")
-SURFACES_AHEAD = ("slot (day before)", "historical mean", "per-slot bound", "walk-in (day before)",
-                  "walk-in hist. mean")
+SURFACES_AHEAD = ("slot (day before)", "historical mean", "slot, knowing the day", "per-slot bound",
+                  "walk-in (day before)", "walk-in hist. mean")
 
 
 def _national_ids():
@@ -116,6 +126,40 @@ def _true_timetable(shifts: list[tuple[float, float]], midnight: float) -> list[
     return rows or [(0.0, 1440.0, 1)]
 
 
+def _knowing_the_day(profile, day: dt.date, shifts: list[tuple[float, float]], walk_in_minutes: list[float],
+                     service: tuple[float, float], show: float, midnight: float):
+    """``profile`` told, the evening before, what only the day itself tells: the counters truly open in each hour
+    of ``day`` (their mean over the hour) and in each 5 minutes of its first hour (``shifts``: epochs), the walk-ins
+    that truly came in each hour (``walk_in_minutes``: minutes of the day), the day's own service law, its show rate
+    and the demo's true patience law, with every appointment already made. A forecast made from it knows more than
+    any made the evening before can."""
+    from dataclasses import replace
+
+    from booking.dates import iran_weekday
+    from offices.demo.history import WALKIN_PATIENCE_MEDIAN, WALKIN_PATIENCE_SIGMA
+    from offices.forecast import RAMP_STEP, RAMP_STEPS
+
+    weekday = iran_weekday(day)
+    minute = midnight + 60.0 * (np.arange(1440) + 0.5)
+    open_now = np.zeros(1440)
+    for opened, closed in shifts:
+        open_now += (minute >= opened) & (minute < closed)
+    counters = profile.counters.copy()
+    counters[weekday] = open_now.reshape(24, 60).mean(axis=1)
+    walkins = profile.walkins.copy()
+    walkins[weekday] = np.bincount(np.clip(np.asarray(walk_in_minutes, dtype=int) // 60, 0, 23), minlength=24)
+    ramp = None
+    hours = profile.opening(day)
+    if hours is not None:
+        ramp = np.full((7, RAMP_STEPS), np.nan) if profile.opening_counters is None else profile.opening_counters.copy()
+        first = open_now[hours[0]:hours[0] + RAMP_STEP * RAMP_STEPS]
+        ramp[weekday] = first.reshape(RAMP_STEPS, RAMP_STEP).mean(axis=1)
+    return replace(profile, counters=counters, walkins=walkins, opening_counters=ramp, service_mean=service[0],
+                   service_cv=service[1], no_show=1.0 - show, bookings=None,
+                   patience_mean=WALKIN_PATIENCE_MEDIAN * float(np.exp(WALKIN_PATIENCE_SIGMA ** 2 / 2)),
+                   patience_sigma=WALKIN_PATIENCE_SIGMA, planned={})
+
+
 def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, float, float, float]:
     """(n, RASE of the mean, P50 coverage, P90 coverage, bias: mean shown minus actual) of (actual, mean, p50,
     p90) rows."""
@@ -126,16 +170,28 @@ def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, f
             float(np.mean(a[:, 0] <= a[:, 3] + 1e-9)), float(np.mean(a[:, 1] - a[:, 0])))
 
 
-def _coverage_when_busy(table: dict, surface: str) -> float:
-    """P90 coverage among the arrivals of ``surface`` who found every counter busy (as in ``bench/engine.py``):
-    an arrival who finds a counter free is called at once, is shown 0 and waits 0, whatever the law of the
-    others' waits; today's tables only (the day before, nobody knows who will find a counter free)."""
+def _coverage_when_busy(table: dict, surface: str) -> tuple[float, int]:
+    """P90 coverage among the arrivals of ``surface`` who found every counter busy (as in ``bench/engine.py``),
+    and their number: an arrival who finds a counter free is called at once, is shown 0 and waits 0, whatever
+    the law of the others' waits; today's tables only (the day before, nobody knows who will find a counter
+    free)."""
     if "_found busy" not in table:
-        return float("nan")
+        return float("nan"), 0
     busy = set(table["_found busy"])
     keys = table.get("_keys " + surface, table.get("_keys oracle", []))
     rows = [row for k, row in zip(keys, table.get(surface, [])) if k in busy]
-    return _score(rows)[3]
+    return _score(rows)[3], len(rows)
+
+
+def _wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson interval of a share seen on ``n`` arrivals: the true coverages that share is consistent
+    with (0.97 on 60 arrivals does not tell that the P90 is too wide: 0.89-0.99). Arrivals of one day are not
+    independent (a long line is seen by many), so the true uncertainty is wider still."""
+    if n == 0 or share != share:
+        return float("nan"), float("nan")
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
 
 
 def _references(table: dict, surface: str) -> tuple[float, float]:
@@ -251,6 +307,35 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     walk_ins = [k for k, v in enumerate(visits) if not v[2]]
     for k, f in zip(walk_ins, forecast_waits([(by_code[visits[k][0]].id, moment(visits[k][4])) for k in walk_ins])):
         walk_ahead[k] = (f.mean, f.p50, f.p90)
+
+    # The reference that knows the day: the same slot list, the evening before, from profiles told the counters
+    # that will truly be open, the walk-ins that will come, the day's service law, show rate and true patience.
+    import offices.forecast as forecast_module
+
+    midnight = start_of_day.timestamp()
+    knowing = {}
+    for office in offices:
+        code = office.code
+        own = np.array([v[5] for v in visits if v[0] == code] or own_durations[code])
+        booked_here = [v for v in visits if v[0] == code and v[2]]
+        knowing[office.id] = (
+            [(o, c) for s_code, _n, o, c in shifts if s_code == code],
+            [(v[4] - midnight) / 60.0 for v in visits if v[0] == code and not v[2]],
+            (float(own.mean()), float(own.std(ddof=1) / own.mean()) if own.size > 1 else 1.0),
+            float(np.mean([not v[3] for v in booked_here])) if booked_here else 1.0)
+    told_the_day = forecast_module._load_profiles
+
+    def load_knowing(ids, today):
+        return {i: _knowing_the_day(p, test_day, *knowing[i], midnight) if i in knowing else p
+                for i, p in told_the_day(ids, today).items()}
+
+    forecast_module._load_profiles = load_knowing
+    try:
+        slot_knowing = {}
+        for office in offices:
+            slot_knowing.update(slot_forecasts(office, ensure_slots(office, test_day)))
+    finally:
+        forecast_module._load_profiles = told_the_day
 
     # The day: a moving clock over counters, arrivals, calls and finishes.
     events: list = []
@@ -422,6 +507,8 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         mean, p50, p90 = history_waits.get((code, int(hour)), (0.0, 0.0, 0.0))
         today_rows["historical mean"].append((actual[k], mean, p50, p90))
     today_rows["_keys oracle"] = oracle_keys
+    today_rows["_where"] = {k: (state_at[k][0], state_at[k][4], visits[k][2], state_at[k][1], state_at[k][3])
+                            for k in state_at}  # office, hour, booked, waiting, counters open
     today_rows["_found busy"] = sorted(found_busy)
     in_slot = defaultdict(list)  # the waits that happened, per slot (known only once the day is over)
     for k, slot_id in slot_of.items():
@@ -436,6 +523,8 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                                                  float(np.quantile(happened, 0.5)), float(np.quantile(happened, 0.9))))
             f = slot_forecast[slot_id]  # the slot list shows the booked line's wait
             ahead_rows["slot (day before)"].append((actual[k], f.booked_mean, f.booked_p50, f.booked_p90))
+            f = slot_knowing[slot_id]
+            ahead_rows["slot, knowing the day"].append((actual[k], f.booked_mean, f.booked_p50, f.booked_p90))
             slot = db.session.get(TimeSlot, slot_id)
             hour = to_tehran(slot.starts_at).hour
             mean, p50, p90 = history_waits.get((visits[k][0], hour), (0.0, 0.0, 0.0))
@@ -477,6 +566,7 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=28, help="days of history the engine is fitted on")
     parser.add_argument("--variants", default="ordinary,fewer,bookings")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--dump", type=Path, help="also write every row scored (a pickle), to look into")
     parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2026, 12, 5),
                         help="the day played (Tehran; moved on to a full working day), so that runs compare")
     args = parser.parse_args()
@@ -534,9 +624,13 @@ def main() -> int:
                                         history)
             db.session.commit()
 
+    if args.dump:
+        import pickle
+
+        args.dump.write_bytes(pickle.dumps(results))
     print("\nRASE of the mean shown (minutes); P50 / P90 coverage: share of actual waits at most the figure")
-    header = (f"{'day':<10} {'surface':<20} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
-              f" {'busy90':>6} {'bias':>7}")
+    header = (f"{'day':<10} {'surface':<21} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
+              f" {'busy90':>6} {'(n, 95% interval)':>19} {'bias':>7}")
     for title, index, surfaces in (("waits shown today", 0, SURFACES_TODAY),
                                    ("day-ahead predictions", 1, SURFACES_AHEAD)):
         print(f"\n{title}\n{header}\n{'-' * len(header)}")
@@ -546,9 +640,11 @@ def main() -> int:
             for surface in surfaces:
                 n, rase, c50, c90, bias = scores[surface]
                 oracle, hist = _references(table, surface)
-                busy90 = _coverage_when_busy(table, surface)
-                print(f"{variant:<10} {surface:<20} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
-                      f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {bias:>7.2f}")
+                busy90, n_busy = _coverage_when_busy(table, surface)
+                lo, hi = _wilson(busy90, n_busy)
+                interval = f"({n_busy}, {lo:.2f}-{hi:.2f})" if n_busy else ""
+                print(f"{variant:<10} {surface:<21} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
+                      f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {interval:>19} {bias:>7.2f}")
     print("\nmean actual wait (minutes): " + "; ".join(
         f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}, "
         f"{rows[1]['_gave up'][0]} of {rows[1]['_gave up'][1]} gave up"
