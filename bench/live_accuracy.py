@@ -62,6 +62,7 @@ coverage outside 0.85-0.95 on a few dozen arrivals may be chance. ``--dump FILE`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import heapq
 import itertools
@@ -77,7 +78,8 @@ import numpy as np
 #: The week after the test day each variant is played in (its day and its seed): ``planned`` is ``fewer``'s day
 #: with the missing counter announced, so the two are played in runs of their own.
 VARIANT_WEEK = {"ordinary": 0, "fewer": 1, "planned": 1, "bookings": 2}
-SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "oracle", "historical mean")
+SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "page, knowing the day", "oracle",
+                  "historical mean")
 SURFACES_AHEAD = ("slot (day before)", "historical mean", "slot, knowing the day", "per-slot bound",
                   "walk-in (day before)", "walk-in hist. mean")
 
@@ -337,6 +339,28 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     finally:
         forecast_module._load_profiles = told_the_day
 
+    # The office page knowing the day: the site's own forecast of the wait now, from the profiles that know the
+    # day (as the slot list's above) and the counters the day truly has from now on (its shifts) in place of the
+    # ones it expects. What is left between it and the oracle is not what the day held in store.
+    true_table = {by_code[code].id: _true_timetable([(o, c) for s_code, _n, o, c in shifts if s_code == code],
+                                                    midnight) for code in by_code}
+    expected_table = forecast_module._Run.timetable
+
+    @contextlib.contextmanager
+    def knowing_the_day():
+        def timetable(run):
+            if run.live and run.day == test_day and run.profile.office_id in true_table:
+                return [(lo, hi, max(n, 1)) for lo, hi, n in true_table[run.profile.office_id]]
+            return expected_table(run)
+
+        forecast_module._Run.timetable = timetable
+        forecast_module._load_profiles = load_knowing
+        try:
+            yield
+        finally:
+            forecast_module._Run.timetable = expected_table
+            forecast_module._load_profiles = told_the_day
+
     # The day: a moving clock over counters, arrivals, calls and finishes.
     events: list = []
     seq = itertools.count()
@@ -410,6 +434,10 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             page = forecast_wait(office.id, now)  # the page gives both lines: each citizen reads their own
             shown["office page"][k] = ((page.booked_mean, page.booked_p50, page.booked_p90) if v[2]
                                        else (page.mean, page.p50, page.p90))
+            with knowing_the_day():  # the same page, had it known what the day held in store
+                page = forecast_wait(office.id, now)
+            shown["page, knowing the day"][k] = ((page.booked_mean, page.booked_p50, page.booked_p90) if v[2]
+                                                  else (page.mean, page.p50, page.p90))
             if not v[2] and arrivals_seen % 3 == 0:  # someone choosing where to walk in
                 rec = finder.recommend_offices(office.lat, office.lon, v[1], k=20, spread=False)
                 mine = next((s for s in rec.suggestions if s.office.code == code), None)
@@ -450,7 +478,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             actual[k] = (ticket.started_at - ticket.arrived_at).total_seconds() / 60.0
     today_rows: dict[str, list] = defaultdict(list)
     oracle_keys: list[int] = []
-    for surface in ("recommendation", "office page", "ticket ETA"):
+    for surface in ("recommendation", "office page", "ticket ETA", "page, knowing the day"):
         for k, (mean, p50, p90) in shown[surface].items():
             if k in actual:
                 today_rows[surface].append((actual[k], mean, p50, p90))
@@ -510,6 +538,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     today_rows["_where"] = {k: (state_at[k][0], state_at[k][4], visits[k][2], state_at[k][1], state_at[k][3])
                             for k in state_at}  # office, hour, booked, waiting, counters open
     today_rows["_found busy"] = sorted(found_busy)
+    today_rows["_service"] = {code: law[code][0] for code in by_code}  # the day's own mean service time
     in_slot = defaultdict(list)  # the waits that happened, per slot (known only once the day is over)
     for k, slot_id in slot_of.items():
         if k in actual and slot_id in slot_forecast:
@@ -617,6 +646,7 @@ def main() -> int:
         print(f"offices {', '.join(o.code for o in offices)}; fitted on {args.days} days; test day {test_day} "
               f"(not fitted on)")
         print("patience fitted: " + "; ".join(f"{o.code} {_patience_law(e)}" for o, e in zip(offices, fitted)))
+        fitted_service = {o.code: e.service_mean for o, e in zip(offices, fitted)}
         for variant in variants:
             n = VARIANT_WEEK[variant]
             results[variant] = play_day(variant, offices, spec_by_code,
@@ -645,6 +675,10 @@ def main() -> int:
                 interval = f"({n_busy}, {lo:.2f}-{hi:.2f})" if n_busy else ""
                 print(f"{variant:<10} {surface:<21} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
                       f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {interval:>19} {bias:>7.2f}")
+    print("\nmean service (minutes), fitted / the day's own: " + "; ".join(
+        f"{variant} " + ", ".join(f"{code} {mean:.1f} / {rows[0]['_service'][code]:.1f}"
+                                  for code, mean in fitted_service.items())
+        for variant, rows in results.items()))
     print("\nmean actual wait (minutes): " + "; ".join(
         f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}, "
         f"{rows[1]['_gave up'][0]} of {rows[1]['_gave up'][1]} gave up"
