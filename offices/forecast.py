@@ -908,8 +908,18 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     known_ahead = np.full(same_slot.shape, np.nan)
     known_ahead[:, 0] = [booked_ahead(r.booked_windows, service[k] / max(counters[k, 0], 1.0))
                          if r.live and not r.in_line else np.nan for k, r in enumerate(members)]
+    # Booked citizens in their window are called first, so a counter that opens before the next departure is as
+    # good as one: the booked line is served by the counters open then (just after opening, one counter busy and
+    # two more opening in three minutes serve a booked citizen in three minutes, not after the one's service).
+    next_departure = np.minimum(grid[None, :] + service[:, None] / np.maximum(counters, 1.0), span - 1.0)
+    low = np.floor(next_departure).astype(int)
+    high = np.minimum(low + 1, span - 1)
+    share = next_departure - low
+    then = (np.take_along_axis(by_minute, low, axis=1) * (1.0 - share)
+            + np.take_along_axis(by_minute, high, axis=1) * share)
+    booked_counters = np.maximum(counters, then)
     # A booked citizen still waiting when their window closes waits on as a walk-in who came when they did.
-    booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], counters,
+    booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], booked_counters,
                          walk_in_mean=walk[0], walk_in_p90=walk[2], late_grace=_late_grace(), known_ahead=known_ahead)
     in_line = np.array([r.in_line for r in members])[:, None]
     booked = tuple(np.where(in_line, fcfs, figure) for fcfs, figure in zip((mean, p50, p90), booked))

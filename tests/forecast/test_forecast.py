@@ -507,6 +507,26 @@ def test_the_first_hour_follows_how_counters_usually_open(clock, make_office):
     assert [f.counters for f in forecast_waits([(office.id, m) for m in next_week], now=now, loads={})] == [1, 3, 4]
 
 
+def test_a_booked_citizen_is_served_by_the_counters_opening_before_the_next_departure(clock, make_office):
+    """At 7:31 one counter is open and busy and one booked citizen waits in their window; two more counters
+    usually open at 7:35. A booked citizen coming now is called first by whichever counter frees or opens, so
+    they wait about four minutes, not for the one counter's service (the office that expects its first counter
+    alone for a quarter hour tells them that)."""
+    from types import SimpleNamespace
+
+    now = clock(tehran_moment(TUESDAY, 7, 31))
+    alone, opening = make_office(counters=4), make_office(counters=4)
+    ramp = [1, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4]
+    fitted(alone, per_hour=16.0)
+    fitted(opening, per_hour=16.0).opening_counters = [ramp if weekday == 3 else None for weekday in range(7)]
+    db.session.flush()
+    loads = {o.id: SimpleNamespace(counters_open=1, waiting=1, in_service=1) for o in (alone, opening)}
+    held, soon = forecast_waits([(alone.id, now), (opening.id, now)], now=now, loads=loads)
+    assert soon.booked_mean < 0.5 * held.booked_mean
+    assert soon.booked_p90 < held.booked_p90
+    assert soon.booked_mean < soon.mean  # the walk-in still waits behind the one ahead and the bookings
+
+
 def test_the_usual_opening_is_learned_from_the_shifts():
     """The estimate's opening ramp: the counters open at each 5 minutes of the first hour, averaged over the
     days of each weekday on which a counter opened; weekdays without shifts are unknown."""
