@@ -458,6 +458,17 @@ class _Run:
                 count = n
         return count
 
+    def counters_over(self, minutes: np.ndarray) -> np.ndarray:
+        """:meth:`counters_at` at each of ``minutes`` (from midnight) at once: the count of the last row of the
+        timetable starting at or before the minute (the first row's before it)."""
+        table = self.__dict__.get("_timetable")
+        if table is None:
+            table = self.__dict__["_timetable"] = self.timetable()
+        starts = np.array([lo for lo, _hi, _n in table], dtype=float)
+        counts = np.array([n for _lo, _hi, n in table], dtype=float)
+        row = np.searchsorted(starts, minutes, side="right") - 1
+        return np.where(row >= 0, counts[np.maximum(row, 0)], counts[0])
+
 
 def _less_the_absent(usual: int, usual_then: int, short: int) -> int:
     """Counters expected in a later hour whose usual count is ``usual``, when ``short`` of the ``usual_then``
@@ -898,26 +909,21 @@ def _two_lines(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray, m
     show = np.array([1.0 - r.profile.no_show for r in members])
     service = np.array([r.profile.service_mean for r in members])
     cv = np.array([r.profile.service_cv for r in members])
-    counters = np.array([[r.counters_at(r.start + h) for h in grid] for r in members], dtype=float)
+    counters = np.array([r.counters_over(r.start + grid) for r in members])
     ahead = np.arange(0.0, span, GRID)  # the counters over the rest of the day, every GRID minutes
-    counters_ahead = np.array([[r.counters_at(r.start + m) for m in ahead] for r in members], dtype=float)
+    counters_ahead = np.array([r.counters_over(r.start + ahead) for r in members])
     by_minute = np.stack([np.interp(np.arange(span), ahead, row) for row in counters_ahead])
     walk = [walk_in_wait(figure, grid, cum, show, service, by_minute) for figure in (mean, p50, p90)]
-    # Now, the booked citizens waiting in their window are known: one booked coming now goes after those of
-    # them called before their windows close.
-    known_ahead = np.full(same_slot.shape, np.nan)
-    known_ahead[:, 0] = [booked_ahead(r.booked_windows, service[k] / max(counters[k, 0], 1.0))
-                         if r.live and not r.in_line else np.nan for k, r in enumerate(members)]
     # Booked citizens in their window are called first, so a counter that opens before the next departure is as
     # good as one: the booked line is served by the counters open then (just after opening, one counter busy and
     # two more opening in three minutes serve a booked citizen in three minutes, not after the one's service).
-    next_departure = np.minimum(grid[None, :] + service[:, None] / np.maximum(counters, 1.0), span - 1.0)
-    low = np.floor(next_departure).astype(int)
-    high = np.minimum(low + 1, span - 1)
-    share = next_departure - low
-    then = (np.take_along_axis(by_minute, low, axis=1) * (1.0 - share)
-            + np.take_along_axis(by_minute, high, axis=1) * share)
-    booked_counters = np.maximum(counters, then)
+    next_departure = grid[None, :] + service[:, None] / np.maximum(counters, 1.0)
+    booked_counters = np.maximum(counters, [r.counters_over(r.start + row) for r, row in zip(members, next_departure)])
+    # Now, the booked citizens waiting in their window are known: one booked coming now goes after those of
+    # them called before their windows close.
+    known_ahead = np.full(same_slot.shape, np.nan)
+    known_ahead[:, 0] = [booked_ahead(r.booked_windows, service[k] / max(booked_counters[k, 0], 1.0))
+                         if r.live and not r.in_line else np.nan for k, r in enumerate(members)]
     # A booked citizen still waiting when their window closes waits on as a walk-in who came when they did.
     booked = booked_wait(p_wait, same_slot, show[:, None], service[:, None], cv[:, None], booked_counters,
                          walk_in_mean=walk[0], walk_in_p90=walk[2], late_grace=_late_grace(), known_ahead=known_ahead)

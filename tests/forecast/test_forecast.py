@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from booking.dates import TEHRAN, tehran_to_utc, to_tehran
+from booking.dates import tehran_to_utc, to_tehran
 from booking.extensions import db
 from offices.forecast import forecast_wait, forecast_waits
 from offices.models import Closure, CounterShift, OfficeEstimate, OfficeHourlyStats, QueueTicket
@@ -201,7 +201,8 @@ def test_a_ticket_eta_and_the_turn_near_sms_come_from_the_forecast(working_day, 
     body = db.session.query(SmsMessage).filter_by(purpose="turn_near", mobile="09120000001").one().body
     from booking.numbers import persian_digits
 
-    assert f"؛ ۱ نفر پیش از شما هستند (حدود {persian_digits(round(expected.booked_mean))} دقیقه)" in body  # Persian digits
+    # Persian digits
+    assert f"؛ ۱ نفر پیش از شما هستند (حدود {persian_digits(round(expected.booked_mean))} دقیقه)" in body
 
 
 def test_recommendation_on_a_closed_day(clock, client, make_office, make_service):
@@ -508,23 +509,25 @@ def test_the_first_hour_follows_how_counters_usually_open(clock, make_office):
 
 
 def test_a_booked_citizen_is_served_by_the_counters_opening_before_the_next_departure(clock, make_office):
-    """At 7:31 one counter is open and busy and one booked citizen waits in their window; two more counters
-    usually open at 7:35. A booked citizen coming now is called first by whichever counter frees or opens, so
-    they wait about four minutes, not for the one counter's service (the office that expects its first counter
-    alone for a quarter hour tells them that)."""
+    """At 7:31 one counter is open and busy and one citizen waits; two more counters usually open at 7:35 (at
+    another office, at 7:40). A booked citizen coming now is called first by whichever counter frees or opens, so
+    they wait about four (nine) minutes, not for the one counter's service (the office that expects its first
+    counter alone for a quarter hour tells them that)."""
     from types import SimpleNamespace
 
     now = clock(tehran_moment(TUESDAY, 7, 31))
-    alone, opening = make_office(counters=4), make_office(counters=4)
-    ramp = [1, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4]
+    alone, opening, later = make_office(counters=4), make_office(counters=4), make_office(counters=4)
     fitted(alone, per_hour=16.0)
-    fitted(opening, per_hour=16.0).opening_counters = [ramp if weekday == 3 else None for weekday in range(7)]
+    for office, ramp in ((opening, [1, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4]),
+                         (later, [1, 1, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4])):
+        fitted(office, per_hour=16.0).opening_counters = [ramp if weekday == 3 else None for weekday in range(7)]
     db.session.flush()
-    loads = {o.id: SimpleNamespace(counters_open=1, waiting=1, in_service=1) for o in (alone, opening)}
-    held, soon = forecast_waits([(alone.id, now), (opening.id, now)], now=now, loads=loads)
+    loads = {o.id: SimpleNamespace(counters_open=1, waiting=1, in_service=1) for o in (alone, opening, later)}
+    held, soon, then = forecast_waits([(alone.id, now), (opening.id, now), (later.id, now)], now=now, loads=loads)
     assert soon.booked_mean < 0.5 * held.booked_mean
     assert soon.booked_p90 < held.booked_p90
     assert soon.booked_mean < soon.mean  # the walk-in still waits behind the one ahead and the bookings
+    assert soon.booked_mean < then.booked_mean < held.booked_mean  # nine minutes away: before the service ends
 
 
 def test_the_usual_opening_is_learned_from_the_shifts():
