@@ -52,8 +52,12 @@ below the bound's: a ratio to the historical mean below the bound's cannot be re
 in a slot the bound is its own answer and says little; so beside it, the **slot list knowing the day**: the
 site's own slot forecast, the evening before, from profiles told what only the day itself tells (the counters
 truly open each hour and in each 5 minutes of the first hour, the walk-ins that truly came each hour, the day's
-service law and show rate, the demo's patience law): what the forecast would show if nothing of the day were
-unknown but the order of its arrivals.
+service law and show rate, the demo's walk-in patience law for the whole line): what the forecast would show if
+nothing of the day were unknown but the order of its arrivals. Today, the **office page knowing the day** is the
+site's forecast of the wait now from the same profiles and, in place of the counters it expects, the day's true
+shifts from now on (at least one counter where none is open). Neither is a bound (the oracle is, and knowing the
+day the forecast is sometimes further from what happened); they tell how much of a miss is what the day held in
+store. The run also prints each office's fitted mean service time beside the day's own.
 
 Today's P90 coverage among the busy is printed with its number of arrivals and its 95 % Wilson interval: a
 coverage outside 0.85-0.95 on a few dozen arrivals may be chance. ``--dump FILE`` also writes every row scored
@@ -193,7 +197,7 @@ def _wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
         return float("nan"), float("nan")
     centre = (share + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
 
 
 def _references(table: dict, surface: str) -> tuple[float, float]:
