@@ -416,6 +416,24 @@ def test_figures_interpolated_together_are_numpys_one_by_one(seed):
     assert one.tolist() == series[:3, :, 0].tolist()
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_counters_read_together_are_counters_at_one_by_one(seed):
+    """The forecast reads a run's counters at every horizon at once (``counters_over``); each equals
+    ``counters_at``'s, before the first row, on row edges, inside rows and after the last."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from offices.forecast import _Run
+
+    rng = np.random.default_rng(seed)
+    edges = 420.0 + np.concatenate([[0.0], np.cumsum(rng.choice([5.0, 15.0, 60.0, 7.5], size=rng.integers(1, 12)))])
+    rows = [(lo, hi, int(rng.integers(0, 7))) for lo, hi in zip(edges, edges[1:])]
+    run = SimpleNamespace(_timetable=rows)
+    minutes = np.concatenate([rng.uniform(300.0, 1000.0, size=40), edges])
+    assert _Run.counters_over(run, minutes).tolist() == [float(_Run.counters_at(run, m)) for m in minutes]
+
+
 def test_fewer_counters_than_expected_at_opening_are_held_a_quarter_hour(clock, make_office):
     """Just after opening one counter of the three expected is open: the forecast holds that one for
     ``LIVE_HOLD_MINUTES`` (more are usually still opening) and then expects the hour's count; counters open at
