@@ -26,6 +26,19 @@ def fitted(office, per_hour: float = 20.0, service: float = 10.0) -> OfficeEstim
     return estimate
 
 
+def same_weekday_history(office, now: dt.datetime, arrivals: int, counters) -> None:
+    """The hourly figures of the last four same weekdays, 7:00 to 15:00: ``arrivals`` walk-ins an hour and
+    ``counters(hour)`` counters open all that hour."""
+    for week in range(1, 5):
+        day = to_tehran(now).date() - dt.timedelta(days=7 * week)
+        for hour in range(7, 15):
+            db.session.add(OfficeHourlyStats(office_id=office.id,
+                                             hour_start=tehran_to_utc(dt.datetime.combine(day, dt.time(hour))),
+                                             arrivals=arrivals, booked_arrivals=0,
+                                             counter_minutes=60.0 * counters(hour)))
+    db.session.flush()
+
+
 def at(moment: dt.datetime, hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
     local = to_tehran(moment).date() + dt.timedelta(days=days)
     return tehran_to_utc(dt.datetime.combine(local, dt.time(hour, minute)))
@@ -94,13 +107,7 @@ def test_the_learned_timetable_and_open_counters_change_the_wait(clock, make_off
     office = make_office(counters=4)
     fitted(office, per_hour=16.0)
     # The last four Tuesdays: one counter open all day.
-    for week in range(1, 5):
-        day = to_tehran(now).date() - dt.timedelta(days=7 * week)
-        for hour in range(7, 15):
-            db.session.add(OfficeHourlyStats(office_id=office.id,
-                                             hour_start=tehran_to_utc(dt.datetime.combine(day, dt.time(hour))),
-                                             arrivals=16, booked_arrivals=0, counter_minutes=60.0))
-    db.session.flush()
+    same_weekday_history(office, now, arrivals=16, counters=lambda hour: 1)
     later = at(now, 12)
     one = forecast_wait(office.id, later, now=now, loads={})
     assert one.counters == 1 and one.source.endswith("+shifts")
@@ -122,14 +129,7 @@ def test_a_shortfall_lasts_the_day_and_the_usual_early_closings_fall_on_open_and
     now = clock(tehran_moment(TUESDAY, 10, 0))
     office = make_office(counters=6)
     fitted(office, per_hour=24.0)
-    for week in range(1, 5):
-        day = to_tehran(now).date() - dt.timedelta(days=7 * week)
-        for hour in range(7, 15):
-            db.session.add(OfficeHourlyStats(office_id=office.id,
-                                             hour_start=tehran_to_utc(dt.datetime.combine(day, dt.time(hour))),
-                                             arrivals=24, booked_arrivals=0,
-                                             counter_minutes=60.0 * (6 if hour < 12 else 4)))
-    db.session.flush()
+    same_weekday_history(office, now, arrivals=24, counters=lambda hour: 6 if hour < 12 else 4)
     three_open = {office.id: SimpleNamespace(counters_open=3, waiting=8, in_service=3)}
     moments = [at(now, 11, 0), at(now, 12, 30), at(now, 14, 0)]
     assert [f.counters for f in forecast_waits([(office.id, m) for m in moments], now=now,
