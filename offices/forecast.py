@@ -449,20 +449,13 @@ class _Run:
         return rows
 
     def counters_at(self, minute: float) -> int:
-        table = self.__dict__.get("_timetable")
-        if table is None:  # asked for every moment of the run: made once
-            table = self.__dict__["_timetable"] = self.timetable()
-        count = table[0][2]
-        for lo, _hi, n in table:
-            if lo <= minute:
-                count = n
-        return count
+        return int(self.counters_over(np.array([minute], dtype=float))[0])
 
     def counters_over(self, minutes: np.ndarray) -> np.ndarray:
-        """:meth:`counters_at` at each of ``minutes`` (from midnight) at once: the count of the last row of the
+        """The counters at each of ``minutes`` (from midnight) at once: the count of the last row of the
         timetable starting at or before the minute (the first row's before it)."""
         table = self.__dict__.get("_timetable")
-        if table is None:
+        if table is None:  # asked for every moment of the run: made once
             table = self.__dict__["_timetable"] = self.timetable()
         starts = np.array([lo for lo, _hi, _n in table], dtype=float)
         counts = np.array([n for _lo, _hi, n in table], dtype=float)

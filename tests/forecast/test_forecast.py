@@ -418,8 +418,8 @@ def test_figures_interpolated_together_are_numpys_one_by_one(seed):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_counters_read_together_are_counters_at_one_by_one(seed):
-    """The forecast reads a run's counters at every horizon at once (``counters_over``); each equals
-    ``counters_at``'s, before the first row, on row edges, inside rows and after the last."""
+    """The forecast reads a run's counters at every horizon at once (``counters_over``); each equals the
+    timetable read row by row, before the first row, on row edges, inside rows and after the last."""
     from types import SimpleNamespace
 
     import numpy as np
@@ -430,8 +430,17 @@ def test_counters_read_together_are_counters_at_one_by_one(seed):
     edges = 420.0 + np.concatenate([[0.0], np.cumsum(rng.choice([5.0, 15.0, 60.0, 7.5], size=rng.integers(1, 12)))])
     rows = [(lo, hi, int(rng.integers(0, 7))) for lo, hi in zip(edges, edges[1:])]
     run = SimpleNamespace(_timetable=rows)
+    run.counters_over = lambda minutes: _Run.counters_over(run, minutes)
     minutes = np.concatenate([rng.uniform(300.0, 1000.0, size=40), edges])
-    assert _Run.counters_over(run, minutes).tolist() == [float(_Run.counters_at(run, m)) for m in minutes]
+    def one_by_one(minute):  # the last row starting at or before the minute; the first row's before them all
+        count = rows[0][2]
+        for lo, _hi, n in rows:
+            if lo <= minute:
+                count = n
+        return float(count)
+
+    assert _Run.counters_over(run, minutes).tolist() == [one_by_one(m) for m in minutes]
+    assert [_Run.counters_at(run, m) for m in minutes] == [int(one_by_one(m)) for m in minutes]
 
 
 def test_fewer_counters_than_expected_at_opening_are_held_a_quarter_hour(clock, make_office):
