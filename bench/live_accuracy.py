@@ -28,11 +28,13 @@ counter shifts. That day is played through the site's own service functions with
   with the people ahead, in the ticket's line).
 
 Each is compared with the wait that then happened (called minus arrived) of those served, beside two
-references on the same arrivals: the **oracle** (the engine's conditional wait
-:meth:`queueing.OfficeModel.wait_now` given the true state: the people ahead by the call policy, the counters
-busy and open, and the counters that truly opened and closed during the wait (the day's shifts); the office's
-service law measured on that very day and the true patience law (the demo's lognormal); for a walk-in, the
-bookings due before their turn at the day's true show rate, on the counters truly open then) and the
+references on the same arrivals: the **oracle** (issue 14's: the engine's conditional wait
+:meth:`queueing.OfficeModel.wait_now` with the true parameters and the true state: the people ahead by the call
+policy, the counters busy and open, and the counters that truly opened and closed during the wait (the day's
+shifts); each office's true service law (its staff's pace and mix of services, as the demo draws them:
+:func:`_service_law`) and the true patience law (the demo's lognormal); for a walk-in, the bookings due before
+their turn at the day's true show rate, on the counters truly open then; beside it, the **oracle, the day's
+draws**, which also knows each office's service times that day and the mean of the patiences drawn) and the
 **historical hourly mean** (the office's mean wait in that hour over the history; its P50/P90 the empirical
 quantiles). Ratios are taken on each surface's own arrivals.
 
@@ -44,7 +46,8 @@ on its own day: ``ordinary`` on the test day, ``fewer`` (and ``planned``) a week
 later (each the next ordinary full working day). Printed per variant and surface: arrivals, RASE of
 the mean shown (minutes), P50 and P90 coverage (share of waits at most the figure), and today's P90 coverage
 among the arrivals who found every counter busy (``busy90``, as ``bench/engine.py`` scores the engine: who finds
-a counter free is shown 0 and waits 0, a certainty that says nothing of the law's width). The slot list shows the
+a counter free is shown 0 and waits 0, a certainty that says nothing of the law's width), and beside it the
+oracle's on the same arrivals. The slot list shows the
 booked line's wait (what a citizen booked in that slot waits). Beside the day-ahead figures, the **per-slot
 bound**: the mean wait that then happened in each slot, known only after the day. The slot list shows one figure
 per slot, and within a slot the mean has the least squared error, so no slot figure, however made, has a RASE
@@ -53,11 +56,19 @@ in a slot the bound is its own answer and says little; so beside it, the **slot 
 site's own slot forecast, the evening before, from profiles told what only the day itself tells (the counters
 truly open each hour and in each 5 minutes of the first hour, the walk-ins that truly came each hour, the day's
 service law and show rate, the demo's walk-in patience law for the whole line): what the forecast would show if
-nothing of the day were unknown but the order of its arrivals. Today, the **office page knowing the day** is the
-site's forecast of the wait now from the same profiles and, in place of the counters it expects, the day's true
-shifts from now on (at least one counter where none is open). Neither is a bound (the oracle is, and knowing the
-day the forecast is sometimes further from what happened); they tell how much of a miss is what the day held in
-store. The run also prints each office's fitted mean service time beside the day's own.
+nothing of the day were unknown but the order of its arrivals. And the **slot oracle**, which is a bound in
+expectation: the day replayed 200 times without the site (:func:`replay_office`, the call policy; replayed with
+the day's own draws it gives back every wait the site had, and the run prints the largest difference) with
+the counters the day truly had, its booked citizens coming when and whether they truly came, as many walk-ins
+each hour as truly came, and fresh draws of what nobody can know ahead (each walk-in's minute in the hour, each
+citizen's service time from the office's own that day, each patience from the demo's law); each slot's figure
+is its booked citizens' mean wait over the replays, the conditional mean given all the day holds but the order
+of its arrivals, so no slot figure made the evening before can expect a smaller RASE. Today, the **office page
+knowing the day** is the site's forecast of the wait now from the same profiles and, in place of the counters
+it expects, the day's true shifts from now on (at least one counter where none is open). The two rows knowing
+the day are not bounds (knowing the day the forecast is sometimes further from what happened); they tell how
+much of a miss is what the day held in store. The run also prints each office's true mean service time beside
+the fitted one and the day's own.
 
 Today's P90 coverage among the busy is printed with its number of arrivals and its 95 % Wilson interval: a
 coverage outside 0.85-0.95 on a few dozen arrivals may be chance. ``--dump FILE`` also writes every row scored
@@ -83,9 +94,13 @@ import numpy as np
 #: with the missing counter announced, so the two are played in runs of their own.
 VARIANT_WEEK = {"ordinary": 0, "fewer": 1, "planned": 1, "bookings": 2}
 SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "page, knowing the day", "oracle",
-                  "historical mean")
-SURFACES_AHEAD = ("slot (day before)", "historical mean", "slot, knowing the day", "per-slot bound",
+                  "oracle, the day's draws", "historical mean")
+SURFACES_AHEAD = ("slot (day before)", "historical mean", "slot, knowing the day", "slot oracle", "per-slot bound",
                   "walk-in (day before)", "walk-in hist. mean")
+
+
+#: How many times the slot oracle replays the day (:func:`replay_office`).
+SLOT_ORACLE_REPLAYS = 200
 
 
 def _national_ids():
@@ -166,6 +181,84 @@ def _knowing_the_day(profile, day: dt.date, shifts: list[tuple[float, float]], w
                    patience_sigma=WALKIN_PATIENCE_SIGMA, planned={})
 
 
+def replay_office(arrive: np.ndarray, slot_start: np.ndarray, service: np.ndarray, patience: np.ndarray,
+                  shifts: list[tuple[int, float, float]], early: float = 900.0, late: float = 900.0) -> np.ndarray:
+    """One office's day under the site's call policy (:func:`offices.call_policy.call_order`), without the site:
+    the citizens who come (``arrive``, epoch seconds, in the order their tickets are made; ``slot_start`` the
+    epoch of a booked citizen's slot, NaN for a walk-in), each one's ``service`` and ``patience`` (minutes), and
+    the counters' ``shifts`` (counter, opened, closed: epochs). A free open counter, lowest number first, calls
+    the booked citizens inside their slot's window (``early`` seconds before its start to ``late`` after),
+    earliest slot first, then everyone else by arrival; a counter that closes while serving finishes first; who
+    is not called within their patience leaves. Events at one moment are taken in the order
+    :func:`play_day` takes them. Returns each citizen's call time (epoch; NaN for who left)."""
+    n = len(arrive)
+    started = np.full(n, np.nan)
+    events: list = []
+    seq = itertools.count()
+    for counter, opened, closed in shifts:
+        heapq.heappush(events, (opened, next(seq), 0, counter))
+        heapq.heappush(events, (closed, next(seq), 1, counter))
+    for k in range(n):
+        heapq.heappush(events, (float(arrive[k]), next(seq), 2, k))
+    waiting: set[int] = set()
+    open_counters: set[int] = set()
+    serving: dict[int, int] = {}
+    closing: set[int] = set()
+
+    def dispatch(now: float) -> None:
+        for counter in sorted(open_counters):
+            if counter in serving or counter in closing:
+                continue
+            if not waiting:
+                return
+            inside = [k for k in waiting if slot_start[k] - early <= now <= slot_start[k] + late]
+            k = (min(inside, key=lambda j: (slot_start[j], arrive[j], j)) if inside
+                 else min(waiting, key=lambda j: (arrive[j], j)))
+            waiting.discard(k)
+            started[k] = now
+            serving[counter] = k
+            heapq.heappush(events, (now + 60.0 * service[k], next(seq), 4, counter))
+
+    while events:
+        now, _s, kind, data = heapq.heappop(events)
+        if kind == 0:
+            open_counters.add(data)
+        elif kind == 1:
+            if data in serving:
+                closing.add(data)
+            else:
+                open_counters.discard(data)
+        elif kind == 2:
+            waiting.add(data)
+            heapq.heappush(events, (now + 60.0 * patience[data], next(seq), 3, data))
+        elif kind == 3:
+            waiting.discard(data)
+        else:
+            serving.pop(data)
+            if data in closing:
+                closing.discard(data)
+                open_counters.discard(data)
+        dispatch(now)
+    return started
+
+
+def _service_law(spec, draws: int = 400_000) -> tuple[float, float]:
+    """The true law of an office's service times, as the demo draws them (:func:`offices.demo.history
+    .generate_history`): the mix of the services it offers by their demand shares, each lognormal with its
+    catalogue mean and CV, times the staff's pace, at least a minute, to the second. Returns (mean, CV)."""
+    from offices.service_catalogue import SERVICE_CATALOGUE
+
+    offered = [s for s in SERVICE_CATALOGUE if s.code in spec.services]
+    share = np.array([s.demand_share for s in offered])
+    rng = np.random.default_rng(0x1A3)
+    pick = rng.choice(len(offered), draws, p=share / share.sum())
+    sig2 = np.log1p(np.array([s.service_cv for s in offered]) ** 2)
+    mu = np.log(np.array([s.typical_minutes for s in offered])) - sig2 / 2
+    minutes = np.exp(mu[pick] + np.sqrt(sig2[pick]) * rng.standard_normal(draws)) * spec.speed
+    minutes = np.round(np.maximum(minutes, 1.0) * 60.0) / 60.0
+    return float(minutes.mean()), float(minutes.std() / minutes.mean())
+
+
 def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, float, float, float]:
     """(n, RASE of the mean, P50 coverage, P90 coverage, bias: mean shown minus actual) of (actual, mean, p50,
     p90) rows."""
@@ -187,6 +280,18 @@ def _coverage_when_busy(table: dict, surface: str) -> tuple[float, int]:
     keys = table.get("_keys " + surface, table.get("_keys oracle", []))
     rows = [row for k, row in zip(keys, table.get(surface, [])) if k in busy]
     return _score(rows)[3], len(rows)
+
+
+def _oracle_coverage_when_busy(table: dict, surface: str) -> float:
+    """The oracle's P90 coverage on the arrivals of ``surface`` who found every counter busy: what a figure made
+    with the true parameters and the day's counters covers on the very same arrivals, so a coverage outside
+    0.85-0.95 that the oracle shares is the day's, not the forecast's."""
+    if "_found busy" not in table or "_keys oracle" not in table:
+        return float("nan")
+    busy = set(table["_found busy"])
+    where = {k: i for i, k in enumerate(table["_keys oracle"])}
+    keys = table.get("_keys " + surface, table["_keys oracle"])
+    return _score([table["oracle"][where[k]] for k in keys if k in busy and k in where])[3]
 
 
 def _wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -385,7 +490,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     arrivals_seen = 0
     found_busy: set[int] = set()
     # The day's own service law at each office (the oracle's: each office's staff has its own pace).
-    law = {}
+    law, true_law = {}, {code: _service_law(spec_by_code[code]) for code in by_code}
     for code in by_code:
         own = np.array([v[5] for v in visits if v[0] == code] or own_durations[code])
         law[code] = (float(own.mean()), float(own.std(ddof=1) / own.mean()) if own.size > 1 else 1.0)
@@ -496,20 +601,13 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         from queueing.priority import walk_in_wait
 
         st = np.array([(in_line_at[k][0],) + state_at[k][2:4] for k in keys])
-        true_mean = np.array([law[state_at[k][0]][0] for k in keys])
         # The counters each office truly had open, minute by minute (the day's shifts): those that open or close
         # during a wait are known to the oracle, as no forecast can know them.
         table = {code: _true_timetable([(o, c) for s_code, _n, o, c in shifts if s_code == code],
                                        start_of_day.timestamp()) for code in by_code}
         booked_kind = np.array([visits[k][2] for k in keys])
-        true_patience = np.where(booked_kind, patience[[v[2] for v in visits]].mean(),
-                                 patience[[not v[2] for v in visits]].mean())
         true_sigma = np.where(booked_kind, BOOKED_PATIENCE_SIGMA, WALKIN_PATIENCE_SIGMA)  # the demo's lognormal law
-        model = OfficeModel(counters=[table[state_at[k][0]] for k in keys], service_mean=true_mean,
-                            service_cv=np.array([law[state_at[k][0]][1] for k in keys]), patience_mean=true_patience,
-                            patience_sigma=true_sigma)
         minute_of = np.array([(visits[k][4] - start_of_day.timestamp()) / 60.0 for k in keys])
-        wait = model.wait_now(st[:, 0], st[:, 1], now=minute_of, open_counters=st[:, 2])
         booked_visits = [k for k, v in enumerate(visits) if v[2] and k in slot_of]
         show = float(np.mean([not visits[k][3] for k in booked_visits])) if booked_visits else 1.0
         due = defaultdict(list)  # slot starts (minutes of the day) of the booked citizens not yet checked in
@@ -517,23 +615,39 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         for k in booked_visits:
             slot_minute[k] = (db.session.get(TimeSlot, slot_of[k]).starts_at - start_of_day).total_seconds() / 60.0
             due[visits[k][0]].append(k)
-        for j, k in enumerate(keys):
-            figures = np.array([[float(wait.mean[j])], [float(wait.p50[j])], [float(wait.p90[j])]])
-            if not in_line_at[k][1]:
-                t = (visits[k][4] - start_of_day.timestamp()) / 60.0
-                cum = np.zeros(1441)
-                for b in due[state_at[k][0]]:
-                    if visits[b][4] > visits[k][4] and slot_minute[b] > t:  # still to come
-                        cum[min(int(slot_minute[b] - t) + 1, 1440):] += 1.0
-                # The counters truly open at each minute of the wait (the day's real shifts).
-                code_k, start_k = state_at[k][0], visits[k][4]
-                opened = np.array([sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 60.0 * m < e)
-                                   for m in range(0, 1441, 5)], dtype=float)
-                by_minute = np.interp(np.arange(1441), np.arange(0, 1441, 5), np.maximum(opened, 1.0))
-                figures = walk_in_wait(figures, np.zeros(1), np.repeat(cum[None, :], 3, 0), np.full(3, show),
-                                       np.full(3, true_mean[j]), np.repeat(by_minute[None, :], 3, 0))
-            today_rows["oracle"].append((actual[k], *(float(f) for f in figures[:, 0])))
-            oracle_keys.append(k)
+        # The oracle of issue 14 has the true parameters: each office's own service law (its staff's pace and
+        # mix of services, as the demo draws them) and the demo's patience law. The second also knows the day's
+        # draws: each office's service times that day, and the mean patience drawn.
+        drawn = (patience[[v[2] for v in visits]].mean(), patience[[not v[2] for v in visits]].mean())
+        lognormal_mean = lambda median, sigma: median * float(np.exp(sigma ** 2 / 2))  # noqa: E731
+        for name, service_law, patience_means in (
+                ("oracle", true_law, (lognormal_mean(BOOKED_PATIENCE_MEDIAN, BOOKED_PATIENCE_SIGMA),
+                                      lognormal_mean(WALKIN_PATIENCE_MEDIAN, WALKIN_PATIENCE_SIGMA))),
+                ("oracle, the day's draws", law, drawn)):
+            true_mean = np.array([service_law[state_at[k][0]][0] for k in keys])
+            model = OfficeModel(counters=[table[state_at[k][0]] for k in keys], service_mean=true_mean,
+                                service_cv=np.array([service_law[state_at[k][0]][1] for k in keys]),
+                                patience_mean=np.where(booked_kind, *patience_means), patience_sigma=true_sigma)
+            wait = model.wait_now(st[:, 0], st[:, 1], now=minute_of, open_counters=st[:, 2])
+            for j, k in enumerate(keys):
+                figures = np.array([[float(wait.mean[j])], [float(wait.p50[j])], [float(wait.p90[j])]])
+                if not in_line_at[k][1]:
+                    t = (visits[k][4] - start_of_day.timestamp()) / 60.0
+                    cum = np.zeros(1441)
+                    for b in due[state_at[k][0]]:
+                        if visits[b][4] > visits[k][4] and slot_minute[b] > t:  # still to come
+                            cum[min(int(slot_minute[b] - t) + 1, 1440):] += 1.0
+                    # The counters truly open at each minute of the wait (the day's real shifts).
+                    code_k, start_k = state_at[k][0], visits[k][4]
+                    opened = np.array([sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 60.0 * m < e)
+                                       for m in range(0, 1441, 5)], dtype=float)
+                    by_minute = np.interp(np.arange(1441), np.arange(0, 1441, 5), np.maximum(opened, 1.0))
+                    figures = walk_in_wait(figures, np.zeros(1), np.repeat(cum[None, :], 3, 0), np.full(3, show),
+                                           np.full(3, true_mean[j]), np.repeat(by_minute[None, :], 3, 0))
+                today_rows[name].append((actual[k], *(float(f) for f in figures[:, 0])))
+                if name == "oracle":
+                    oracle_keys.append(k)
+        today_rows["_keys oracle, the day's draws"] = list(oracle_keys)
     for k in oracle_keys:
         code, *_rest, hour = state_at[k]
         mean, p50, p90 = history_waits.get((code, int(hour)), (0.0, 0.0, 0.0))
@@ -542,7 +656,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     today_rows["_where"] = {k: (state_at[k][0], state_at[k][4], visits[k][2], state_at[k][1], state_at[k][3])
                             for k in state_at}  # office, hour, booked, waiting, counters open
     today_rows["_found busy"] = sorted(found_busy)
-    today_rows["_service"] = {code: law[code][0] for code in by_code}  # the day's own mean service time
+    today_rows["_service"] = {code: (true_law[code][0], law[code][0]) for code in by_code}  # the true and the day's
     in_slot = defaultdict(list)  # the waits that happened, per slot (known only once the day is over)
     for k, slot_id in slot_of.items():
         if k in actual and slot_id in slot_forecast:
@@ -562,6 +676,51 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             hour = to_tehran(slot.starts_at).hour
             mean, p50, p90 = history_waits.get((visits[k][0], hour), (0.0, 0.0, 0.0))
             ahead_rows["historical mean"].append((actual[k], mean, p50, p90))
+    # The slot oracle: the day replayed (replay_office) with its own counters (the shifts it truly had), its booked
+    # citizens coming when and whether they truly came, as many walk-ins in each hour as truly came, and fresh
+    # draws of what no one can know ahead: each walk-in's minute in the hour, each citizen's service time (from
+    # the office's own times that day) and patience (the demo's law). Each slot's figure is the mean wait of its
+    # booked citizens over the replays: the least squared error any slot figure can expect, knowing all the day
+    # holds but the order of its arrivals. The day's own draws, replayed, give back the waits the site had.
+    replay_error = 0.0
+    slot_epoch = {k: db.session.get(TimeSlot, slot_id).starts_at.timestamp() for k, slot_id in slot_of.items()}
+    came = {code: sorted((k for k, v in enumerate(visits) if v[0] == code and not (v[2] and v[3])),
+                         key=lambda k: (visits[k][4], k)) for code in by_code}
+    office_shifts = {code: [(n, o, c) for s_code, n, o, c in shifts if s_code == code] for code in by_code}
+    replayed = defaultdict(list)  # slot id: the booked waits over the replays
+    rng_replay = np.random.default_rng([seed, 0x5107])
+    for code, ks in came.items():
+        arrive = np.array([visits[k][4] for k in ks])
+        slot_start = np.array([slot_epoch.get(k, np.nan) for k in ks])
+        walk = np.array([not visits[k][2] for k in ks])
+        started = replay_office(arrive, slot_start, np.array([visits[k][5] for k in ks]), patience[ks],
+                                office_shifts[code])
+        for j, k in enumerate(ks):  # the day's own draws: the same waits, and the same citizens served
+            if (k in actual) != (not np.isnan(started[j])):
+                replay_error = np.inf
+            elif k in actual:
+                replay_error = max(replay_error, abs((started[j] - arrive[j]) / 60.0 - actual[k]))
+        pool = np.array(own_durations[code] if len(own_durations[code]) > 1 else [v[5] for v in visits])
+        hour_of = ((arrive[walk] - midnight) // 3600.0).astype(int)
+        for _r in range(SLOT_ORACLE_REPLAYS):
+            again = arrive.copy()
+            again[walk] = midnight + 3600.0 * (hour_of + rng_replay.random(hour_of.size))
+            order = np.lexsort((np.arange(len(ks)), again))
+            booked_kind = ~walk[order]
+            times = replay_office(again[order], slot_start[order], rng_replay.choice(pool, len(ks)),
+                                  np.where(booked_kind, BOOKED_PATIENCE_MEDIAN * rng_replay.lognormal(
+                                      0.0, BOOKED_PATIENCE_SIGMA, len(ks)), WALKIN_PATIENCE_MEDIAN *
+                                      rng_replay.lognormal(0.0, WALKIN_PATIENCE_SIGMA, len(ks))),
+                                  office_shifts[code])
+            for j, k in enumerate(np.asarray(ks)[order]):
+                if k in slot_of and not np.isnan(times[j]):
+                    replayed[slot_of[k]].append((times[j] - visits[k][4]) / 60.0)
+    for k, slot_id in slot_of.items():
+        if k in actual and slot_id in slot_forecast and replayed.get(slot_id):
+            w = np.array(replayed[slot_id])
+            ahead_rows["slot oracle"].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
+                                              float(np.quantile(w, 0.9))))
+    ahead_rows["_replay error"] = replay_error
     for k, (mean, p50, p90) in walk_ahead.items():
         if k in actual:
             ahead_rows["walk-in (day before)"].append((actual[k], mean, p50, p90))
@@ -663,8 +822,8 @@ def main() -> int:
 
         args.dump.write_bytes(pickle.dumps(results))
     print("\nRASE of the mean shown (minutes); P50 / P90 coverage: share of actual waits at most the figure")
-    header = (f"{'day':<10} {'surface':<21} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
-              f" {'busy90':>6} {'(n, 95% interval)':>19} {'bias':>7}")
+    header = (f"{'day':<10} {'surface':<23} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
+              f" {'busy90':>6} {'(n, 95% interval)':>19} {'oracle':>6} {'bias':>7}")
     for title, index, surfaces in (("waits shown today", 0, SURFACES_TODAY),
                                    ("day-ahead predictions", 1, SURFACES_AHEAD)):
         print(f"\n{title}\n{header}\n{'-' * len(header)}")
@@ -677,16 +836,21 @@ def main() -> int:
                 busy90, n_busy = _coverage_when_busy(table, surface)
                 lo, hi = _wilson(busy90, n_busy)
                 interval = f"({n_busy}, {lo:.2f}-{hi:.2f})" if n_busy else ""
-                print(f"{variant:<10} {surface:<21} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
-                      f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {interval:>19} {bias:>7.2f}")
-    print("\nmean service (minutes), fitted / the day's own: " + "; ".join(
-        f"{variant} " + ", ".join(f"{code} {mean:.1f} / {rows[0]['_service'][code]:.1f}"
+                same = _oracle_coverage_when_busy(table, surface)
+                print(f"{variant:<10} {surface:<23} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
+                      f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {interval:>19} {same:>6.2f} {bias:>7.2f}")
+    print("\nmean service (minutes), the office's true law / fitted / the day's own: " + "; ".join(
+        f"{variant} " + ", ".join(f"{code} {rows[0]['_service'][code][0]:.1f} / {mean:.1f} / "
+                                  f"{rows[0]['_service'][code][1]:.1f}"
                                   for code, mean in fitted_service.items())
         for variant, rows in results.items()))
     print("\nmean actual wait (minutes): " + "; ".join(
         f"{variant} walk-ins {np.mean(rows[1]['_walk-in']):.1f}, booked {np.mean(rows[1]['_booked']):.1f}, "
         f"{rows[1]['_gave up'][0]} of {rows[1]['_gave up'][1]} gave up"
         for variant, rows in results.items()))
+    print("\nthe day replayed with its own draws (the slot oracle's replay): largest difference from the waits "
+          "the site had " + ", ".join(f"{variant} {rows[1]['_replay error']:.4f} min"
+                                      for variant, rows in results.items()))
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
 
