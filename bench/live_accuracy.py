@@ -670,6 +670,7 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                                                  float(np.quantile(happened, 0.5)), float(np.quantile(happened, 0.9))))
             f = slot_forecast[slot_id]  # the slot list shows the booked line's wait
             ahead_rows["slot (day before)"].append((actual[k], f.booked_mean, f.booked_p50, f.booked_p90))
+            ahead_rows["_keys slot (day before)"].append(k)
             f = slot_knowing[slot_id]
             ahead_rows["slot, knowing the day"].append((actual[k], f.booked_mean, f.booked_p50, f.booked_p90))
             slot = db.session.get(TimeSlot, slot_id)
@@ -721,6 +722,8 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             ahead_rows["slot oracle"].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
                                               float(np.quantile(w, 0.9))))
     ahead_rows["_replay error"] = replay_error
+    ahead_rows["_where"] = {k: (visits[k][0], (slot_epoch[k] - midnight) / 60.0, (visits[k][4] - midnight) / 60.0)
+                            for k in slot_of}  # office, slot start and arrival (minutes of the day)
     for k, (mean, p50, p90) in walk_ahead.items():
         if k in actual:
             ahead_rows["walk-in (day before)"].append((actual[k], mean, p50, p90))

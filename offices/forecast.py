@@ -72,6 +72,8 @@ LIVE_HOLD_MINUTES = 15
 #: The first hour after opening, in steps of 5 minutes: the counters usually open at each (the estimate's
 #: ``opening_counters``) replace the hourly count there, as counters open one by one after the doors do.
 RAMP_STEP, RAMP_STEPS = 5, 12
+#: Minutes of bookings past a run's last horizon that the engine is given (four times its booking jitter).
+BOOKED_REACH = 20
 #: Days searched ahead for the next opening.
 SCAN_DAYS = 60
 DEFAULT_SERVICE_MINUTES = 12.0
@@ -766,7 +768,9 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
     for run in runs:
         now_only = run.furthest <= 0.0
         grid = _grid(run.start, run.end, now_only)
-        length = int(math.ceil(grid[-1])) + 1
+        # The bookings the engine is given reach past the last horizon by BOOKED_REACH minutes: each comes around
+        # its slot (a 5-minute jitter), so those just after a horizon already weigh on it.
+        length = int(math.ceil(grid[-1])) + 1 + BOOKED_REACH
         row = np.zeros(length)
         rest = np.zeros(1)
         by_minute = bookings.get((run.profile.office_id, run.day))
@@ -861,11 +865,29 @@ def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], sol
         mean, p50, p90, p_wait = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
                                   for a in (wait.mean, wait.p50, wait.p90, wait.p_wait))
         lines = _two_lines(members, [rest for _run, _row, _key, rest in group], grid, mean, p50, p90, p_wait)
+        lines = _at_the_doors(members, grid, lines)
         for k, (run, _row, key, _rest) in enumerate(group):
             result = (grid, np.stack([series[k] for series in lines]))
             out[(run.profile.office_id, run.day)] = result
             if solved is not None:
                 solved[key] = (run.profile, clock, result)
+
+
+def _at_the_doors(members: list[_Run], grid: np.ndarray, lines: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The figures at the opening of runs that start there (a day ahead, or today before the doors open): those
+    of :data:`GRID` minutes later. The engine starts from the moment before anyone comes in, when every counter
+    is free, but a citizen coming as the doors open comes with the others who come then (the first slot's booked
+    citizens, who cannot come earlier, and the first walk-ins) and before most counters open: the first slot
+    was told 0 minutes where its citizens waited 2-9 (an ordinary day) and 30-70 (twice the bookings)."""
+    at_opening = np.array([not r.live for r in members])
+    if grid.size < 2 or not at_opening.any():
+        return lines
+    out = []
+    for series in lines:
+        series = np.array(series, dtype=float)
+        series[at_opening, 0] = series[at_opening, 1]
+        out.append(series)
+    return tuple(out)
 
 
 def _interpolate(h: np.ndarray, grid: np.ndarray, series: np.ndarray) -> np.ndarray:
