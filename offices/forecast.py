@@ -878,8 +878,9 @@ def _at_the_doors(members: list[_Run], grid: np.ndarray, lines: tuple[np.ndarray
     of :data:`GRID` minutes later. The engine starts from the moment before anyone comes in, when every counter
     is free, but a citizen coming as the doors open comes with the others who come then (the first slot's booked
     citizens, who cannot come earlier, and the first walk-ins) and before most counters open: the first slot
-    was told 0 minutes where its citizens waited 2-9 (an ordinary day) and 30-70 (twice the bookings)."""
-    at_opening = np.array([not r.live for r in members])
+    was told 0 minutes where its citizens waited 2-9 (an ordinary day) and 30-70 (twice the bookings). A ticket
+    already in line before the opening keeps its own figure: its place is known, whoever comes after it."""
+    at_opening = np.array([not r.live and not r.in_line for r in members])
     if grid.size < 2 or not at_opening.any():
         return lines
     out = []

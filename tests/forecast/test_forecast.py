@@ -580,6 +580,13 @@ def test_the_first_slot_waits_with_those_who_come_as_the_doors_open(clock, make_
     doors, soon = forecast_waits([(office.id, first.starts_at), (office.id, at(now, 7, 35, days=1))], now=now)
     assert doors.is_open and doors.booked_mean > 1.0 and doors.booked_p90 > doors.booked_mean
     assert (doors.mean, doors.booked_mean, doors.booked_p90) == (soon.mean, soon.booked_mean, soon.booked_p90)
+    # The next morning before the doors open: the same for who comes then, but a ticket already first in line
+    # keeps its own place (a counter opens for it at 7:30), whoever comes after it.
+    early = clock(tehran_moment(4, 7, 0))
+    assert to_tehran(early).date() == tomorrow
+    coming, first_in_line = (forecast_wait(office.id, early, now=early),
+                             forecast_wait(office.id, early, now=early, ahead={office.id: 0}))
+    assert coming.booked_mean > 1.0 and first_in_line.mean < 0.5
 
 
 def test_the_usual_opening_is_learned_from_the_shifts():
