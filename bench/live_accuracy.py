@@ -322,15 +322,16 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
     """Play the generated day ``variant`` at ``offices``; returns the (actual, mean, p50, p90) rows per
     surface, today's and the day-ahead slots'."""
     from booking import appointments, finder
-    from booking.dates import set_clock, tehran_to_utc, to_tehran
+    from booking.dates import iran_weekday, set_clock, tehran_to_utc, to_tehran
     from booking.extensions import db
     from booking.forecast import slot_forecasts
     from booking.models import TimeSlot
     from booking.slots import ensure_slots
     from offices import queue_ops
     from offices.call_policy import in_grace_window
-    from offices.demo.history import (BOOKED_PATIENCE_MEDIAN, BOOKED_PATIENCE_SIGMA, OUTCOME_NO_SHOW,
-                                      WALKIN_PATIENCE_MEDIAN, WALKIN_PATIENCE_SIGMA, generate_history)
+    from offices.demo.history import (BOOKED_PATIENCE_MEDIAN, BOOKED_PATIENCE_SIGMA, LAST_TICKET_BEFORE_CLOSE,
+                                      OUTCOME_NO_SHOW, WALKIN_PATIENCE_MEDIAN, WALKIN_PATIENCE_SIGMA,
+                                      generate_history)
     from offices.demo.network import OfficeNetwork
     from offices.forecast import forecast_wait, forecast_waits
     from offices.live import read_live_loads, refresh_live_load
@@ -702,10 +703,17 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             elif k in actual:
                 replay_error = max(replay_error, abs((started[j] - arrive[j]) / 60.0 - actual[k]))
         pool = np.array(own_durations[code] if len(own_durations[code]) > 1 else [v[5] for v in visits])
-        hour_of = ((arrive[walk] - midnight) // 3600.0).astype(int)
+        # Each walk-in's minute is drawn afresh inside their hour, within the hours tickets are given (from the
+        # opening to LAST_TICKET_BEFORE_CLOSE before the closing, as the demo gives them).
+        weekday = iran_weekday(test_day)
+        first = midnight + 60.0 * spec_by_code[code].opens[weekday]
+        last = midnight + 60.0 * (spec_by_code[code].closes[weekday] - LAST_TICKET_BEFORE_CLOSE)
+        hour_start = midnight + 3600.0 * ((arrive[walk] - midnight) // 3600.0)
+        lo = np.clip(hour_start, first, last)
+        hi = np.maximum(np.clip(hour_start + 3600.0, first, last), lo)
         for _r in range(SLOT_ORACLE_REPLAYS):
             again = arrive.copy()
-            again[walk] = midnight + 3600.0 * (hour_of + rng_replay.random(hour_of.size))
+            again[walk] = lo + (hi - lo) * rng_replay.random(lo.size)
             order = np.lexsort((np.arange(len(ks)), again))
             booked_kind = ~walk[order]
             times = replay_office(again[order], slot_start[order], rng_replay.choice(pool, len(ks)),

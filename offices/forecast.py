@@ -400,6 +400,18 @@ class _Run:
     # A day after today: its appointments are still being made (:func:`_filled_to_usual`).
     ahead: bool = False
 
+    @property
+    def at_the_doors(self) -> bool:
+        """Whether the run starts from the moment before anyone comes in at the opening (:func:`_at_the_doors`):
+        a day ahead, today before the doors open, or today in the opening minute with nobody in yet. A ticket
+        already in line keeps its own figure: its place is known, whoever comes after it."""
+        if self.in_line:
+            return False
+        if not self.live:
+            return True
+        hours = self.profile.opening(self.day)
+        return hours is not None and self.start <= hours[0] and not self.waiting and not self.busy
+
     def timetable(self) -> list[tuple[float, float, int]]:
         """Counters from the opening to the closing (the last count carries on after it); kept in the process
         by what it depends on (the profile, the day, the start and the counters open now), as every page
@@ -782,7 +794,7 @@ def _solve(runs: list[_Run]) -> dict[tuple[int, dt.date], tuple[np.ndarray, np.n
             part = rest[:length]
             row[:part.size] = part
         key = (run.profile.office_id, run.day, run.start, run.end, now_only, run.waiting, run.busy,
-               run.live_counters, run.in_line, run.booked_windows, rest.tobytes() if rest.any() else b"")
+               run.live_counters, run.live, run.in_line, run.booked_windows, rest.tobytes() if rest.any() else b"")
         kept = solved.get(key) if solved is not None else None
         if kept is not None and kept[0] is run.profile and clock - kept[1] < ttl:
             out[(run.profile.office_id, run.day)] = kept[2]
@@ -874,13 +886,13 @@ def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], sol
 
 
 def _at_the_doors(members: list[_Run], grid: np.ndarray, lines: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """The figures at the opening of runs that start there (a day ahead, or today before the doors open): those
-    of :data:`GRID` minutes later. The engine starts from the moment before anyone comes in, when every counter
-    is free, but a citizen coming as the doors open comes with the others who come then (the first slot's booked
-    citizens, who cannot come earlier, and the first walk-ins) and before most counters open: the first slot
-    was told 0 minutes where its citizens waited 2-9 (an ordinary day) and 30-70 (twice the bookings). A ticket
-    already in line before the opening keeps its own figure: its place is known, whoever comes after it."""
-    at_opening = np.array([not r.live and not r.in_line for r in members])
+    """The figures at the opening of runs that start from the moment before anyone comes in
+    (:attr:`_Run.at_the_doors`: a day ahead, today before the doors open or in the opening minute with nobody in
+    yet): those of :data:`GRID` minutes later. The engine starts there with every counter free, but a citizen
+    coming as the doors open comes with the others who come then (the first slot's booked citizens, who cannot
+    come earlier, and the first walk-ins) and before most counters open: the first slot was told 0 minutes
+    where its citizens waited up to 5 minutes on an ordinary day and up to 70 with twice the bookings."""
+    at_opening = np.array([r.at_the_doors for r in members])
     if grid.size < 2 or not at_opening.any():
         return lines
     out = []

@@ -47,3 +47,11 @@ def test_two_free_counters_take_the_booked_citizen_in_their_window_and_then_the_
     # At 30 s only the slot of 600 s is in its window; the slot of 1200 s is not yet, so that citizen goes by
     # arrival, before the walk-in who came after them; the walk-in waits for a counter to free.
     assert list(started) == [30, 30, 630]
+
+
+def test_free_counters_call_lowest_number_first():
+    # Both counters free: the first citizen goes to counter 1, which closes after them; the second to counter 2.
+    # The third is called when counter 2 frees (620 s), not when counter 1 does (610 s, closing).
+    started = replay([(10, NAN, 10, NEVER), (20, NAN, 10, NEVER), (30, NAN, 10, NEVER)],
+                     [(2, 0, 10_000), (1, 0, 100)])
+    assert list(started) == [10, 20, 620]

@@ -561,7 +561,7 @@ def test_the_first_slot_waits_with_those_who_come_as_the_doors_open(clock, make_
     """The engine starts a day from the moment before anyone comes in, every counter free. But the first slot's
     booked citizens come as the doors open (they cannot come earlier), with the first walk-ins, and the counters
     open one by one after the doors: a citizen booked at the opening is told the wait of the first minutes, not
-    0 (the first slot was told 0 where its citizens waited 2-9 minutes, 30-70 with twice the bookings)."""
+    0 (the first slot was told 0 where its citizens waited up to 5 minutes, up to 70 with twice the bookings)."""
     from booking.models import Appointment
     from booking.slots import ensure_slots
 
@@ -587,6 +587,38 @@ def test_the_first_slot_waits_with_those_who_come_as_the_doors_open(clock, make_
     coming, first_in_line = (forecast_wait(office.id, early, now=early),
                              forecast_wait(office.id, early, now=early, ahead={office.id: 0}))
     assert coming.booked_mean > 1.0 and first_in_line.mean < 0.5
+    # In the opening minute, with nobody in yet, the live page says what it said before the doors opened.
+    opening = clock(tehran_moment(4, 7, 30))
+    now_open = forecast_wait(office.id, opening, now=opening)
+    assert now_open.is_open and (now_open.mean, now_open.booked_mean) == pytest.approx((coming.mean,
+                                                                                      coming.booked_mean))
+
+
+def test_a_moment_asked_alone_is_told_what_the_whole_day_tells_it(clock, make_office):
+    """Each booking comes around its slot (the engine's 5-minute jitter), so the bookings just after a moment
+    weigh on it: a moment asked alone (solved at two horizons) is given them too, and is told what the slot
+    list, solved over the whole day, tells it."""
+    from booking.models import Appointment
+    from booking.slots import ensure_slots
+
+    now = clock(tehran_moment(TUESDAY, 12, 0))
+    office = make_office(counters=2)
+    fitted(office, per_hour=12.0)
+    tomorrow = to_tehran(now).date() + dt.timedelta(days=1)
+    slots = ensure_slots(office, tomorrow)[:4]
+    for slot in slots:
+        slot.capacity, slot.booked = 4, 4
+        db.session.add_all(Appointment(tracking_code=f"AL{slot.id:05d}{j}", national_id="0012345679",
+                                       mobile="09120000001", office_id=office.id,
+                                       service_type_id=office.services[0].id, slot_id=slot.id, status="booked",
+                                       created_at=now) for j in range(4))
+    db.session.flush()
+    moment = slots[0].starts_at
+    alone = forecast_wait(office.id, moment, now=now)
+    with_the_day = forecast_waits([(office.id, moment), (office.id, at(now, 13, 0, days=1))], now=now)[0]
+    assert alone.booked_mean > 1.0
+    assert (alone.mean, alone.booked_mean, alone.booked_p90) == pytest.approx(
+        (with_the_day.mean, with_the_day.booked_mean, with_the_day.booked_p90), abs=1e-3)
 
 
 def test_the_usual_opening_is_learned_from_the_shifts():
