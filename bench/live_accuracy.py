@@ -61,9 +61,10 @@ expectation: the day replayed 200 times without the site (:func:`replay_office`,
 the day's own draws it gives back every wait the site had, and the run prints the largest difference) with
 the counters the day truly had, its booked citizens coming when and whether they truly came, as many walk-ins
 each hour as truly came, and fresh draws of what nobody can know ahead (each walk-in's minute in the hour, each
-citizen's service time from the office's own that day, each patience from the demo's law); each slot's figure
-is its booked citizens' mean wait over the replays, the conditional mean given all the day holds but the order
-of its arrivals, so no slot figure made the evening before can expect a smaller RASE. Today, the **office page
+citizen's service time from the office's own that day, each patience from the demo's law; each walk-in's minute
+inside their hour and the hours tickets are given); each slot's figure is its booked citizens' mean wait over
+the replays, the conditional mean given all the day holds but the order of its arrivals, so no slot figure made
+the evening before can expect a smaller squared error (a bound in expectation, not on one day). Today, the **office page
 knowing the day** is the site's forecast of the wait now from the same profiles and, in place of the counters
 it expects, the day's true shifts from now on (at least one counter where none is open). The two rows knowing
 the day are not bounds (knowing the day the forecast is sometimes further from what happened); they tell how
