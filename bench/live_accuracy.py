@@ -270,29 +270,23 @@ def _score(rows: list[tuple[float, float, float, float]]) -> tuple[int, float, f
             float(np.mean(a[:, 0] <= a[:, 3] + 1e-9)), float(np.mean(a[:, 1] - a[:, 0])))
 
 
-def _coverage_when_busy(table: dict, surface: str) -> tuple[float, int]:
+def _coverage_when_busy(table: dict, surface: str, scored: str | None = None) -> tuple[float, int]:
     """P90 coverage among the arrivals of ``surface`` who found every counter busy (as in ``bench/engine.py``),
     and their number: an arrival who finds a counter free is called at once, is shown 0 and waits 0, whatever
     the law of the others' waits; today's tables only (the day before, nobody knows who will find a counter
-    free)."""
+    free). ``scored`` names other rows to score on those same arrivals (the oracle's: a coverage outside
+    0.85-0.95 that the oracle shares is the day's, not the forecast's)."""
     if "_found busy" not in table:
         return float("nan"), 0
     busy = set(table["_found busy"])
-    keys = table.get("_keys " + surface, table.get("_keys oracle", []))
-    rows = [row for k, row in zip(keys, table.get(surface, [])) if k in busy]
+    scored = scored or surface
+
+    def keys_of(name: str) -> list:
+        return table.get("_keys " + name, table.get("_keys oracle", []))
+
+    where = {k: i for i, k in enumerate(keys_of(scored))}
+    rows = [table[scored][where[k]] for k in keys_of(surface) if k in busy and k in where]
     return _score(rows)[3], len(rows)
-
-
-def _oracle_coverage_when_busy(table: dict, surface: str) -> float:
-    """The oracle's P90 coverage on the arrivals of ``surface`` who found every counter busy: what a figure made
-    with the true parameters and the day's counters covers on the very same arrivals, so a coverage outside
-    0.85-0.95 that the oracle shares is the day's, not the forecast's."""
-    if "_found busy" not in table or "_keys oracle" not in table:
-        return float("nan")
-    busy = set(table["_found busy"])
-    where = {k: i for i, k in enumerate(table["_keys oracle"])}
-    keys = table.get("_keys " + surface, table["_keys oracle"])
-    return _score([table["oracle"][where[k]] for k in keys if k in busy and k in where])[3]
 
 
 def _wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -617,6 +611,21 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         for k in booked_visits:
             slot_minute[k] = (db.session.get(TimeSlot, slot_of[k]).starts_at - start_of_day).total_seconds() / 60.0
             due[visits[k][0]].append(k)
+        # For a walk-in (or someone late), the bookings still to come and the counters truly open at each minute of
+        # the wait (the day's real shifts), whatever the oracle's laws.
+        ahead_of = {}
+        for k in keys:
+            if not in_line_at[k][1]:
+                t = (visits[k][4] - start_of_day.timestamp()) / 60.0
+                cum = np.zeros(1441)
+                for b in due[state_at[k][0]]:
+                    if visits[b][4] > visits[k][4] and slot_minute[b] > t:  # still to come
+                        cum[min(int(slot_minute[b] - t) + 1, 1440):] += 1.0
+                code_k, start_k = state_at[k][0], visits[k][4]
+                opened = np.array([sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 60.0 * m < e)
+                                   for m in range(0, 1441, 5)], dtype=float)
+                ahead_of[k] = (np.repeat(cum[None, :], 3, 0), np.repeat(
+                    np.interp(np.arange(1441), np.arange(0, 1441, 5), np.maximum(opened, 1.0))[None, :], 3, 0))
         # The oracle of issue 14 has the true parameters: each office's own service law (its staff's pace and
         # mix of services, as the demo draws them) and the demo's patience law. The second also knows the day's
         # draws: each office's service times that day, and the mean patience drawn.
@@ -633,23 +642,13 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
             wait = model.wait_now(st[:, 0], st[:, 1], now=minute_of, open_counters=st[:, 2])
             for j, k in enumerate(keys):
                 figures = np.array([[float(wait.mean[j])], [float(wait.p50[j])], [float(wait.p90[j])]])
-                if not in_line_at[k][1]:
-                    t = (visits[k][4] - start_of_day.timestamp()) / 60.0
-                    cum = np.zeros(1441)
-                    for b in due[state_at[k][0]]:
-                        if visits[b][4] > visits[k][4] and slot_minute[b] > t:  # still to come
-                            cum[min(int(slot_minute[b] - t) + 1, 1440):] += 1.0
-                    # The counters truly open at each minute of the wait (the day's real shifts).
-                    code_k, start_k = state_at[k][0], visits[k][4]
-                    opened = np.array([sum(1 for c, _n, o, e in shifts if c == code_k and o <= start_k + 60.0 * m < e)
-                                       for m in range(0, 1441, 5)], dtype=float)
-                    by_minute = np.interp(np.arange(1441), np.arange(0, 1441, 5), np.maximum(opened, 1.0))
-                    figures = walk_in_wait(figures, np.zeros(1), np.repeat(cum[None, :], 3, 0), np.full(3, show),
-                                           np.full(3, true_mean[j]), np.repeat(by_minute[None, :], 3, 0))
+                if k in ahead_of:
+                    cum, by_minute = ahead_of[k]
+                    figures = walk_in_wait(figures, np.zeros(1), cum, np.full(3, show), np.full(3, true_mean[j]),
+                                           by_minute)
                 today_rows[name].append((actual[k], *(float(f) for f in figures[:, 0])))
                 if name == "oracle":
                     oracle_keys.append(k)
-        today_rows["_keys oracle, the day's draws"] = list(oracle_keys)
     for k in oracle_keys:
         code, *_rest, hour = state_at[k]
         mean, p50, p90 = history_waits.get((code, int(hour)), (0.0, 0.0, 0.0))
@@ -848,7 +847,7 @@ def main() -> int:
                 busy90, n_busy = _coverage_when_busy(table, surface)
                 lo, hi = _wilson(busy90, n_busy)
                 interval = f"({n_busy}, {lo:.2f}-{hi:.2f})" if n_busy else ""
-                same = _oracle_coverage_when_busy(table, surface)
+                same = _coverage_when_busy(table, surface, "oracle")[0]
                 print(f"{variant:<10} {surface:<23} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
                       f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {interval:>19} {same:>6.2f} {bias:>7.2f}")
     print("\nmean service (minutes), the office's true law / fitted / the day's own: " + "; ".join(
