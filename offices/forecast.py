@@ -141,6 +141,18 @@ class Profile:
         ramp = np.maximum(np.round(row), 1.0).astype(int)
         return np.minimum(ramp, self.planned[day]) if day in self.planned else ramp
 
+    def opening_steps(self, day: dt.date) -> tuple[float, float] | None:
+        """Counters usually open on average over the first two :data:`RAMP_STEP` minutes after opening on the
+        day's weekday (no more than the day's plan), or None when not known."""
+        if self.opening_counters is None:
+            return None
+        first, second = (float(x) for x in self.opening_counters[iran_weekday(day), :2])
+        if math.isnan(first) or math.isnan(second):
+            return None
+        if day in self.planned:
+            first, second = min(first, self.planned[day]), min(second, self.planned[day])
+        return first, second
+
     def opening(self, day: dt.date) -> tuple[int, int] | None:
         """(opens, closes) minutes of the day, or None when the office is closed that day."""
         if day in self.closed:
@@ -877,7 +889,7 @@ def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], sol
         mean, p50, p90, p_wait = (np.asarray(a, dtype=float).reshape(len(members), grid.size)
                                   for a in (wait.mean, wait.p50, wait.p90, wait.p_wait))
         lines = _two_lines(members, [rest for _run, _row, _key, rest in group], grid, mean, p50, p90, p_wait)
-        lines = _at_the_doors(members, grid, lines)
+        lines = _at_the_doors(members, [rest for _run, _row, _key, rest in group], grid, lines)
         for k, (run, _row, key, _rest) in enumerate(group):
             result = (grid, np.stack([series[k] for series in lines]))
             out[(run.profile.office_id, run.day)] = result
@@ -885,13 +897,22 @@ def _solve_groups(entries: list[tuple[_Run, np.ndarray, tuple, np.ndarray]], sol
                 solved[key] = (run.profile, clock, result)
 
 
-def _at_the_doors(members: list[_Run], grid: np.ndarray, lines: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+def _at_the_doors(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray,
+                  lines: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     """The figures at the opening of runs that start from the moment before anyone comes in
     (:attr:`_Run.at_the_doors`: a day ahead, today before the doors open or in the opening minute with nobody in
-    yet): those of :data:`GRID` minutes later. The engine starts there with every counter free, but a citizen
-    coming as the doors open comes with the others who come then (the first slot's booked citizens, who cannot
-    come earlier, and the first walk-ins) and before most counters open: the first slot was told 0 minutes
-    where its citizens waited up to 5 minutes on an ordinary day and up to 70 with twice the bookings."""
+    yet): those of :data:`GRID` minutes later, or the wait for a counter to open, whichever is longer. The engine
+    starts there with every counter free, but a citizen coming as the doors open comes with the others who come
+    then (the first slot's booked citizens, who cannot come earlier, and the first walk-ins) and before most
+    counters open: the first slot was told 0 minutes where its citizens waited up to 5 minutes on an ordinary
+    day and up to 70 with twice the bookings. Where the counters usually open in the first minutes
+    (:meth:`Profile.opening_ramp`) and none is open yet, a citizen at the doors waits for one to open for them
+    (:func:`queueing.doors.door_wait`): a booked citizen among the first slot's who came before it begins (the
+    share :data:`queueing.priority.ARRIVAL_LEAD` of the slot's :data:`queueing.priority.SLOT_MINUTES`), a
+    walk-in after all of them."""
+    from queueing.doors import door_wait, opening_spread
+    from queueing.priority import ARRIVAL_LEAD, SLOT_MINUTES
+
     at_opening = np.array([r.at_the_doors for r in members])
     if grid.size < 2 or not at_opening.any():
         return lines
@@ -900,6 +921,21 @@ def _at_the_doors(members: list[_Run], grid: np.ndarray, lines: tuple[np.ndarray
         series = np.array(series, dtype=float)
         series[at_opening, 0] = series[at_opening, 1]
         out.append(series)
+    rows = [k for k, r in enumerate(members) if at_opening[k] and not r.live_counters]
+    steps = [members[k].profile.opening_steps(members[k].day) for k in rows]
+    rows, steps = [k for k, step in zip(rows, steps) if step is not None], [s for s in steps if s is not None]
+    if not rows:
+        return tuple(out)
+    counters, spread = opening_spread([first for first, _second in steps], [second for _first, second in steps],
+                                      float(RAMP_STEP))
+    show = np.array([1.0 - members[k].profile.no_show for k in rows])
+    first_slot = np.array([float(rests[k][:int(SLOT_MINUTES)].sum()) for k in rows])
+    early = show * ARRIVAL_LEAD / SLOT_MINUTES  # a booked citizen's chance of being at the doors
+    service = np.array([members[k].profile.service_mean for k in rows])
+    walk_in = door_wait(early * first_slot, counters, spread, service, after=True)
+    booked = door_wait(early * np.maximum(first_slot - 1.0, 0.0), counters, spread, service)
+    for series, figure in zip(out, (*walk_in, *booked)):
+        series[rows, 0] = np.maximum(series[rows, 0], figure)
     return tuple(out)
 
 
