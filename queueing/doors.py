@@ -24,8 +24,9 @@ from scipy import special
 __all__ = ["door_wait", "opening_spread"]
 
 FloatArray = NDArray[np.float64]
-#: Bisection rounds for the quantiles (the bracket shrinks 2^-30-fold).
-ROUNDS = 30
+#: Bisection rounds for the quantiles (the bracket, at most the spread and a few services, shrinks 2^-20-fold:
+#: well under a second).
+ROUNDS = 20
 
 
 def opening_spread(first_step: ArrayLike, second_step: ArrayLike, step: float = 5.0
