@@ -905,8 +905,8 @@ def _at_the_doors(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray
     starts there with every counter free, but a citizen coming as the doors open comes with the others who come
     then (the first slot's booked citizens, who cannot come earlier, and the first walk-ins) and before most
     counters open: the first slot was told 0 minutes where its citizens waited up to 5 minutes on an ordinary
-    day and up to 70 with twice the bookings. Where the counters usually open in the first minutes
-    (:meth:`Profile.opening_ramp`) and none is open yet, a citizen at the doors waits for one to open for them
+    day and up to 70 with twice the bookings. Where it is known how the counters usually open in the first
+    minutes (:meth:`Profile.opening_steps`) and none is open yet, a citizen at the doors waits for one to open for them
     (:func:`queueing.doors.door_wait`): a booked citizen among the first slot's who came before it begins (the
     share :data:`queueing.priority.ARRIVAL_LEAD` of the slot's :data:`queueing.priority.SLOT_MINUTES`), a
     walk-in after all of them."""
