@@ -130,13 +130,19 @@ class Profile:
     #: counters the office announced it will staff on a day (:mod:`offices.staffing_plan`): the most expected then
     planned: Mapping[dt.date, int] = field(default_factory=dict)
 
-    def opening_ramp(self, day: dt.date) -> np.ndarray | None:
-        """Whole counters usually open at each 5 minutes of the day's first hour after opening (at least one),
-        or None when not known."""
+    def _opening_row(self, day: dt.date) -> np.ndarray | None:
+        """Counters usually open on average over each 5 minutes of the first hour after opening on the day's
+        weekday, or None when not known."""
         if self.opening_counters is None:
             return None
         row = self.opening_counters[iran_weekday(day)]
-        if np.isnan(row).any():
+        return None if np.isnan(row).any() else row
+
+    def opening_ramp(self, day: dt.date) -> np.ndarray | None:
+        """Whole counters usually open at each 5 minutes of the day's first hour after opening (at least one),
+        or None when not known."""
+        row = self._opening_row(day)
+        if row is None:
             return None
         ramp = np.maximum(np.round(row), 1.0).astype(int)
         return np.minimum(ramp, self.planned[day]) if day in self.planned else ramp
@@ -144,14 +150,11 @@ class Profile:
     def opening_steps(self, day: dt.date) -> tuple[float, float] | None:
         """Counters usually open on average over the first two :data:`RAMP_STEP` minutes after opening on the
         day's weekday (no more than the day's plan), or None when not known."""
-        if self.opening_counters is None:
+        row = self._opening_row(day)
+        if row is None:
             return None
-        first, second = (float(x) for x in self.opening_counters[iran_weekday(day), :2])
-        if math.isnan(first) or math.isnan(second):
-            return None
-        if day in self.planned:
-            first, second = min(first, self.planned[day]), min(second, self.planned[day])
-        return first, second
+        cap = self.planned.get(day, math.inf)
+        return min(float(row[0]), cap), min(float(row[1]), cap)
 
     def opening(self, day: dt.date) -> tuple[int, int] | None:
         """(opens, closes) minutes of the day, or None when the office is closed that day."""
@@ -921,9 +924,9 @@ def _at_the_doors(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray
         series = np.array(series, dtype=float)
         series[at_opening, 0] = series[at_opening, 1]
         out.append(series)
-    rows = [k for k, r in enumerate(members) if at_opening[k] and not r.live_counters]
-    steps = [members[k].profile.opening_steps(members[k].day) for k in rows]
-    rows, steps = [k for k, step in zip(rows, steps) if step is not None], [s for s in steps if s is not None]
+    known = [(k, r.profile.opening_steps(r.day)) for k, r in enumerate(members)
+             if at_opening[k] and not r.live_counters]
+    rows, steps = [k for k, step in known if step is not None], [step for _k, step in known if step is not None]
     if not rows:
         return tuple(out)
     counters, spread = opening_spread([first for first, _second in steps], [second for _first, second in steps],
