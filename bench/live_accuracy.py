@@ -96,8 +96,8 @@ import numpy as np
 VARIANT_WEEK = {"ordinary": 0, "fewer": 1, "planned": 1, "bookings": 2}
 SURFACES_TODAY = ("recommendation", "office page", "ticket ETA", "page, knowing the day", "oracle",
                   "oracle, the day's draws", "historical mean")
-SURFACES_AHEAD = ("slot (day before)", "historical mean", "slot, knowing the day", "slot oracle", "per-slot bound",
-                  "walk-in (day before)", "walk-in hist. mean")
+SURFACES_AHEAD = ("slot (day before)", "historical mean", "slot, knowing the day", "slot oracle",
+                  "slot oracle, usual counters", "per-slot bound", "walk-in (day before)", "walk-in hist. mean")
 
 
 #: How many times the slot oracle replays the day (:func:`replay_office`).
@@ -241,6 +241,37 @@ def replay_office(arrive: np.ndarray, slot_start: np.ndarray, service: np.ndarra
                 open_counters.discard(data)
         dispatch(now)
     return started
+
+
+def usual_counters(network, day: dt.date, seed: int, draws: int, planned: bool = False) -> list[dict]:
+    """``draws`` days of counters as the offices of ``network`` usually have them on ``day``'s weekday, each
+    drawn by the demo's model afresh (:func:`offices.demo.history.generate_history`, its own seed: when each
+    counter opens and closes, and which are absent): {office code: [(counter, opened, closed), ...]} per draw,
+    epochs of ``day``. What the evening before can know of the counters, unannounced; a draw in which an office
+    stays shut is drawn again (its slot list is for a day it opens). ``planned``: the highest counter is left
+    out, as announced."""
+    from offices.demo.history import generate_history
+
+    out: list[dict] = []
+    attempt = 0
+    while len(out) < draws:
+        attempt += 1
+        if attempt > 20 * draws:
+            raise RuntimeError(f"the offices are shut on every day drawn for {day}")
+        day_drawn = generate_history(network, days=1, seed=seed * 100_003 + attempt, end_day=day)
+        by_office: dict[str, list] = defaultdict(list)
+        for k in range(len(day_drawn.s_office)):
+            by_office[network.offices[day_drawn.s_office[k]].code].append(
+                (int(day_drawn.s_counter[k]), float(day_drawn.s_opened[k]), float(day_drawn.s_closed[k])))
+        if len(by_office) < len(network.offices):
+            continue
+        if planned:
+            for code, rows in by_office.items():
+                top = max(n for n, _o, _c in rows)
+                if top > 1:
+                    by_office[code] = [row for row in rows if row[0] < top]
+        out.append(dict(by_office))
+    return out
 
 
 def _service_law(spec, draws: int = 400_000) -> tuple[float, float]:
@@ -690,7 +721,10 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                          key=lambda k: (visits[k][4], k)) for code in by_code}
     office_shifts = {code: [(n, o, c) for s_code, n, o, c in shifts if s_code == code] for code in by_code}
     replayed = defaultdict(list)  # slot id: the booked waits over the replays
+    blind = defaultdict(list)  # the same, each replay on the counters of another usual day (usual_counters)
     rng_replay = np.random.default_rng([seed, 0x5107])
+    rng_blind = np.random.default_rng([seed, 0xB11D])
+    usual = usual_counters(network, test_day, seed, SLOT_ORACLE_REPLAYS, variant == "planned")
     for code, ks in came.items():
         arrive = np.array([visits[k][4] for k in ks])
         slot_start = np.array([slot_epoch.get(k, np.nan) for k in ks])
@@ -711,24 +745,32 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
         hour_start = midnight + 3600.0 * ((arrive[walk] - midnight) // 3600.0)
         lo = np.clip(hour_start, first, last)
         hi = np.maximum(np.clip(hour_start + 3600.0, first, last), lo)
-        for _r in range(SLOT_ORACLE_REPLAYS):
-            again = arrive.copy()
-            again[walk] = lo + (hi - lo) * rng_replay.random(lo.size)
-            order = np.lexsort((np.arange(len(ks)), again))
-            booked_kind = ~walk[order]
-            times = replay_office(again[order], slot_start[order], rng_replay.choice(pool, len(ks)),
-                                  np.where(booked_kind, BOOKED_PATIENCE_MEDIAN * rng_replay.lognormal(
-                                      0.0, BOOKED_PATIENCE_SIGMA, len(ks)), WALKIN_PATIENCE_MEDIAN *
-                                      rng_replay.lognormal(0.0, WALKIN_PATIENCE_SIGMA, len(ks))),
-                                  office_shifts[code])
-            for j, k in enumerate(np.asarray(ks)[order]):
-                if k in slot_of and not np.isnan(times[j]):
-                    replayed[slot_of[k]].append((times[j] - visits[k][4]) / 60.0)
+        # The slot oracle replays on the day's own counters; the slot oracle on the usual counters, with draws of
+        # its own, on the counters of another usual day each time (usual_counters).
+        for waits, rng, counters in ((replayed, rng_replay, [office_shifts[code]] * SLOT_ORACLE_REPLAYS),
+                                     (blind, rng_blind, [drawn[code] for drawn in usual])):
+            for day_counters in counters:
+                again = arrive.copy()
+                again[walk] = lo + (hi - lo) * rng.random(lo.size)
+                order = np.lexsort((np.arange(len(ks)), again))
+                booked_kind = ~walk[order]
+                times = replay_office(again[order], slot_start[order], rng.choice(pool, len(ks)),
+                                      np.where(booked_kind, BOOKED_PATIENCE_MEDIAN * rng.lognormal(
+                                          0.0, BOOKED_PATIENCE_SIGMA, len(ks)), WALKIN_PATIENCE_MEDIAN *
+                                          rng.lognormal(0.0, WALKIN_PATIENCE_SIGMA, len(ks))),
+                                      day_counters)
+                for j, k in enumerate(np.asarray(ks)[order]):
+                    if k in slot_of and not np.isnan(times[j]):
+                        waits[slot_of[k]].append((times[j] - visits[k][4]) / 60.0)
     for k, slot_id in slot_of.items():
         if k in actual and slot_id in slot_forecast and replayed.get(slot_id):
             w = np.array(replayed[slot_id])
             ahead_rows["slot oracle"].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
                                               float(np.quantile(w, 0.9))))
+        if k in actual and slot_id in slot_forecast and blind.get(slot_id):
+            w = np.array(blind[slot_id])
+            ahead_rows["slot oracle, usual counters"].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
+                                                              float(np.quantile(w, 0.9))))
     ahead_rows["_replay error"] = replay_error
     ahead_rows["_where"] = {k: (visits[k][0], (slot_epoch[k] - midnight) / 60.0, (visits[k][4] - midnight) / 60.0)
                             for k in slot_of}  # office, slot start and arrival (minutes of the day)

@@ -1,8 +1,11 @@
 """Can a wider slot P90 cover 0.85-0.95 of the booked waits on every day played, without knowing the day?
 
-``python -m bench.slot_widening DUMP [DUMP ...]`` reads the rows that ``bench.live_accuracy --dump`` wrote (each
-run's variants) and prints the day-ahead slot list's P90 coverage with every figure widened alike: minutes
-added, and a factor. A coverage, unlike a RASE, can always be bought with a wider figure; this measures what
+``python -m bench.slot_widening DUMP [DUMP ...] [--surface NAME]`` reads the rows that ``bench.live_accuracy
+--dump`` wrote (each run's variants) and prints the day-ahead slot list's P90 coverage with every figure widened
+alike: minutes added, and a factor. ``--surface "slot oracle, usual counters"`` widens instead the slot oracle
+that knows all the day holds but its counters, drawn as the office's usual days have them (what the evening
+before can know of them, unannounced): a bound on what widening can do for any figure made without knowing
+the counters. A coverage, unlike a RASE, can always be bought with a wider figure; this measures what
 buying it on the days that differ from the usual costs on the others (a P90 that covers more than 0.95 says
 less than it could). The last line is the widening, over a grid of both, with the most rows inside the band.
 """
@@ -27,14 +30,18 @@ def coverage(rows: np.ndarray, added: float = 0.0, factor: float = 1.0) -> float
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dumps", nargs="+", type=Path, help="files written by bench.live_accuracy --dump")
+    parser.add_argument("--surface", default="slot (day before)", help="the day-ahead rows to widen")
     args = parser.parse_args()
     rows = {}
     for path in args.dumps:
         for variant, (_today, ahead) in pickle.loads(path.read_bytes()).items():
-            rows[f"{path.stem} {variant}"] = np.array(ahead["slot (day before)"], dtype=float)
+            if ahead.get(args.surface):
+                rows[f"{path.stem} {variant}"] = np.array(ahead[args.surface], dtype=float)
+    if not rows:
+        parser.error(f"no rows of {args.surface!r} in these dumps")
     names = list(rows)
     width = max(len(n) for n in names)
-    print(f"slot P90 coverage, every figure widened alike ({len(names)} days played)")
+    print(f"{args.surface}: P90 coverage, every figure widened alike ({len(names)} days played)")
     print(f"{'widening':<12}" + "".join(f"{n:>{width + 2}}" for n in names) + "  inside 0.85-0.95")
 
     def line(label: str, added: float, factor: float) -> None:

@@ -55,3 +55,34 @@ def test_free_counters_call_lowest_number_first():
     started = replay([(10, NAN, 10, NEVER), (20, NAN, 10, NEVER), (30, NAN, 10, NEVER)],
                      [(2, 0, 10_000), (1, 0, 100)])
     assert list(started) == [10, 20, 620]
+
+
+def test_the_usual_counters_are_drawn_on_the_day_asked_for_every_office_and_vary_as_usual_days_do():
+    """The slot oracle on the usual counters replays on counters drawn as the demo's usual days have them: every
+    draw has every office's counters, inside the day asked for; the draws differ (which counters come and when);
+    announced, none has the office's highest counter."""
+    import datetime as dt
+
+    from bench.live_accuracy import usual_counters
+    from booking.dates import tehran_to_utc
+    from offices.demo.network import OfficeNetwork, build_network
+
+    full = build_network(62, 1405)
+    specs = tuple(sorted(full.offices_in("23"), key=lambda o: -o.weekday_demand)[:2])
+    network = OfficeNetwork(provinces=(), districts=(), offices=specs, seed=7)
+    day = dt.date(2026, 12, 8)  # a Tuesday: every office opens
+    midnight = tehran_to_utc(dt.datetime.combine(day, dt.time())).timestamp()
+    draws = usual_counters(network, day, seed=7, draws=30)
+    assert len(draws) == 30
+    for draw in draws:
+        assert set(draw) == {o.code for o in specs}
+        for rows in draw.values():
+            assert rows and all(midnight <= opened < closed <= midnight + 86_400 for _n, opened, closed in rows)
+    assert len({tuple(sorted(draw[specs[0].code])) for draw in draws}) > 20
+    counts = {len({n for n, _o, _c in draw[specs[0].code]}) for draw in draws}
+    assert max(counts) == specs[0].counters and min(counts) < specs[0].counters  # some days a counter is absent
+    planned = usual_counters(network, day, seed=7, draws=30, planned=True)
+    for draw, announced in zip(draws, planned):
+        for code, rows in draw.items():
+            top = max(n for n, _o, _c in rows)
+            assert sorted(announced[code]) == sorted(r for r in rows if r[0] < top)
