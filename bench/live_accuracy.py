@@ -64,7 +64,13 @@ each hour as truly came, and fresh draws of what nobody can know ahead (each wal
 citizen's service time from the office's own that day, each patience from the demo's law; each walk-in's minute
 inside their hour and the hours tickets are given); each slot's figure is its booked citizens' mean wait over
 the replays, the conditional mean given all the day holds but the order of its arrivals, so no slot figure made
-the evening before can expect a smaller squared error (a bound in expectation, not on one day). Today, the **office page
+the evening before can expect a smaller squared error (a bound in expectation, not on one day). Beside it, the
+**slot oracle on the usual counters**: the same replays, but each on the counters of another usual day at the
+office (:func:`usual_counters`: the demo's shift model drawn afresh for the same day, which counters come, when,
+and which are absent, as often as the history has them; with ``planned``, less the counter announced), so it
+knows all the day holds but its counters: what a slot figure made the evening before, when nothing announced a
+counter fewer, could know at best. Its P90 coverage says how far such a figure's coverage can be trusted on a
+day a counter is missing (``bench.slot_widening --surface`` widens it). Today, the **office page
 knowing the day** is the site's forecast of the wait now from the same profiles and, in place of the counters
 it expects, the day's true shifts from now on (at least one counter where none is open). The two rows knowing
 the day are not bounds (knowing the day the forecast is sometimes further from what happened); they tell how
@@ -875,7 +881,7 @@ def main() -> int:
 
         args.dump.write_bytes(pickle.dumps(results))
     print("\nRASE of the mean shown (minutes); P50 / P90 coverage: share of actual waits at most the figure")
-    header = (f"{'day':<10} {'surface':<23} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
+    header = (f"{'day':<10} {'surface':<27} {'n':>5} {'RASE':>7} {'/oracle':>8} {'/hist':>7} {'cov50':>6} {'cov90':>6}"
               f" {'busy90':>6} {'(n, 95% interval)':>19} {'oracle':>6} {'bias':>7}")
     for title, index, surfaces in (("waits shown today", 0, SURFACES_TODAY),
                                    ("day-ahead predictions", 1, SURFACES_AHEAD)):
@@ -890,7 +896,7 @@ def main() -> int:
                 lo, hi = _wilson(busy90, n_busy)
                 interval = f"({n_busy}, {lo:.2f}-{hi:.2f})" if n_busy else ""
                 same = _coverage_when_busy(table, surface, "oracle")[0]
-                print(f"{variant:<10} {surface:<23} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
+                print(f"{variant:<10} {surface:<27} {n:>5} {rase:>7.2f} {rase / oracle:>8.2f} {rase / hist:>7.2f} "
                       f"{c50:>6.2f} {c90:>6.2f} {busy90:>6.2f} {interval:>19} {same:>6.2f} {bias:>7.2f}")
     print("\nmean service (minutes), the office's true law / fitted / the day's own: " + "; ".join(
         f"{variant} " + ", ".join(f"{code} {rows[0]['_service'][code][0]:.1f} / {mean:.1f} / "
