@@ -769,14 +769,11 @@ def play_day(variant: str, offices: list, spec_by_code: dict, test_day: dt.date,
                     if k in slot_of and not np.isnan(times[j]):
                         waits[slot_of[k]].append((times[j] - visits[k][4]) / 60.0)
     for k, slot_id in slot_of.items():
-        if k in actual and slot_id in slot_forecast and replayed.get(slot_id):
-            w = np.array(replayed[slot_id])
-            ahead_rows["slot oracle"].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
-                                              float(np.quantile(w, 0.9))))
-        if k in actual and slot_id in slot_forecast and blind.get(slot_id):
-            w = np.array(blind[slot_id])
-            ahead_rows["slot oracle, usual counters"].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
-                                                              float(np.quantile(w, 0.9))))
+        for surface, waits in (("slot oracle", replayed), ("slot oracle, usual counters", blind)):
+            if k in actual and slot_id in slot_forecast and waits.get(slot_id):
+                w = np.array(waits[slot_id])
+                ahead_rows[surface].append((actual[k], float(w.mean()), float(np.quantile(w, 0.5)),
+                                            float(np.quantile(w, 0.9))))
     ahead_rows["_replay error"] = replay_error
     ahead_rows["_where"] = {k: (visits[k][0], (slot_epoch[k] - midnight) / 60.0, (visits[k][4] - midnight) / 60.0)
                             for k in slot_of}  # office, slot start and arrival (minutes of the day)
