@@ -924,11 +924,11 @@ def _at_the_doors(members: list[_Run], rests: list[np.ndarray], grid: np.ndarray
         series = np.array(series, dtype=float)
         series[at_opening, 0] = series[at_opening, 1]
         out.append(series)
-    known = [(k, r.profile.opening_steps(r.day)) for k, r in enumerate(members)
-             if at_opening[k] and not r.live_counters]
-    rows, steps = [k for k, step in known if step is not None], [step for _k, step in known if step is not None]
-    if not rows:
+    known = [(k, step) for k, r in enumerate(members)
+             if at_opening[k] and not r.live_counters and (step := r.profile.opening_steps(r.day)) is not None]
+    if not known:
         return tuple(out)
+    rows, steps = [k for k, _step in known], [step for _k, step in known]
     counters, spread = opening_spread([first for first, _second in steps], [second for _first, second in steps],
                                       float(RAMP_STEP))
     show = np.array([1.0 - members[k].profile.no_show for k in rows])

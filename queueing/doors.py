@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from .phases import quantile_by_bisection
+
 __all__ = ["door_wait", "opening_spread"]
 
 FloatArray = NDArray[np.float64]
@@ -32,7 +34,7 @@ ROUNDS = 20
 def opening_spread(first_step: ArrayLike, second_step: ArrayLike, step: float = 5.0
                    ) -> tuple[FloatArray, FloatArray]:
     """The counters that open in the first minutes and the span they open over, from the counters open on
-    average over the first two ``step``-minute steps after the doors (:func:`offices.estimates.opening_ramp`).
+    average over the first two ``step``-minute steps after the doors (as the office's history shows them).
 
     The counters open by the second step, ``n``, opening uniformly over ``[0, T]`` are open on average
     ``n (1 - T / (2 step))`` over the first step, so ``T = 2 step (1 - first / n)``, within ``[0, 2 step]``.
@@ -82,12 +84,6 @@ def door_wait(others: ArrayLike, counters: ArrayLike, spread: ArrayLike, service
         return np.sum(weight * np.where(t[..., None] > 0, special.betainc(a, b, u),
                                         (x[..., None] >= later).astype(float)), axis=-1)
 
-    figures = []
-    for q in (0.5, 0.9):
-        lo, hi = np.zeros(o.shape), t + later.max(axis=-1) + 1e-9
-        for _ in range(ROUNDS):
-            mid = 0.5 * (lo + hi)
-            short = below(mid) < q
-            lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
-        figures.append(hi)
-    return mean, figures[0], figures[1]
+    top = t + later.max(axis=-1) + 1e-9
+    p50, p90 = (quantile_by_bisection(below, q, np.zeros(o.shape), top, ROUNDS) for q in (0.5, 0.9))
+    return mean, p50, p90

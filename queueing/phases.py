@@ -46,6 +46,7 @@ Units: rates per minute, times in minutes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -58,6 +59,7 @@ __all__ = [
     "gamma_quantile",
     "mixture_wait_moments",
     "positive_wait_moments",
+    "quantile_by_bisection",
     "state_wait_moments",
 ]
 
@@ -323,6 +325,18 @@ def _interval_variance(k: FloatArray, c: FloatArray, scv: FloatArray) -> FloatAr
     service time of each counter, the renewal value ``scv`` per interval beyond.
     """
     return k * (scv + (1.0 - scv) * np.maximum(1.0 - k / np.maximum(c, 1.0), 0.0))
+
+
+def quantile_by_bisection(below: Callable[[FloatArray], FloatArray], q: float, lo: ArrayLike, hi: ArrayLike,
+                          rounds: int) -> FloatArray:
+    """Quantile ``q`` of laws given by their distribution function ``below(x)`` (``P(wait <= x)``, one law per
+    element), each inside ``[lo, hi]``, by ``rounds`` halvings of the bracket; returns its upper end."""
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    for _ in range(rounds):
+        mid = 0.5 * (lo + hi)
+        short = below(mid) < q
+        lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
+    return hi
 
 
 def gamma_quantile(mean: ArrayLike, var: ArrayLike, q: ArrayLike) -> FloatArray:

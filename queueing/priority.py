@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from .phases import gamma_partial_mean, gamma_quantile, positive_wait_moments
+from .phases import gamma_partial_mean, gamma_quantile, positive_wait_moments, quantile_by_bisection
 
 __all__ = ["booked_ahead", "booked_wait", "slot_ahead", "walk_in_wait"]
 
@@ -198,15 +198,14 @@ def _mixture_quantile(q: float, windows: FloatArray, p: FloatArray, k: FloatArra
     P(W <= x))`` (``X`` gamma of shape ``k`` and scale ``theta`` and ``late``: ``P(X > R)``, one row per window,
     the law of one who comes when that window is left; ``W``: ``start + Exp(spread)``)."""
     r = windows[:, None]
-    lo, hi = np.full(p.shape, windows[0]), np.full(p.shape, windows[-1])
-    for _ in range(QUANTILE_ROUNDS):
-        mid = 0.5 * (lo + hi)
-        inside = special.gammainc(k, np.minimum(mid, r) / theta)
-        walked = -np.expm1(-np.maximum(mid - start, 0.0) / spread)
-        below = 1.0 - p + p * np.mean(inside + np.where(mid >= r, late * walked, 0.0), axis=0)
-        low = below < q
-        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
-    return hi
+
+    def below(x: FloatArray) -> FloatArray:
+        inside = special.gammainc(k, np.minimum(x, r) / theta)
+        walked = -np.expm1(-np.maximum(x - start, 0.0) / spread)
+        return 1.0 - p + p * np.mean(inside + np.where(x >= r, late * walked, 0.0), axis=0)
+
+    return quantile_by_bisection(below, q, np.full(p.shape, windows[0]), np.full(p.shape, windows[-1]),
+                                 QUANTILE_ROUNDS)
 
 
 def _by_arrival(others: FloatArray, b: FloatArray, c: FloatArray, s: FloatArray, cv: FloatArray,
